@@ -1,0 +1,131 @@
+"""Postmortem metadata, from YAML front matter or the template's bold `**Key**: value` lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from pm_sync.models import Problem
+from pm_sync.values import is_unset, parse_due
+
+KEYS = {
+    "date": "date",
+    "incident date": "date",
+    "severity": "severity",
+    "sev": "severity",
+    "duration": "duration",
+    "authors": "authors",
+    "author": "authors",
+    "status": "status",
+}
+_BOLD_PAIR = re.compile(
+    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)"
+    r"\s*(?P<value>.*)"
+)
+_TITLE_PREFIX = re.compile(r"^\s*(?:quick\s+)?post[- ]?mortem\s*[:\-–—]\s*", re.IGNORECASE)
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    date: dt.date | None = None
+    severity: str | None = None
+    duration: str | None = None
+    authors: list[str] = field(default_factory=list)
+    status: str | None = None
+    tracker: str | None = None
+    project: str | None = None
+    doc_id: str | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def strip_title_prefix(title: str) -> str:
+    return _TITLE_PREFIX.sub("", title).strip()
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if is_unset(text) else text
+
+
+def _authors(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    text = _as_text(value)
+    if not text:
+        return []
+    return [part.strip() for part in re.split(r"[,;]|\band\b", text) if part.strip()]
+
+
+def _date(value: Any, line: int, meta: Metadata) -> None:
+    if isinstance(value, dt.datetime):
+        meta.date = value.date()
+    elif isinstance(value, dt.date):
+        meta.date = value
+    elif value is not None:
+        try:
+            meta.date = parse_due(str(value))
+        except ValueError:
+            meta.problems.append(
+                Problem(line=line, message=f"date {str(value)!r} is not a date; use YYYY-MM-DD")
+            )
+
+
+def from_front_matter(content: str, first_line: int, meta: Metadata) -> None:
+    """`first_line` is the 1-based line of the opening `---`."""
+    try:
+        data = yaml.safe_load(content) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + 1 + (mark.line if mark is not None else 0)
+        meta.problems.append(Problem(line=line, message=f"front matter is not valid YAML: {exc}"))
+        return
+    if not isinstance(data, dict):
+        meta.problems.append(Problem(line=first_line, message="front matter is not a mapping"))
+        return
+    lines = {str(k).lower(): first_line for k in data}
+    for idx, raw in enumerate(content.split("\n")):
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:", raw)
+        if m:
+            lines[m.group(1).lower()] = first_line + 1 + idx
+    norm = {str(k).lower(): v for k, v in data.items()}
+    for key in ("title", "severity", "duration", "status", "tracker", "project"):
+        if key in norm:
+            setattr(meta, key, _as_text(norm[key]))
+            meta.lines[key] = lines[key]
+    if "id" in norm and _as_text(norm["id"]):
+        meta.doc_id = _as_text(norm["id"])
+    if "date" in norm:
+        meta.lines["date"] = lines["date"]
+        _date(norm["date"], lines["date"], meta)
+    for key in ("authors", "author"):
+        if key in norm:
+            meta.authors = _authors(norm[key])
+            meta.lines["authors"] = lines[key]
+            break
+
+
+def from_bold_line(text: str, line: int, meta: Metadata) -> None:
+    """Read `**Date**: 2024-01-15 | **Severity**: SEV2` pairs; keys already set are kept."""
+    for part in re.split(r"\s\|\s|\|", text):
+        m = _BOLD_PAIR.match(part.strip())
+        if not m:
+            continue
+        key = KEYS.get(" ".join(m.group("key").lower().split()))
+        if key is None or key in meta.lines:
+            continue
+        value = m.group("value").strip().rstrip("\\").strip()
+        meta.lines[key] = line
+        if key == "date":
+            _date(_as_text(value), line, meta)
+        elif key == "authors":
+            meta.authors = _authors(value)
+        else:
+            setattr(meta, key, _as_text(value))

@@ -1,0 +1,129 @@
+"""The document-side data model every other module speaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Field_ = Literal["priority", "action", "owner", "due", "ticket", "status"]
+FIELDS: tuple[Field_, ...] = ("priority", "action", "owner", "due", "ticket", "status")
+
+
+class Priority(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class ItemStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def closed(self) -> bool:
+        return self in (ItemStatus.DONE, ItemStatus.DROPPED)
+
+
+class Problem(BaseModel):
+    """A located finding about the document; blocks syncing that postmortem."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int | None
+    message: str
+
+
+class TableLayout(BaseModel):
+    """Where an action-items table sits, so write-back can touch only its cells."""
+
+    model_config = ConfigDict(frozen=True)
+
+    header_line: int
+    delimiter_line: int
+    row_lines: tuple[int, ...]
+    columns: dict[str, int]
+    width: int
+
+
+class ActionItem(BaseModel):
+    """One row of an action-items table, values normalized, line 1-based."""
+
+    line: int
+    priority: Priority | None = None
+    action: str | None = None
+    owner: str | None = None
+    due: dt.date | None = None
+    ticket: str | None = None
+    status: ItemStatus | None = None
+    uid: str = Field(default="", description="stable identity of the item, used for markers")
+    table: int = Field(default=0, description="index into Postmortem.tables")
+
+    def public(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "priority": self.priority.value if self.priority else None,
+            "action": self.action,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
+            "ticket": self.ticket,
+            "status": self.status.value if self.status else None,
+        }
+
+
+class Postmortem(BaseModel):
+    """A parsed postmortem: metadata, action items and the problems found while reading."""
+
+    path: str
+    title: str | None = None
+    date: dt.date | None = None
+    severity: str | None = None
+    duration: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    status: str | None = None
+    tracker: str | None = None
+    project: str | None = None
+    doc_id: str = ""
+    action_items: list[ActionItem] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    tables: list[TableLayout] = Field(default_factory=list)
+    headings: list[tuple[int, int, str]] = Field(
+        default_factory=list, description="(line, level, plain text) of every heading"
+    )
+    quick: bool = False
+    metadata_lines: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def is_final(self) -> bool:
+        return (self.status or "").strip().lower() in {"final", "finalized", "published"}
+
+    def public(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "severity": self.severity,
+            "duration": self.duration,
+            "authors": list(self.authors),
+            "status": self.status,
+            "action_items": [item.public() for item in self.action_items],
+            "problems": [p.model_dump() for p in self.problems],
+        }
+
+
+def item_uid(doc_id: str, action: str, occurrence: int) -> str:
+    """Identity that survives reordering rows and moving the file between checkouts.
+
+    Built from the postmortem's id (front matter `id`, else the file name) and the action
+    text, so a run killed after creating a ticket finds it again by the same marker.
+    """
+    norm = " ".join(action.split()).casefold()
+    digest = hashlib.sha256(f"{doc_id}\n{norm}\n{occurrence}".encode()).hexdigest()
+    return digest[:12]

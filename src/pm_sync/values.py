@@ -1,0 +1,134 @@
+"""Normalizing cell values; every function returns a value or raises ValueError with a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from markdown_it import MarkdownIt
+
+from pm_sync.models import ItemStatus, Priority
+
+UNSET = {"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "?"}
+
+_PRIORITY_WORDS = {"critical": Priority.P0, "high": Priority.P1, "medium": Priority.P2,
+                   "low": Priority.P3}
+_STATUS_WORDS: dict[str, ItemStatus] = {}
+for _words, _status in (
+    ("open|to do|todo|new|not started|planned|backlog", ItemStatus.OPEN),
+    ("in progress|in-progress|doing|wip|started|ongoing|in review|in-review|blocked",
+     ItemStatus.IN_PROGRESS),
+    ("done|completed|complete|fixed|resolved|closed|shipped|finished", ItemStatus.DONE),
+    ("won't do|wont do|won't fix|wont fix|wontfix|wontdo|dropped|cancelled|canceled|rejected|"
+     "obsolete|not planned|abandoned", ItemStatus.DROPPED),
+):
+    for _w in _words.split("|"):
+        _STATUS_WORDS[_w] = _status
+
+STATUS_TEXT = {
+    ItemStatus.OPEN: "Open",
+    ItemStatus.IN_PROGRESS: "In progress",
+    ItemStatus.DONE: "Done",
+    ItemStatus.DROPPED: "Won't do",
+}
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y")
+_EMPHASIS = re.compile(r"^(\*\*|__|\*|_|~~|`)(.+)\1$")
+_LINK = re.compile(r"^\[(?P<text>(?:\\.|[^\]\\])*)\]\((?P<url>[^)]*)\)$")
+_AUTOLINK = re.compile(r"^<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>$")
+_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def strip_emphasis(text: str) -> str:
+    value = text.strip()
+    while True:
+        m = _EMPHASIS.match(value)
+        if not m:
+            return value
+        value = m.group(2).strip()
+
+
+def is_unset(text: str) -> bool:
+    return strip_emphasis(text).strip().casefold() in UNSET
+
+
+def parse_priority(text: str) -> Priority | None:
+    value = strip_emphasis(text)
+    if is_unset(value):
+        return None
+    key = value.casefold()
+    if re.fullmatch(r"p[0-4]", key):
+        return Priority(key.upper())
+    if key in _PRIORITY_WORDS:
+        return _PRIORITY_WORDS[key]
+    raise ValueError(
+        f"priority {value!r} is not one of P0–P4 (or Critical, High, Medium, Low)"
+    )
+
+
+def parse_due(text: str) -> dt.date | None:
+    value = strip_emphasis(text)
+    if is_unset(value):
+        return None
+    cleaned = " ".join(value.split())
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(
+        f"due date {value!r} is not a date pm-sync reads; write it as YYYY-MM-DD (e.g. 2024-01-22)"
+    )
+
+
+def parse_status(text: str) -> ItemStatus | None:
+    value = strip_emphasis(text)
+    if is_unset(value):
+        return None
+    key = re.sub(r"[^\w' -]", "", value.replace("’", "'")).strip().casefold()
+    key = " ".join(key.split())
+    if key in _STATUS_WORDS:
+        return _STATUS_WORDS[key]
+    raise ValueError(
+        f"status {value!r} is not recognized; use Open, In progress, Done or Won't do"
+    )
+
+
+def parse_ticket(text: str) -> str | None:
+    value = strip_emphasis(text)
+    if is_unset(value):
+        return None
+    m = _LINK.match(value)
+    if m:
+        inner = strip_emphasis(m.group("text").replace("\\", ""))
+        return inner or m.group("url").strip() or None
+    m = _AUTOLINK.match(value)
+    if m:
+        return m.group("url")
+    return value
+
+
+def parse_plain(text: str) -> str | None:
+    value = text.strip()
+    return None if is_unset(value) else value
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown inline source to the plain text a tracker title should show."""
+    tokens = _md.parseInline(markdown)
+    parts: list[str] = []
+    for tok in tokens:
+        for child in tok.children or []:
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+            elif child.type == "html_inline" and child.content.lower().startswith("<br"):
+                parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,203 @@
+"""Write values into the cells pm-sync owns, and leave every other byte of the file alone.
+
+Edits address items by `uid`, not by line, so when someone saved the file while we were
+talking to a tracker we re-read it, find the same rows again and re-apply — never clobber.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pm_sync.errors import WriteBackError
+from pm_sync.models import Postmortem, TableLayout
+from pm_sync.parse import parse_source
+from pm_sync.rows import Row, escape_pipes, replace_cell, split_row
+from pm_sync.source import Source
+
+TICKET_HEADER = "Ticket"
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CellEdit:
+    """Set `field` of the item `uid` to `value` (already rendered as cell text)."""
+
+    uid: str
+    field: str
+    value: str
+
+
+@dataclass
+class WriteResult:
+    path: str
+    changed: bool
+    applied: list[CellEdit] = field(default_factory=list)
+    missing: list[CellEdit] = field(default_factory=list)
+    attempts: int = 1
+
+
+def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[str, WriteResult]:
+    """Pure part of write-back: the new text, and which edits found their row."""
+    result = WriteResult(path=source.path, changed=False)
+    by_uid = {item.uid: item for item in pm.action_items}
+    new_lines: dict[int, str] = {}
+    append_ticket: dict[int, dict[int, str]] = {}
+    for edit in edits:
+        item = by_uid.get(edit.uid)
+        if item is None:
+            result.missing.append(edit)
+            continue
+        layout = pm.tables[item.table]
+        idx = item.line - 1
+        if edit.field not in layout.columns:
+            if edit.field != "ticket":
+                result.missing.append(edit)
+                continue
+            append_ticket.setdefault(item.table, {})[item.line] = edit.value
+            result.applied.append(edit)
+            continue
+        current = new_lines.get(idx, source.line(idx))
+        new_lines[idx] = set_cell(
+            split_row(current), layout.columns[edit.field], escape_pipes(edit.value), layout.width,
+            where=(source.path, item.line),
+        )
+        result.applied.append(edit)
+    for table_index, values in append_ticket.items():
+        layout = pm.tables[table_index]
+        new_lines.update(_append_column(source, layout, values, new_lines))
+    text = _splice(source, new_lines)
+    result.changed = text != source.text
+    return text, result
+
+
+def set_cell(row: Row, index: int, value: str, width: int, *, where: tuple[str, int]) -> str:
+    if index < len(row.cells):
+        return replace_cell(row, index, value)
+    if len(row.cells) > width:
+        raise WriteBackError(
+            "row has more cells than its table header",
+            path=where[0], line=where[1], hint="remove the extra cells, then run again",
+        )
+    missing = ["  "] * (index - len(row.cells)) + [f" {value} "]
+    return _extend(row, missing)
+
+
+def _extend(row: Row, cells: Sequence[str]) -> str:
+    """Append raw cells after the row's last cell, keeping the outer-pipe style."""
+    line = row.line
+    body_end = len(line.rstrip(" \t"))
+    tail = line[body_end:]
+    added = "|".join(cells)
+    if row.trailing_pipe:
+        return line[:body_end] + added + "|" + tail
+    if not row.cells:
+        return line[:body_end] + "|" + added + tail
+    sep = "" if line[:body_end].endswith(" ") else " "
+    return line[:body_end] + sep + "|" + added + tail
+
+
+def _append_column(
+    source: Source, layout: TableLayout, values: dict[int, str], pending: dict[int, str]
+) -> dict[int, str]:
+    cells = {line: escape_pipes(v) for line, v in values.items()}
+    width = max([len(TICKET_HEADER), *(len(v) for v in cells.values())])
+    out: dict[int, str] = {}
+
+    def line_of(number: int) -> Row:
+        return split_row(pending.get(number - 1, source.line(number - 1)))
+
+    header = line_of(layout.header_line)
+    out[layout.header_line - 1] = _extend(
+        header, _padded_short(header, layout.width) + [f" {TICKET_HEADER.ljust(width)} "]
+    )
+    delim = line_of(layout.delimiter_line)
+    spaced = bool(delim.cells) and delim.cells[-1].raw.startswith(" ")
+    rule = f" {'-' * width} " if spaced else "-" * (width + 2)
+    out[layout.delimiter_line - 1] = _extend(delim, [rule])
+    for number in layout.row_lines:
+        row = line_of(number)
+        if len(row.cells) > layout.width:
+            raise WriteBackError(
+                "row has more cells than its table header, so a Ticket column cannot be added",
+                path=source.path, line=number, hint="remove the extra cells, then run again",
+            )
+        value = cells.get(number, "")
+        out[number - 1] = _extend(
+            row, _padded_short(row, layout.width) + [f" {value.ljust(width)} "]
+        )
+    return out
+
+
+def _padded_short(row: Row, width: int) -> list[str]:
+    return ["  "] * max(0, width - len(row.cells))
+
+
+def _splice(source: Source, new_lines: dict[int, str]) -> str:
+    if not new_lines:
+        return source.text
+    parts: list[str] = []
+    pos = 0
+    for idx in sorted(new_lines):
+        start, end = source.line_span(idx)
+        parts.append(source.text[pos:start])
+        parts.append(new_lines[idx])
+        pos = end
+    parts.append(source.text[pos:])
+    return "".join(parts)
+
+
+def write_back(
+    path: Path | str, edits: Sequence[CellEdit], *, expected_digest: str | None = None
+) -> WriteResult:
+    """Apply edits atomically; if the file changed since `expected_digest`, re-read and re-apply."""
+    target = Path(path)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        source = Source.read(target)
+        text, result = render(source, parse_source(source), edits)
+        result.attempts = attempt
+        if not result.changed:
+            return result
+        if _atomic_replace(target, source, source.encode(text)):
+            return result
+    raise WriteBackError(
+        f"file kept changing while pm-sync wrote to it ({MAX_ATTEMPTS} attempts)",
+        path=str(target), hint="run again once nobody is editing it",
+    )
+
+
+def _atomic_replace(target: Path, source: Source, data: bytes) -> bool:
+    """Temp file in the same folder, fsync, rename; False if the file changed underneath us."""
+    mode = target.stat().st_mode & 0o7777
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pm-sync.tmp",
+                                    dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if Source.read(target).digest != source.digest:
+            tmp.unlink()
+            return False
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(target.parent)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

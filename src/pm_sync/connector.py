@@ -140,6 +140,13 @@ class DraftProblem(BaseModel):
     kind: str = "field"
 
 
+class OwnerResolution(BaseModel):
+    """Document owners (`@alice`) to tracker identities; `unknown` says why one could not be found."""
+
+    ids: dict[str, str] = Field(default_factory=dict)
+    unknown: dict[str, str] = Field(default_factory=dict)
+
+
 class ConnectorContext(BaseModel):
     """What a connector may use besides its config: the environment (for secrets) and the base dir."""
 
@@ -176,6 +183,16 @@ class Connector(ABC):
     def is_project_hint(self, ref: str) -> str | None:
         """A ticket cell holding only a project (like `OPS` or `OPS-?`) routes the item there."""
         return None
+
+    def resolve_owners(
+        self, handles: Sequence[str], mapped: Mapping[str, str | None]
+    ) -> OwnerResolution:
+        """Tracker identity per owner; `mapped` holds the owner map's entry for this tracker."""
+        return OwnerResolution(ids={h: mapped.get(h) or h for h in handles})
+
+    def owner_handle(self, assignee: str) -> str:
+        """How a tracker identity is written in an Owner cell when it is not in the owner map."""
+        return assignee
 
     def preflight(self, drafts: Sequence[TicketDraft]) -> list[DraftProblem]:
         """Check everything that would make a create fail, before the first one is sent."""

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from pm_sync.models import Problem
-from pm_sync.values import is_unset, parse_due
+from pm_sync.values import is_unset, parse_due, strip_emphasis
 
 KEYS = {
     "date": "date",
@@ -20,10 +20,11 @@ KEYS = {
     "duration": "duration",
     "authors": "authors",
     "author": "authors",
+    "author(s)": "authors",
     "status": "status",
 }
 _BOLD_PAIR = re.compile(
-    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)"
+    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ()]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)"
     r"\s*(?P<value>.*)"
 )
 _TITLE_PREFIX = re.compile(r"^\s*(?:quick\s+)?post[- ]?mortem\s*[:\-–—]\s*", re.IGNORECASE)
@@ -121,7 +122,7 @@ def from_bold_line(text: str, line: int, meta: Metadata) -> None:
         key = KEYS.get(" ".join(m.group("key").lower().split()))
         if key is None or key in meta.lines:
             continue
-        value = m.group("value").strip().rstrip("\\").strip()
+        value = strip_emphasis(m.group("value").strip().rstrip("\\").strip())
         meta.lines[key] = line
         if key == "date":
             _date(_as_text(value), line, meta)

@@ -121,9 +121,9 @@ def plain_text(markdown: str) -> str:
         for child in tok.children or []:
             if child.type in ("text", "code_inline"):
                 parts.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
-                parts.append(" ")
-            elif child.type == "html_inline" and child.content.lower().startswith("<br"):
+            elif child.type in ("softbreak", "hardbreak") or (
+                child.type == "html_inline" and child.content.lower().startswith("<br")
+            ):
                 parts.append(" ")
     return " ".join("".join(parts).split())
 

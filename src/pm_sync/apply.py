@@ -1,0 +1,81 @@
+"""Carry out a plan through the connectors, then write the document side back."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from pm_sync import failpoints
+from pm_sync.connector import TicketDraft
+from pm_sync.errors import PmSyncError
+from pm_sync.outcome import Outcome
+from pm_sync.plan import Create, Plan, PlanError, Pull, Recover, Rekey, Update
+from pm_sync.trackers import Trackers
+from pm_sync.writeback import CellEdit, write_back
+
+
+def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
+    """Creates first, then one write-back of every key, then updates; each step resumable."""
+    if plan.errors:
+        outcome.errors.extend(plan.errors)
+        return outcome
+    edits: list[CellEdit] = []
+    by_tracker: dict[str, list[TicketDraft]] = defaultdict(list)
+    for change in plan.changes:
+        if isinstance(change, Create):
+            by_tracker[change.tracker].append(change.draft)
+    for tracker, drafts in by_tracker.items():
+        connector = trackers.get(tracker)
+        failpoints.hit("before-create")
+        try:
+            results = connector.create(drafts)
+        except PmSyncError as exc:
+            outcome.errors.append(_error(exc, plan.path))
+            results = []
+        failpoints.hit("after-create")
+        project = {d.uid: d.project for d in drafts}
+        lines = {d.uid: d.line for d in drafts}
+        for result in results:
+            if result.state is not None:
+                display = connector.display_key(result.state.key, project.get(result.uid))
+                edits.append(CellEdit(result.uid, "ticket", display))
+                outcome.created.append(display)
+            elif result.error is not None:
+                err = _error(result.error, plan.path)
+                outcome.errors.append(err.model_copy(update={"line": err.line or
+                                                             lines.get(result.uid)}))
+    for change in plan.changes:
+        if isinstance(change, Recover):
+            edits.append(CellEdit(change.uid, "ticket", change.display))
+            outcome.recovered.append(change.display)
+        elif isinstance(change, Rekey):
+            edits.append(CellEdit(change.uid, "ticket", change.display))
+            outcome.moved.append({"from": change.old, "to": change.display})
+        elif isinstance(change, Pull):
+            edits.append(CellEdit(change.uid, change.field, change.value))
+    if edits:
+        failpoints.hit("before-writeback")
+        result = write_back(Path(plan.path), edits, expected_digest=plan.digest)
+        for edit in result.missing:
+            outcome.warnings.append(
+                f"{plan.path}: row for {edit.value} is gone from the file; its {edit.field} "
+                "was not written back (the ticket exists; pm-sync will find it by its marker)"
+            )
+        failpoints.hit("after-writeback")
+    for change in plan.changes:
+        if isinstance(change, Update):
+            failpoints.hit("before-update")
+            try:
+                trackers.get(change.tracker).update(change.key, change.changes, change.baseline)
+            except PmSyncError as exc:
+                outcome.errors.append(_error(exc, plan.path, change.line))
+                continue
+            if change.changes.is_empty():
+                continue
+            outcome.updated.append(change.display)
+    return outcome
+
+
+def _error(exc: PmSyncError, path: str, line: int | None = None) -> PlanError:
+    return PlanError(path=exc.path or path, line=exc.line or line, message=exc.message,
+                     hint=exc.hint)

@@ -1,0 +1,135 @@
+"""Command line: parse arguments, call one library function, render the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pm_sync import render
+from pm_sync.errors import PmSyncError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Postmortem action items become tracked tickets, and stay that way.")
+local_app = typer.Typer(no_args_is_help=True, help="The embedded local tracker.")
+app.add_typer(local_app, name="local")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", help="Config file (pm-sync.toml).")]
+FilesArg = Annotated[list[str], typer.Argument(help="Postmortem files, folders or globs.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _one_or_many(items: list[Any]) -> Any:
+    return items[0] if len(items) == 1 else items
+
+
+@app.command()
+def parse(files: FilesArg, as_json: JsonOpt = False) -> None:
+    """Show what pm-sync reads from postmortems: metadata, action items, problems."""
+    from pm_sync.api import parse_paths
+
+    results = parse_paths(files)
+    if as_json:
+        _print_json(_one_or_many([pm.public() for pm in results]))
+    else:
+        for pm in results:
+            render.postmortem(pm)
+
+
+@app.command()
+def push(
+    files: FilesArg,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")]
+    = False,
+    force: Annotated[bool, typer.Option("--force", help="Push even if not Status: Final.")]
+    = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Create or update one ticket per action item and write the keys into the table."""
+    from pm_sync.push import push as run_push
+
+    with render.progress(len(files), "push") as bar:
+        task = bar.add_task("", total=len(files)) if bar else None
+
+        def tick(path: Path, _: object) -> None:
+            if bar is not None and task is not None:
+                bar.update(task, advance=1, description=path.name)
+            elif not as_json:
+                pass
+
+        outcomes = run_push(files, config_path=config, dry_run=dry_run, force=force,
+                            progress=tick)
+    if as_json:
+        _print_json(_one_or_many([o.push_json() for o in outcomes]))
+    else:
+        for outcome in outcomes:
+            render.outcome(outcome)
+    raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+@local_app.command("list")
+def local_list(as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
+    """List the local tracker's tickets."""
+    from pm_sync.api import local_store
+
+    tickets = [t.public() for t in local_store(config).list()]
+    if as_json:
+        _print_json(tickets)
+        return
+    cols = ["key", "summary", "status", "priority", "owner", "due", "postmortem"]
+    render.rows_table("local tickets", cols, [[t[c] for c in cols] for t in tickets])
+
+
+@local_app.command("close")
+def local_close(
+    key: str,
+    wont_do: Annotated[bool, typer.Option("--wont-do", help="Close as dropped, not done.")]
+    = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Mark a local ticket done (or dropped with --wont-do)."""
+    from pm_sync.api import local_store
+
+    ticket = local_store(config).set_status(key, "dropped" if wont_do else "done")
+    render.console.print(f"{ticket.key} is now {ticket.status}")
+
+
+@local_app.command("reopen")
+def local_reopen(key: str, config: ConfigOpt = None) -> None:
+    """Reopen a local ticket."""
+    from pm_sync.api import local_store
+
+    ticket = local_store(config).set_status(key, "open")
+    render.console.print(f"{ticket.key} is now {ticket.status}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except PmSyncError as exc:
+        render.error(exc)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        render.err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""`pm-sync.toml`: validated settings, secrets only by environment-variable name."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pm_sync.connector import ConnectorConfig, load_connector
+from pm_sync.errors import ConfigError
+
+CONFIG_FILE = "pm-sync.toml"
+CONFIG_ENV = "PM_SYNC_CONFIG"
+DEFAULT_DOC_PATHS = ["docs/technical/postmortem-*.md"]
+
+
+class DocsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[str] = Field(default_factory=lambda: list(DEFAULT_DOC_PATHS))
+
+
+class Config(BaseModel):
+    """The whole file; tracker tables stay raw until the tracker is used, so plugins can add keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracker: str = "local"
+    project: str | None = None
+    unknown_owner: Literal["error", "unassigned"] = "error"
+    labels: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    routes: dict[str, str] = Field(
+        default_factory=dict, description="project or key prefix -> tracker name"
+    )
+    owners: dict[str, dict[str, str]] = Field(default_factory=dict)
+    docs: DocsConfig = Field(default_factory=DocsConfig)
+    trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    path: str | None = Field(default=None, exclude=True)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def owner_entry(self, handle: str) -> Mapping[str, str]:
+        """Owner-map entry for a table's owner cell; `@alice`, `alice` and `@Alice` are one person."""
+        want = handle.strip().lstrip("@").casefold()
+        for name, entry in self.owners.items():
+            if name.strip().lstrip("@").casefold() == want:
+                return entry
+        return {}
+
+    def tracker_config(self, name: str) -> ConnectorConfig:
+        cls = load_connector(name)
+        raw = dict(self.trackers.get(name, {}))
+        if "project" not in raw and self.project and name == self.tracker:
+            raw["project"] = self.project
+        try:
+            return cls.config_model.model_validate(raw)
+        except ValidationError as exc:
+            raise _config_error(exc, self.path, prefix=("trackers", name)) from None
+
+
+def _config_error(
+    exc: ValidationError, path: str | None, prefix: tuple[str, ...] = ()
+) -> ConfigError:
+    first = exc.errors()[0]
+    key = ".".join(str(p) for p in (*prefix, *first["loc"]))
+    more = len(exc.errors()) - 1
+    message = f"invalid config key {key!r}: {first['msg']}"
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return ConfigError(
+        message, path=path or "<defaults>",
+        hint="see config.example.toml for every key and its meaning",
+    )
+
+
+def find_config_path(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Path | None:
+    environ = os.environ if env is None else env
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    local = Path.cwd() / CONFIG_FILE
+    return local if local.exists() else None
+
+
+def load_config(
+    explicit: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> Config:
+    """No file at all is fine: the defaults use the embedded local tracker."""
+    path = find_config_path(explicit, env)
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=str(path),
+                          hint=f"create it, or unset {CONFIG_ENV} / --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config is not valid TOML: {exc}", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", path=str(path)) from None
+    _reject_inline_secrets(data, str(path))
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, str(path)) from None
+    config.path = str(path)
+    config.base_dir = path.resolve().parent
+    return config
+
+
+_SECRET_KEYS = {"token", "password", "api_token", "secret", "webhook", "webhook_url", "pat"}
+
+
+def _reject_inline_secrets(data: Mapping[str, Any], path: str, prefix: str = "") -> None:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            _reject_inline_secrets(value, path, dotted + ".")
+        elif str(key).lower() in _SECRET_KEYS:
+            raise ConfigError(
+                f"config key {dotted!r} holds a secret inline",
+                path=path,
+                hint=f"put the secret in an environment variable and set '{key}_env' instead",
+            )

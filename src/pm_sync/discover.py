@@ -1,0 +1,33 @@
+"""Turn the FILE/folder/glob arguments (or `[docs] paths`) into postmortem files."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Sequence
+from pathlib import Path
+
+from pm_sync.errors import UsageError
+
+FOLDER_PATTERN = "postmortem*.md"
+
+
+def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None = None) -> list[Path]:
+    """Files as given; folders by the template's naming (`postmortem*.md`, recursively); globs."""
+    root = base or Path.cwd()
+    found: list[Path] = []
+    for arg in args or defaults:
+        path = Path(arg) if Path(arg).is_absolute() or args else root / arg
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob(FOLDER_PATTERN) if p.is_file()))
+        elif glob.has_magic(str(path)):
+            matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
+            found.extend(p for p in matches if p.is_file())
+        elif args:
+            found.append(path)
+        elif path.exists():
+            found.append(path)
+    unique = list(dict.fromkeys(found))
+    if args and not unique:
+        raise UsageError(f"no postmortem files match {', '.join(args)}",
+                         hint="pass files, folders or quoted globs")
+    return unique

@@ -1,0 +1,478 @@
+"""`pm-sync lint`: the house template's rules as named, located checks.
+
+Each rule is a small function registered in `RULES` with a default severity. Errors are
+things that break syncing or break the template's hard rules (metadata, sections, action items
+with owner and deadline, file naming, "human error" as a root cause); warnings are style and
+analysis-quality nudges (too many items, shallow whys, blame-focused phrasing, placeholders).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Literal
+
+from pm_sync.models import ItemStatus, Postmortem
+from pm_sync.parse import is_action_heading, normalize_heading, parse_source
+from pm_sync.source import Source
+
+Severity = Literal["error", "warning"]
+Hit = tuple[int | None, str]
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int | None
+    rule: str
+    severity: Severity
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "rule": self.rule,
+                "severity": self.severity, "message": self.message}
+
+
+@dataclass
+class Context:
+    """What rules look at: the parsed postmortem plus the prose lines of its source."""
+
+    pm: Postmortem
+    source: Source
+    prose: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, text)
+
+    @property
+    def anchor(self) -> int:
+        """Where document-level findings point: the H1, else line 1."""
+        return next((line for line, level, _ in self.pm.headings if level == 1), 1)
+
+    def sections(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
+        """(heading line, first line, last line) of every H2+ section whose heading matches."""
+        heads = self.pm.headings
+        out = []
+        for i, (line, level, text) in enumerate(heads):
+            if level >= 2 and match(text):
+                end = next((h[0] - 1 for h in heads[i + 1:] if h[1] <= level),
+                           self.source.line_count)
+                out.append((line, line + 1, end))
+        return out
+
+    def bold_paragraphs(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
+        """(line, line, last line) of `**Key**: text` paragraphs whose key matches."""
+        out = []
+        for idx, (line, text) in enumerate(self.prose):
+            m = _BOLD_KEY.match(text)
+            if not m or not match(m.group("key") or m.group("key2") or ""):
+                continue
+            end = line
+            for nxt, nxt_text in self.prose[idx + 1:]:
+                if nxt != end + 1 or not nxt_text.strip() or _BOLD_KEY.match(nxt_text):
+                    break
+                end = nxt
+            out.append((line, line, end))
+        return out
+
+    def lines_in(self, spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, str]]:
+        ranges = [(first, last) for _, first, last in spans]
+        return [(n, t) for n, t in self.prose if any(a <= n <= b for a, b in ranges)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    severity: Severity
+    check: Callable[[Context], Iterable[Hit]]
+
+    @property
+    def doc(self) -> str:
+        return (self.check.__doc__ or "").strip()
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, severity: Severity) -> Callable[[Callable[[Context], Iterable[Hit]]],
+                                                  Callable[[Context], Iterable[Hit]]]:
+    def register(check: Callable[[Context], Iterable[Hit]]) -> Callable[[Context], Iterable[Hit]]:
+        RULES[name] = Rule(name, severity, check)
+        return check
+    return register
+
+
+# --- text helpers -------------------------------------------------------------------------
+
+_BOLD_KEY = re.compile(r"^\s*(?:\*\*|__)\s*(?:(?P<key>[^*_:]{1,40}?)\s*(?:\*\*|__)\s*:"
+                       r"|(?P<key2>[^*_:]{1,40}?)\s*:\s*(?:\*\*|__))")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def prose_lines(src: Source) -> list[tuple[int, str]]:
+    """Lines a reader sees as text: no front matter, fenced code, HTML comments or code spans."""
+    out: list[tuple[int, str]] = []
+    fence: str | None = None
+    in_comment = False
+    start = 0
+    if src.line_count > 1 and src.line(0).strip() == "---":
+        end = next((i for i in range(1, src.line_count)
+                    if src.line(i).strip() in ("---", "...")), None)
+        start = 0 if end is None else end + 1
+    for i in range(start, src.line_count):
+        text = src.line(i)
+        m = _FENCE.match(text)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                    and not text.strip().strip(fence[0]):
+                fence = None
+            continue
+        if m and not in_comment:
+            fence = m.group(1)
+            continue
+        visible = []
+        pos = 0
+        while pos < len(text):
+            if in_comment:
+                close = text.find("-->", pos)
+                if close < 0:
+                    pos = len(text)
+                    break
+                in_comment, pos = False, close + 3
+            else:
+                open_ = text.find("<!--", pos)
+                if open_ < 0:
+                    visible.append(text[pos:])
+                    break
+                visible.append(text[pos:open_])
+                in_comment, pos = True, open_ + 4
+        out.append((i + 1, _CODE_SPAN.sub(lambda s: " " * len(s.group(0)), "".join(visible))))
+    return out
+
+
+def _norm(text: str) -> str:
+    return normalize_heading(text).replace("-", " ")
+
+
+def _is_summary(text: str) -> bool:
+    return bool(re.search(r"\bsummary\b|\btl;?dr\b|\boverview\b", _norm(text)))
+
+
+def _is_timeline(text: str) -> bool:
+    return "timeline" in _norm(text)
+
+
+def _is_root_cause(text: str) -> bool:
+    return bool(re.search(r"\broot causes?\b", _norm(text)))
+
+
+def _is_whys(text: str) -> bool:
+    # Not `_norm`: it strips leading numbering, and here the "5" is the point.
+    return bool(re.search(r"\b(?:5|five)\s+whys?\b", text.casefold()))
+
+
+def _is_what_happened(text: str) -> bool:
+    return _norm(text) in ("what happened", "summary", "what went wrong")
+
+
+def _is_fixes(text: str) -> bool:
+    return _norm(text) in ("fixes", "fix", "fixed by", "fixes applied") or is_action_heading(text)
+
+
+def _is_lesson(text: str) -> bool:
+    return bool(re.fullmatch(r"lessons?(?: learned| learnt)?", _norm(text)))
+
+
+def _spans(ctx: Context, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
+    return ctx.sections(match) + ctx.bold_paragraphs(match)
+
+
+def _problems(ctx: Context, category: str) -> Iterator[Hit]:
+    for problem in ctx.pm.problems:
+        if _problem_rule(problem.message) == category:
+            yield problem.line, problem.message
+
+
+def _problem_rule(message: str) -> str:
+    lowered = message.lower()
+    for prefix, name in (("priority ", "bad-priority"), ("due date ", "bad-date"),
+                         ("date ", "bad-date"), ("status ", "bad-status"),
+                         ("action-items table", "bad-table"),
+                         ("action item has no action", "missing-action"),
+                         ("front matter", "bad-front-matter")):
+        if lowered.startswith(prefix):
+            return name
+    return "parse-problem"
+
+
+# --- rules --------------------------------------------------------------------------------
+
+_STANDARD_KEYS = ("date", "severity", "duration", "authors", "status")
+_QUICK_KEYS = ("date", "severity", "authors", "status")
+
+
+@rule("missing-metadata", "error")
+def missing_metadata(ctx: Context) -> Iterator[Hit]:
+    """Date, severity, status and authors (and duration outside quick postmortems) identify the
+    incident, order the archive and tell readers who to ask; the template has them on line 2-3."""
+    pm = ctx.pm
+    block = min(pm.metadata_lines.values(), default=ctx.anchor)
+    bad_date_lines = {line for line, _ in _problems(ctx, "bad-date")}
+    for key in _QUICK_KEYS if pm.quick else _STANDARD_KEYS:
+        if getattr(pm, key):
+            continue
+        line = pm.metadata_lines.get(key)
+        label = key.capitalize()
+        if line is None:
+            yield block, f"no {label} metadata; add `**{label}**: ...` under the title"
+        elif not (key == "date" and line in bad_date_lines):
+            yield line, f"{label} is empty; fill it in"
+
+
+@rule("missing-section", "error")
+def missing_section(ctx: Context) -> Iterator[Hit]:
+    """The template's sections are what make a postmortem useful: a summary, the timeline, the
+    root cause and the action items (quick: what happened, timeline, root cause, fixes, lesson)."""
+    if ctx.pm.quick:
+        wanted = (("What happened", _is_what_happened), ("Timeline", _is_timeline),
+                  ("Root cause", _is_root_cause), ("Fixes", _is_fixes), ("Lesson", _is_lesson))
+    else:
+        wanted = (("Summary", _is_summary), ("Timeline", _is_timeline),
+                  ("Root cause", _is_root_cause), ("Action items", is_action_heading))
+    for label, match in wanted:
+        if not _spans(ctx, match):
+            yield ctx.anchor, f"no {label!r} section"
+
+
+@rule("no-action-items", "error")
+def no_action_items(ctx: Context) -> Iterator[Hit]:
+    """"No action items" is an anti-pattern: the review changes nothing, and nothing gets synced.
+    Quick postmortems list their fixes in prose, so they are exempt."""
+    if ctx.pm.quick or ctx.pm.action_items:
+        return
+    heads = ctx.sections(is_action_heading)
+    if heads:
+        yield heads[0][0], "the action-items section has no items; add at least one row"
+
+
+@rule("too-many-action-items", "warning")
+def too_many_action_items(ctx: Context) -> Iterator[Hit]:
+    """The template says at most 5 action items: long lists are never completed. A warning, not an
+    error: an extra item syncs fine, and dropping real work to pass lint would be worse."""
+    live = [i for i in ctx.pm.action_items if i.status != ItemStatus.DROPPED]
+    if len(live) > 5:
+        yield live[5].line, (f"{len(live)} action items; the template allows at most 5 — "
+                             "prioritize and move the rest to the backlog")
+
+
+def _closed(status: ItemStatus | None) -> bool:
+    return status is not None and status.closed
+
+
+@rule("missing-owner", "error")
+def missing_owner(ctx: Context) -> Iterator[Hit]:
+    """Every action item needs an owner, or nobody does it (template: owner and deadline)."""
+    for item in ctx.pm.action_items:
+        if not item.owner and not _closed(item.status):
+            yield item.line, "action item has no owner; name one person (e.g. @alice)"
+
+
+@rule("missing-due", "error")
+def missing_due(ctx: Context) -> Iterator[Hit]:
+    """Every open action item needs a deadline, or it is never scheduled (template rule)."""
+    bad = {line for line, _ in _problems(ctx, "bad-date")}
+    for item in ctx.pm.action_items:
+        if not item.due and not _closed(item.status) and item.line not in bad:
+            yield item.line, "action item has no due date; add one as YYYY-MM-DD"
+
+
+@rule("bad-priority", "error")
+def bad_priority(ctx: Context) -> Iterator[Hit]:
+    """Priorities map to tracker priorities; an unknown value cannot be synced."""
+    return _problems(ctx, "bad-priority")
+
+
+@rule("bad-date", "error")
+def bad_date(ctx: Context) -> Iterator[Hit]:
+    """Dates pm-sync cannot read are never guessed; they block syncing until fixed."""
+    return _problems(ctx, "bad-date")
+
+
+@rule("bad-status", "error")
+def bad_status(ctx: Context) -> Iterator[Hit]:
+    """Item statuses map to tracker states; an unknown one cannot be synced."""
+    return _problems(ctx, "bad-status")
+
+
+@rule("bad-table", "error")
+def bad_table(ctx: Context) -> Iterator[Hit]:
+    """An action-items table without an Action column is skipped by sync entirely."""
+    return _problems(ctx, "bad-table")
+
+
+@rule("missing-action", "error")
+def missing_action(ctx: Context) -> Iterator[Hit]:
+    """A row without action text would create an empty ticket."""
+    return _problems(ctx, "missing-action")
+
+
+@rule("bad-front-matter", "error")
+def bad_front_matter(ctx: Context) -> Iterator[Hit]:
+    """Unreadable YAML front matter hides all metadata."""
+    return _problems(ctx, "bad-front-matter")
+
+
+@rule("parse-problem", "error")
+def parse_problem(ctx: Context) -> Iterator[Hit]:
+    """Any other problem the parser reports blocks syncing the document."""
+    return _problems(ctx, "parse-problem")
+
+
+@rule("duplicate-ticket", "error")
+def duplicate_ticket(ctx: Context) -> Iterator[Hit]:
+    """Two rows pointing at one ticket make sync overwrite one item with the other."""
+    first: dict[str, int] = {}
+    for item in ctx.pm.action_items:
+        if not item.ticket:
+            continue
+        key = item.ticket.strip().casefold()
+        if key in first:
+            yield item.line, f"ticket {item.ticket} is also used on line {first[key]}"
+        else:
+            first[key] = item.line
+
+
+_WHY_LINE = re.compile(r"^\s*(?:>\s*)?(?:[-*+]\s+|\d+[.)]\s+|\|\s*(?:[#\d.]+\s*\|\s*)?)?"
+                       r"(?:\*\*|__|\*|_)?\s*(?:\d+[.):]\s*)?why\b", re.IGNORECASE)
+
+
+@rule("shallow-whys", "warning")
+def shallow_whys(ctx: Context) -> Iterator[Hit]:
+    """Shallow analysis (one why) does not prevent recurrence; ask "why" at least 3 times,
+    under a "5 Whys" heading or in the root-cause section. Quick postmortems are exempt."""
+    spans = ctx.sections(_is_whys)
+    if not spans and not ctx.pm.quick:
+        spans = ctx.sections(_is_root_cause)
+    if not spans:
+        return
+    count = sum(1 for _, text in ctx.lines_in(spans) if _WHY_LINE.match(text))
+    if count < 3:
+        yield spans[0][0], (f"only {count} 'why' step{'s' * (count != 1)}; dig to at least 3 "
+                            "(e.g. '- Why did X fail? → ...')")
+
+
+_PERSON = (r"(?:(?<![\w@])@\w[\w.-]*|\b(?:he|she|someone|somebody|the\s+(?:engineer|developer|"
+           r"dev|operator|on-?call(?:\s+engineer)?|sre|intern|admin|administrator|reviewer|"
+           r"author|deployer|new\s+hire))\b)")
+_HUMAN_ERROR = re.compile(
+    r"\b(?:human|operator|user|pilot|engineer|developer|admin)\s+(?:error|mistake)\b"
+    r"(?!\s+(?:rates?|counts?|budgets?|pages?|messages?|logs?|codes?|handling|path))"
+    r"|\bpebkac\b|\bpicnic\b|\bid-?10-?t\b|\blayer\s*8\b|\bfat[- ]?finger(?:ed|ing)?\b"
+    rf"|{_PERSON}\s+(?:\w+\s+)?(?:forgot|made\s+a\s+mistake|messed\s+up|screwed\s+up)\b",
+    re.IGNORECASE)
+_NEGATION = re.compile(r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
+                       r"(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+@rule("human-error-root-cause", "error")
+def human_error_root_cause(ctx: Context) -> Iterator[Hit]:
+    """"Human error" as root cause is the template's first anti-pattern: always dig deeper and
+    ask why the system allowed it. Negated or quoted mentions ("not human error") are fine."""
+    spans = _spans(ctx, _is_root_cause) + ctx.sections(_is_whys)
+    for line, text in ctx.lines_in(spans):
+        for m in _HUMAN_ERROR.finditer(text):
+            before = text[: m.start()]
+            if _NEGATION.search(before) or before.rstrip().endswith(("\"", "'", "“", "‘")):
+                continue
+            yield line, (f"root cause blames a person ({m.group(0).strip()!r}); ask what "
+                         "conditions allowed it and fix those")
+            break
+
+
+_BLAME = re.compile(
+    rf"{_PERSON}\s+(?:\w+\s+){{0,2}}?caused\b"
+    rf"|{_PERSON}\s+(?:\w+\s+)?(?:failed\s+to|forgot\s+to|neglected\s+to|did\s*n[o']t\s+bother"
+    r"|ignored)\b"
+    rf"|{_PERSON}\s+should(?:\s+have|'ve)\s+(?:noticed|caught|checked|tested|seen)\b"
+    r"|\bshould(?:\s+have|'ve)\s+(?:known|realized|realised|been\s+more\s+careful)\b"
+    rf"|\bfault\s+of\s+(?:{_PERSON}|\b(?:the\s+)?(?:team|him|her|them)\b)"
+    r"|(?:(?<![\w@])@\w[\w.-]*?'s|\bhis|\bher|\btheir)\s+fault\b"
+    rf"|\b(?:is|are|was|were)\s+to\s+blame\b|\bblamed?\s+(?:on\s+)?{_PERSON}"
+    r"|\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|reckless(?:ly|ness)?|sloppy"
+    r"|incompeten(?:t|ce))\b",
+    re.IGNORECASE)
+
+
+@rule("blame-language", "warning")
+def blame_language(ctx: Context) -> Iterator[Hit]:
+    """Blameless mindset: ask "what conditions allowed this?", not "who caused this?". Flags
+    phrasing aimed at people (@bob failed to…, should have known, careless); a connection that
+    "failed to open" is fine."""
+    for line, text in ctx.prose:
+        m = _BLAME.search(text)
+        if m:
+            yield line, (f"blame-focused phrasing {m.group(0).strip()!r}; describe the conditions "
+                         "that allowed it instead of who")
+
+
+_FILENAME = re.compile(r"postmortem-(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+
+
+@rule("filename", "error")
+def filename(ctx: Context) -> Iterator[Hit]:
+    """The archive is browsed by name: postmortem-YYYY-MM-DD-slug.md with the incident's date
+    and a lowercase a-z0-9 slug (docs/technical/ in the template)."""
+    if ctx.pm.path.startswith("<"):
+        return
+    name = PurePath(ctx.pm.path).name
+    m = _FILENAME.fullmatch(name)
+    if not m:
+        yield None, (f"file name {name!r} should be postmortem-YYYY-MM-DD-slug.md "
+                     "(slug: lowercase letters, digits and hyphens)")
+    elif ctx.pm.date and m.group(1) != ctx.pm.date.isoformat():
+        yield (ctx.pm.metadata_lines.get("date"),
+               f"file name date {m.group(1)} does not match the document date "
+               f"{ctx.pm.date.isoformat()}")
+
+
+_PLACEHOLDER = re.compile(r"(?<![!\]\\])\[(?P<text>[^\[\]]+)\](?![(\[:])")
+_PLACEHOLDER_WORDS = {"title", "todo", "tbd", "fixme", "xxx", "placeholder", "slug", "owner"}
+
+
+@rule("placeholder", "warning")
+def placeholder(ctx: Context) -> Iterator[Hit]:
+    """Template placeholders like `[Technical description of failure]` left in the text mean a
+    section was never written."""
+    refs = {m.group(1).casefold() for _, t in ctx.prose
+            if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
+    for line, text in ctx.prose:
+        for m in _PLACEHOLDER.finditer(text):
+            inner = m.group("text").strip()
+            if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2:
+                continue
+            if " " in inner or inner.casefold() in _PLACEHOLDER_WORDS:
+                yield line, f"template placeholder {m.group(0)!r} is not filled in"
+                break
+
+
+# --- entry points -------------------------------------------------------------------------
+
+def lint_postmortem(pm: Postmortem, source: Source) -> list[Finding]:
+    """All findings for one parsed document, sorted by line (file-level findings first)."""
+    ctx = Context(pm=pm, source=source, prose=prose_lines(source))
+    findings = [
+        Finding(pm.path, line, r.name, r.severity, message)
+        for r in RULES.values()
+        for line, message in r.check(ctx)
+    ]
+    return sorted(findings, key=lambda f: (f.line or 0))
+
+
+def lint_file(path: Path | str) -> list[Finding]:
+    """Read, parse and lint one file; unreadable files raise `DocumentError`."""
+    source = Source.read(path)
+    return lint_postmortem(parse_source(source), source)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)

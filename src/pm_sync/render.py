@@ -1,0 +1,98 @@
+"""Human output with rich; plain lines when not on a terminal. JSON never goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from pm_sync.errors import PmSyncError
+from pm_sync.models import Postmortem
+from pm_sync.outcome import Outcome
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def error(exc: PmSyncError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+
+
+def postmortem(pm: Postmortem) -> None:
+    console.print(f"[bold]{pm.title or pm.path}[/]  ({pm.path})")
+    meta = [f"{k}: {v}" for k, v in (("date", pm.date), ("severity", pm.severity),
+            ("duration", pm.duration), ("status", pm.status)) if v]
+    if pm.authors:
+        meta.append("authors: " + ", ".join(pm.authors))
+    if meta:
+        console.print("  " + " · ".join(str(m) for m in meta))
+    table = Table("line", "priority", "action", "owner", "due", "ticket", "status")
+    for item in pm.action_items:
+        data = item.public()
+        table.add_row(*("" if data[k] is None else str(data[k]) for k in
+                        ("line", "priority", "action", "owner", "due", "ticket", "status")))
+    console.print(table)
+    for problem in pm.problems:
+        console.print(f"  [yellow]{pm.path}:{problem.line}[/]: {problem.message}")
+
+
+def outcome(result: Outcome) -> None:
+    """One postmortem's result: a plan table on dry runs, then a one-line summary and errors."""
+    if result.dry_run and result.plan:
+        table = Table("line", "change", "action", "detail", title=f"plan for {result.file}")
+        for row in result.plan:
+            table.add_row(str(row["line"]), str(row["kind"]), str(row["action"])[:50],
+                          str(row["detail"]))
+        console.print(table)
+    parts = []
+    for label, values in (("created", result.created), ("recovered", result.recovered),
+                          ("updated", result.updated), ("unchanged", result.unchanged)):
+        if values:
+            parts.append(f"{label} {len(values)} ({', '.join(values)})")
+    for label, entries in (("moved", result.moved), ("pulled", result.pulled),
+                           ("conflicts", result.conflicts)):
+        if entries:
+            parts.append(f"{label} {len(entries)}")
+    if result.dry_run and result.plan:
+        counts: dict[str, int] = {}
+        for row in result.plan:
+            counts[str(row["kind"])] = counts.get(str(row["kind"]), 0) + 1
+        parts.append("would " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+    if result.missing:
+        parts.append(f"missing {len(result.missing)} ({', '.join(result.missing)})")
+    status = "[red]FAILED[/]" if result.errors else ("[cyan]dry run[/]" if result.dry_run
+                                                     else "[green]ok[/]")
+    if result.skipped:
+        status = f"[dim]skipped: {result.skipped}[/]"
+    console.print(f"{status} {result.file}: " + ("; ".join(parts) or "nothing to do"))
+    for warning in result.warnings:
+        console.print(f"  [yellow]warning:[/] {warning}")
+    for conflict in result.conflicts:
+        console.print(f"  [magenta]conflict:[/] {conflict.get('detail')}")
+    for err in result.errors:
+        where = f"{err.path}:{err.line}" if err.line else (err.path or result.file)
+        hint = f" ({err.hint})" if err.hint else ""
+        console.print(f"  [red]error:[/] {where}: {err.message}{hint}")
+
+
+def rows_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Progress | None]:
+    """A progress bar only on a terminal and only when there is more than one file."""
+    if total < 2 or not err_console.is_terminal:
+        yield None
+        return
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.description}"), console=err_console, transient=True)
+    with bar:
+        yield bar

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from pm_sync import failpoints
 from pm_sync.connector import (
     Capabilities,
     Connector,
@@ -87,6 +88,7 @@ class LocalConnector(Connector):
                 "baseline": draft.owned().model_dump(mode="json"),
             })
             results.append(CreateResult(uid=draft.uid, state=self._state(ticket)))
+            failpoints.hit("after-create-item")
         return results
 
     def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:

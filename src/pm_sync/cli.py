@@ -111,24 +111,21 @@ def local_reopen(key: str, config: ConfigOpt = None) -> None:
     render.console.print(f"{ticket.key} is now {ticket.status}")
 
 
-def main() -> None:
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; PmSyncError becomes a located message on stderr."""
     try:
-        app(standalone_mode=False)
+        app(args=argv, prog_name="pm-sync")
     except PmSyncError as exc:
         render.error(exc)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        render.err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:
-        import click
+        return exc.exit_code
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-        raise
+
+def main() -> None:
+    sys.exit(run())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pm_sync import failpoints
 from pm_sync.errors import WriteBackError
 from pm_sync.models import Postmortem, TableLayout
 from pm_sync.parse import parse_source
@@ -156,6 +157,7 @@ def write_back(
 ) -> WriteResult:
     """Apply edits atomically; if the file changed since `expected_digest`, re-read and re-apply."""
     target = Path(path)
+    _remove_stale_temps(target)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         source = Source.read(target)
         text, result = render(source, parse_source(source), edits)
@@ -170,6 +172,13 @@ def write_back(
     )
 
 
+def _remove_stale_temps(target: Path) -> None:
+    """A run killed between writing its temp file and renaming it leaves the temp behind."""
+    for stale in target.parent.glob(f".{target.name}.*.pm-sync.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 def _atomic_replace(target: Path, source: Source, data: bytes) -> bool:
     """Temp file in the same folder, fsync, rename; False if the file changed underneath us."""
     mode = target.stat().st_mode & 0o7777
@@ -182,6 +191,7 @@ def _atomic_replace(target: Path, source: Source, data: bytes) -> bool:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        failpoints.hit("writeback-before-rename")
         if Source.read(target).digest != source.digest:
             tmp.unlink()
             return False

@@ -1,0 +1,3 @@
+from pm_sync.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Text patterns for `lint`: prose lines, section names and the phrasings rules look for.
+
+Kept apart from the rules so each side stays small; everything here is pure text matching.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pm_sync.parse import is_action_heading, normalize_heading
+from pm_sync.source import Source
+
+BOLD_KEY = re.compile(r"^\s*(?:\*\*|__)\s*(?:(?P<key>[^*_:]{1,40}?)\s*(?:\*\*|__)\s*:"
+                      r"|(?P<key2>[^*_:]{1,40}?)\s*:\s*(?:\*\*|__))")
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def prose_lines(src: Source) -> list[tuple[int, str]]:
+    """Lines a reader sees as text: no front matter, fenced code, HTML comments or code spans."""
+    out: list[tuple[int, str]] = []
+    fence: str | None = None
+    in_comment = False
+    start = 0
+    if src.line_count > 1 and src.line(0).strip() == "---":
+        end = next((i for i in range(1, src.line_count)
+                    if src.line(i).strip() in ("---", "...")), None)
+        start = 0 if end is None else end + 1
+    for i in range(start, src.line_count):
+        text = src.line(i)
+        m = FENCE.match(text)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                    and not text.strip().strip(fence[0]):
+                fence = None
+            continue
+        if m and not in_comment:
+            fence = m.group(1)
+            continue
+        visible = []
+        pos = 0
+        while pos < len(text):
+            if in_comment:
+                close = text.find("-->", pos)
+                if close < 0:
+                    pos = len(text)
+                    break
+                in_comment, pos = False, close + 3
+            else:
+                open_ = text.find("<!--", pos)
+                if open_ < 0:
+                    visible.append(text[pos:])
+                    break
+                visible.append(text[pos:open_])
+                in_comment, pos = True, open_ + 4
+        out.append((i + 1, CODE_SPAN.sub(lambda s: " " * len(s.group(0)), "".join(visible))))
+    return out
+
+
+def norm(text: str) -> str:
+    return normalize_heading(text).replace("-", " ")
+
+
+def is_summary(text: str) -> bool:
+    return bool(re.search(r"\bsummary\b|\btl;?dr\b|\boverview\b", norm(text)))
+
+
+def is_timeline(text: str) -> bool:
+    return "timeline" in norm(text)
+
+
+def is_root_cause(text: str) -> bool:
+    return bool(re.search(r"\broot causes?\b", norm(text)))
+
+
+def is_whys(text: str) -> bool:
+    # Not `norm`: it strips leading numbering, and here the "5" is the point.
+    return bool(re.search(r"\b(?:5|five)\s+whys?\b", text.casefold()))
+
+
+def is_what_happened(text: str) -> bool:
+    return norm(text) in ("what happened", "summary", "what went wrong")
+
+
+def is_fixes(text: str) -> bool:
+    return norm(text) in ("fixes", "fix", "fixed by", "fixes applied") or is_action_heading(text)
+
+
+def is_lesson(text: str) -> bool:
+    return bool(re.fullmatch(r"lessons?(?: learned| learnt)?", norm(text)))
+
+
+WHY_LINE = re.compile(r"^\s*(?:>\s*)?(?:[-*+]\s+|\d+[.)]\s+|\|\s*(?:[#\d.]+\s*\|\s*)?)?"
+                      r"(?:\*\*|__|\*|_)?\s*(?:\d+[.):]\s*)?why\b", re.IGNORECASE)
+
+
+PERSON = (r"(?:(?<![\w@])@\w[\w.-]*|\b(?:he|she|someone|somebody|the\s+(?:engineer|developer|"
+          r"dev|operator|on-?call(?:\s+engineer)?|sre|intern|admin|administrator|reviewer|"
+          r"author|deployer|new\s+hire))\b)")
+HUMAN_ERROR = re.compile(
+    r"\b(?:human|operator|user|pilot|engineer|developer|admin)\s+(?:error|mistake)\b"
+    r"(?!\s+(?:rates?|counts?|budgets?|pages?|messages?|logs?|codes?|handling|path))"
+    r"|\bpebkac\b|\bpicnic\b|\bid-?10-?t\b|\blayer\s*8\b|\bfat[- ]?finger(?:ed|ing)?\b"
+    rf"|{PERSON}\s+(?:\w+\s+)?(?:forgot|made\s+a\s+mistake|messed\s+up|screwed\s+up)\b",
+    re.IGNORECASE)
+NEGATION = re.compile(r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
+                      r"(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+BLAME = re.compile(
+    rf"{PERSON}\s+(?:\w+\s+){{0,2}}?caused\b"
+    rf"|{PERSON}\s+(?:\w+\s+)?(?:failed\s+to|forgot\s+to|neglected\s+to|did\s*n[o']t\s+bother"
+    r"|ignored)\b"
+    rf"|{PERSON}\s+should(?:\s+have|'ve)\s+(?:noticed|caught|checked|tested|seen)\b"
+    r"|\bshould(?:\s+have|'ve)\s+(?:known|realized|realised|been\s+more\s+careful)\b"
+    rf"|\bfault\s+of\s+(?:{PERSON}|\b(?:the\s+)?(?:team|him|her|them)\b)"
+    r"|(?:(?<![\w@])@\w[\w.-]*?'s|\bhis|\bher|\btheir)\s+fault\b"
+    rf"|\b(?:is|are|was|were)\s+to\s+blame\b|\bblamed?\s+(?:on\s+)?{PERSON}"
+    r"|\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|reckless(?:ly|ness)?|sloppy"
+    r"|incompeten(?:t|ce))\b",
+    re.IGNORECASE)
+
+
+FILENAME = re.compile(r"postmortem-(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+
+
+PLACEHOLDER = re.compile(r"(?<![!\]\\])\[(?P<text>[^\[\]]+)\](?![(\[:])")
+PLACEHOLDER_WORDS = {"title", "todo", "tbd", "fixme", "xxx", "placeholder", "slug", "owner"}

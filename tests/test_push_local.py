@@ -1,0 +1,220 @@
+"""A new user pushes a finalized postmortem to the embedded local tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
+
+
+def with_keys(text: str, keys: list[str]) -> str:
+    out = text
+    for row, key in zip(STANDARD_ROWS, keys, strict=False):
+        before = "| " + " | ".join(row) + " |"
+        out = out.replace(before, "| " + " | ".join((*row, key)) + " |", 1)
+    return out
+
+
+def test_push_creates_one_ticket_per_item_and_writes_keys(workdir: Path, cli) -> None:
+    doc = workdir / "postmortem-2024-01-15-payments.md"
+    rows = [(*r, "") for r in STANDARD_ROWS]
+    doc.write_text(postmortem_text(rows))
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 0, result.stderr
+    assert result.json() == {
+        "file": str(doc), "created": ["PM-1", "PM-2", "PM-3"], "updated": [],
+        "unchanged": [], "errors": [], "recovered": [], "moved": [], "warnings": [],
+    }
+    expected = postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"],
+                                                          strict=True)])
+    assert doc.read_text() == expected
+    tickets = local_tickets(workdir)
+    assert [(t["key"], t["summary"], t["priority"], t["owner"], t["due"], t["status"])
+            for t in tickets] == [
+        ("PM-1", "Integration test for connection pool", "P0", "@alice", "2024-01-22", "open"),
+        ("PM-2", "Lower DB alert threshold to 70%", "P0", "@bob", "2024-01-17", "open"),
+        ("PM-3", "Document connection management patterns", "P1", "@alice", "2024-01-29",
+         "open"),
+    ]
+    assert all(t["postmortem"] == doc.name for t in tickets)
+    assert len({t["marker"] for t in tickets}) == 3
+
+
+def test_second_push_changes_nothing(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS]))
+    assert cli("push", str(doc)).code == 0
+    after_first = doc.read_bytes()
+    mtime = doc.stat().st_mtime_ns
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 0
+    assert result.json()["created"] == [] and result.json()["updated"] == []
+    assert result.json()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
+    assert doc.read_bytes() == after_first
+    assert doc.stat().st_mtime_ns == mtime
+    assert len(local_tickets(workdir)) == 3
+
+
+def test_crlf_and_bom_survive_write_back(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    text = postmortem_text([(*r, "") for r in STANDARD_ROWS])
+    doc.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+
+    assert cli("push", str(doc)).code == 0
+
+    expected = with_keys(postmortem_text(STANDARD_ROWS, header="| Priority | Action | Owner | "
+                                          "Due | Ticket |"), [])
+    expected = postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"],
+                                                          strict=True)])
+    assert doc.read_bytes() == b"\xef\xbb\xbf" + expected.replace("\n", "\r\n").encode()
+
+
+def test_table_without_outer_pipes(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text(
+        [(*r, "") for r in STANDARD_ROWS[:2]],
+        header="Priority | Action | Owner | Due | Ticket", delimiter="--- | --- | --- | --- | ---",
+        row_format=lambda r: " | ".join(r).rstrip(),
+    ))
+    assert cli("push", str(doc)).code == 0
+    lines = doc.read_text().splitlines()
+    assert "P0 | Integration test for connection pool | @alice | 2024-01-22 | PM-1 |" in lines
+    assert "P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 | PM-2 |" in lines
+    assert "Priority | Action | Owner | Due | Ticket" in lines
+
+
+def test_table_without_ticket_column_gets_one(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    original = postmortem_text(
+        [r[:4] for r in STANDARD_ROWS[:2]], header="| Priority | Action | Owner | Due |",
+        delimiter="|:--|---|---|--:|", extra="\nTrailing text stays.\n",
+    )
+    doc.write_text(original)
+
+    assert cli("push", str(doc)).code == 0
+
+    text = doc.read_text()
+    assert "| Priority | Action | Owner | Due | Ticket |" in text
+    assert "|:--|---|---|--:|--------|" in text
+    assert "| P0 | Integration test for connection pool | @alice | 2024-01-22 | PM-1   |" in text
+    assert "| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 | PM-2   |" in text
+    before, after = original.split("| Priority", 1)[0], original.split("2024-01-17 |", 1)[1]
+    assert text.startswith(before) and text.endswith(after)
+
+
+def test_draft_is_refused_and_nothing_is_touched(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS], status="Draft"))
+    before = doc.read_bytes()
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 1
+    [error] = result.json()["errors"]
+    assert error["line"] == 4 and "Draft" in error["message"] and "--force" in error["hint"]
+    assert doc.read_bytes() == before
+    assert not (workdir / ".pm-sync" / "local.db").exists()
+
+    forced = cli("push", str(doc), "--force", "--json")
+    assert forced.code == 0 and forced.json()["created"] == ["PM-1", "PM-2", "PM-3"]
+
+
+def test_dry_run_prints_plan_and_touches_nothing(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS]))
+    before = doc.read_bytes()
+
+    result = cli("push", str(doc), "--dry-run", "--json")
+
+    assert result.code == 0
+    data = result.json()
+    assert data["created"] == [] and data["dry_run"] is True
+    assert [(p["line"], p["kind"]) for p in data["plan"]] == [(14, "create"), (15, "create"),
+                                                              (16, "create")]
+    assert doc.read_bytes() == before
+    assert not (workdir / ".pm-sync").exists()
+    human = cli("push", str(doc), "--dry-run")
+    assert "would create 3" in human.stdout
+
+
+def test_bad_row_blocks_that_postmortem_only(workdir: Path, cli) -> None:
+    bad = workdir / "bad.md"
+    bad.write_text(postmortem_text([("P0", "Fix it", "@alice", "next week", ""),
+                                    ("P9", "Other", "@bob", "2024-01-02", "")]))
+    good = workdir / "good.md"
+    good.write_text(postmortem_text([(*STANDARD_ROWS[0], "")]))
+    bad_before = bad.read_bytes()
+
+    result = cli("push", str(bad), str(good), "--json")
+
+    assert result.code == 1
+    bad_out, good_out = result.json()
+    assert [(e["line"], e["path"]) for e in bad_out["errors"]] == [(14, str(bad)), (15, str(bad))]
+    assert "next week" in bad_out["errors"][0]["message"]
+    assert "P9" in bad_out["errors"][1]["message"]
+    assert bad.read_bytes() == bad_before
+    assert good_out["created"] == ["PM-1"]
+    assert [t["postmortem"] for t in local_tickets(workdir)] == ["good.md"]
+
+
+def test_edited_table_updates_only_changed_fields(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS]))
+    assert cli("push", str(doc)).code == 0
+    text = doc.read_text().replace("| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 |",
+                                   "| P1 | Lower DB alert threshold to 70% | @carol | 2024-02-01 |")
+    doc.write_text(text)
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 0
+    assert result.json()["updated"] == ["PM-2"]
+    assert result.json()["unchanged"] == ["PM-1", "PM-3"]
+    pm2 = next(t for t in local_tickets(workdir) if t["key"] == "PM-2")
+    assert (pm2["priority"], pm2["owner"], pm2["due"]) == ("P1", "@carol", "2024-02-01")
+    assert doc.read_text() == text
+
+
+def test_project_hint_routes_to_tracker_and_unknown_key_is_located(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([("P0", "Hinted", "@alice", "2024-01-22", "PM-?"),
+                                    ("P1", "Foreign", "@bob", "2024-01-22", "ZZ-12")]))
+    result = cli("push", str(doc), "--json")
+    assert result.code == 1
+    [error] = result.json()["errors"]
+    assert error["line"] == 15 and "ZZ-12" in error["message"] and "[routes]" in error["hint"]
+    assert local_tickets(workdir) == []
+
+    doc.write_text(postmortem_text([("P0", "Hinted", "@alice", "2024-01-22", "PM-?")]))
+    assert cli("push", str(doc)).code == 0
+    assert "| P0 | Hinted | @alice | 2024-01-22 | PM-1 |" in doc.read_text()
+
+
+def test_config_error_exits_2_naming_file_and_key(workdir: Path, cli) -> None:
+    (workdir / "pm-sync.toml").write_text('tracker = "local"\nunknown_owner = "ignore"\n')
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text())
+    result = cli("push", str(doc))
+    assert result.code == 2
+    assert "pm-sync.toml" in result.stderr and "unknown_owner" in result.stderr
+
+
+def test_local_close_and_reopen(workdir: Path, cli) -> None:
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*STANDARD_ROWS[0], "")]))
+    assert cli("push", str(doc)).code == 0
+    assert cli("local", "close", "pm-1").code == 0
+    assert cli("local", "list", "--json").json()[0]["status"] == "done"
+    assert cli("local", "close", "PM-1", "--wont-do").code == 0
+    assert cli("local", "list", "--json").json()[0]["status"] == "dropped"
+    assert cli("local", "reopen", "PM-1").code == 0
+    listed = cli("local", "list", "--json").json()
+    assert listed == [{"key": "PM-1", "summary": "Integration test for connection pool",
+                       "status": "open", "priority": "P0", "owner": "@alice",
+                       "due": "2024-01-22", "postmortem": "pm.md"}]
+    missing = cli("local", "close", "PM-9")
+    assert missing.code == 1 and "PM-9" in missing.stderr

@@ -6,7 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import datetime as dt
+
 from pm_sync.config import load_config
+from pm_sync.errors import UsageError
+from pm_sync.lint import Finding, lint_file
 from pm_sync.discover import expand
 from pm_sync.models import Postmortem
 from pm_sync.parse import parse_file
@@ -15,11 +19,34 @@ from pm_sync.push import push
 if TYPE_CHECKING:
     from pm_sync_local import LocalStore
 
-__all__ = ["local_store", "parse_paths", "push"]
+__all__ = ["lint_paths", "local_store", "new_postmortem", "parse_paths", "push"]
 
 
 def parse_paths(paths: Sequence[str]) -> list[Postmortem]:
     return [parse_file(p) for p in expand(paths)]
+
+
+def lint_paths(paths: Sequence[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for path in expand(paths):
+        findings.extend(lint_file(path))
+    return findings
+
+
+def new_postmortem(
+    title: str, *, severity: str = "SEV2", date: str | dt.date | None = None, quick: bool = False,
+    directory: Path = Path("docs/technical"), authors: Sequence[str] | None = None,
+) -> Path:
+    from pm_sync import scaffold
+
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise UsageError(f"--date {date!r} is not YYYY-MM-DD",
+                             hint="for example --date 2024-01-15") from None
+    return scaffold.new_postmortem(title, severity=severity, date=date, quick=quick,
+                                   directory=directory, authors=list(authors) if authors else None)
 
 
 def local_store(config_path: str | None = None) -> LocalStore:

@@ -55,8 +55,8 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
             edits.append(CellEdit(change.uid, change.field, change.value))
     if edits:
         failpoints.hit("before-writeback")
-        result = write_back(Path(plan.path), edits, expected_digest=plan.digest)
-        for edit in result.missing:
+        written = write_back(Path(plan.path), edits, expected_digest=plan.digest)
+        for edit in written.missing:
             outcome.warnings.append(
                 f"{plan.path}: row for {edit.value} is gone from the file; its {edit.field} "
                 "was not written back (the ticket exists; pm-sync will find it by its marker)"

@@ -75,6 +75,45 @@ def push(
     raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
 
 
+@app.command()
+def lint(files: FilesArg, as_json: JsonOpt = False) -> None:
+    """Check postmortems against the template's rules; exit 1 on any error."""
+    from pm_sync.api import lint_paths
+    from pm_sync.lint import has_errors
+
+    findings = lint_paths(files)
+    if as_json:
+        _print_json([f.as_dict() for f in findings])
+    else:
+        render.findings(findings)
+    raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+@app.command()
+def new(
+    title: Annotated[str, typer.Argument(help="Incident title.")],
+    severity: Annotated[str, typer.Option(help="SEV1, SEV2, SEV3...")] = "SEV2",
+    date: Annotated[str | None, typer.Option(help="Incident date, YYYY-MM-DD (default today).")]
+    = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Quick template (SEV3, < 30 min).")]
+    = False,
+    directory: Annotated[Path, typer.Option("--dir", help="Where postmortems live.")]
+    = Path("docs/technical"),
+    author: Annotated[list[str] | None, typer.Option("--author", help="Author handle; repeat.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Scaffold a new Draft postmortem from the house template."""
+    from pm_sync.api import new_postmortem
+
+    path = new_postmortem(title, severity=severity, date=date, quick=quick, directory=directory,
+                          authors=author)
+    if as_json:
+        _print_json({"path": str(path)})
+    else:
+        render.console.print(str(path))
+
+
 @local_app.command("list")
 def local_list(as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
     """List the local tracker's tickets."""

@@ -216,7 +216,7 @@ class Connector(ABC):
     def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:
         """Send only the changed fields and record the new baseline with the ticket."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release clients and connections."""
 
 

@@ -22,9 +22,7 @@ def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None 
         elif glob.has_magic(str(path)):
             matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
             found.extend(p for p in matches if p.is_file())
-        elif args:
-            found.append(path)
-        elif path.exists():
+        elif args or path.exists():
             found.append(path)
     unique = list(dict.fromkeys(found))
     if args and not unique:

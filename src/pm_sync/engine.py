@@ -170,7 +170,7 @@ def _plan_group(pm: Postmortem, group: Group, trackers: Trackers, plan: Plan) ->
     states = connector.read([r.key for _, r in existing if r.key]) if existing else {}
     drafts: list[TicketDraft] = []
     for item, route in new:
-        want, skip = desired_fields(item, connector, owners)
+        want, _skip = desired_fields(item, connector, owners)
         if item.due and not caps.due_date:
             plan.warnings.append(f"{pm.path}:{item.line}: {group.tracker} has no due dates; "
                                  "the due date is only in the ticket description")
@@ -190,7 +190,8 @@ def _plan_group(pm: Postmortem, group: Group, trackers: Trackers, plan: Plan) ->
         display = connector.display_key(state.key, route.project)
         plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=group.tracker,
                                     action=draft.summary, key=state.key, display=display))
-        _compare(item, route, state, connector, owners, plan, group.tracker, recovered=True)
+        _compare(item, route, state=state, connector=connector, owners=owners, plan=plan,
+                 tracker=group.tracker, recovered=True)
     for item, route in existing:
         assert route.key is not None
         state = states.get(route.key)
@@ -201,7 +202,8 @@ def _plan_group(pm: Postmortem, group: Group, trackers: Trackers, plan: Plan) ->
                 hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
             ))
             continue
-        _compare(item, route, state, connector, owners, plan, group.tracker, recovered=False)
+        _compare(item, route, state=state, connector=connector, owners=owners, plan=plan,
+                 tracker=group.tracker, recovered=False)
     if drafts:
         for problem in connector.preflight(drafts):
             line = next((d.line for d in drafts if d.uid == problem.uid), None)
@@ -210,8 +212,8 @@ def _plan_group(pm: Postmortem, group: Group, trackers: Trackers, plan: Plan) ->
 
 
 def _compare(
-    item: ActionItem, route: Route, state: TicketState, connector: Connector, owners: _Owners,
-    plan: Plan, tracker: str, *, recovered: bool,
+    item: ActionItem, route: Route, *, state: TicketState, connector: Connector, owners: _Owners,
+    plan: Plan, tracker: str, recovered: bool,
 ) -> None:
     display = connector.display_key(state.key, route.project)
     summary = plain_text(item.action or "")

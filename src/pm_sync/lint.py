@@ -1,6 +1,7 @@
 """`pm-sync lint`: the house template's rules as named, located checks.
 
-Each rule is a small function registered in `RULES` with a default severity. Errors are
+Each rule is a small function registered in `RULES` with a default severity; the text
+patterns they use live in `lint_text`. Errors are
 things that break syncing or break the template's hard rules (metadata, sections, action items
 with owner and deadline, file naming, "human error" as a root cause); warnings are style and
 analysis-quality nudges (too many items, shallow whys, blame-focused phrasing, placeholders).
@@ -14,8 +15,26 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Literal
 
+from pm_sync.lint_text import (
+    BLAME,
+    BOLD_KEY,
+    FILENAME,
+    HUMAN_ERROR,
+    NEGATION,
+    PLACEHOLDER,
+    PLACEHOLDER_WORDS,
+    WHY_LINE,
+    is_fixes,
+    is_lesson,
+    is_root_cause,
+    is_summary,
+    is_timeline,
+    is_what_happened,
+    is_whys,
+    prose_lines,
+)
 from pm_sync.models import ItemStatus, Postmortem
-from pm_sync.parse import is_action_heading, normalize_heading, parse_source
+from pm_sync.parse import is_action_heading, parse_source
 from pm_sync.source import Source
 
 Severity = Literal["error", "warning"]
@@ -63,12 +82,12 @@ class Context:
         """(line, line, last line) of `**Key**: text` paragraphs whose key matches."""
         out = []
         for idx, (line, text) in enumerate(self.prose):
-            m = _BOLD_KEY.match(text)
+            m = BOLD_KEY.match(text)
             if not m or not match(m.group("key") or m.group("key2") or ""):
                 continue
             end = line
             for nxt, nxt_text in self.prose[idx + 1:]:
-                if nxt != end + 1 or not nxt_text.strip() or _BOLD_KEY.match(nxt_text):
+                if nxt != end + 1 or not nxt_text.strip() or BOLD_KEY.match(nxt_text):
                     break
                 end = nxt
             out.append((line, line, end))
@@ -100,87 +119,6 @@ def rule(name: str, severity: Severity) -> Callable[[Callable[[Context], Iterabl
         return check
     return register
 
-
-# --- text helpers -------------------------------------------------------------------------
-
-_BOLD_KEY = re.compile(r"^\s*(?:\*\*|__)\s*(?:(?P<key>[^*_:]{1,40}?)\s*(?:\*\*|__)\s*:"
-                       r"|(?P<key2>[^*_:]{1,40}?)\s*:\s*(?:\*\*|__))")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-
-
-def prose_lines(src: Source) -> list[tuple[int, str]]:
-    """Lines a reader sees as text: no front matter, fenced code, HTML comments or code spans."""
-    out: list[tuple[int, str]] = []
-    fence: str | None = None
-    in_comment = False
-    start = 0
-    if src.line_count > 1 and src.line(0).strip() == "---":
-        end = next((i for i in range(1, src.line_count)
-                    if src.line(i).strip() in ("---", "...")), None)
-        start = 0 if end is None else end + 1
-    for i in range(start, src.line_count):
-        text = src.line(i)
-        m = _FENCE.match(text)
-        if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
-                    and not text.strip().strip(fence[0]):
-                fence = None
-            continue
-        if m and not in_comment:
-            fence = m.group(1)
-            continue
-        visible = []
-        pos = 0
-        while pos < len(text):
-            if in_comment:
-                close = text.find("-->", pos)
-                if close < 0:
-                    pos = len(text)
-                    break
-                in_comment, pos = False, close + 3
-            else:
-                open_ = text.find("<!--", pos)
-                if open_ < 0:
-                    visible.append(text[pos:])
-                    break
-                visible.append(text[pos:open_])
-                in_comment, pos = True, open_ + 4
-        out.append((i + 1, _CODE_SPAN.sub(lambda s: " " * len(s.group(0)), "".join(visible))))
-    return out
-
-
-def _norm(text: str) -> str:
-    return normalize_heading(text).replace("-", " ")
-
-
-def _is_summary(text: str) -> bool:
-    return bool(re.search(r"\bsummary\b|\btl;?dr\b|\boverview\b", _norm(text)))
-
-
-def _is_timeline(text: str) -> bool:
-    return "timeline" in _norm(text)
-
-
-def _is_root_cause(text: str) -> bool:
-    return bool(re.search(r"\broot causes?\b", _norm(text)))
-
-
-def _is_whys(text: str) -> bool:
-    # Not `_norm`: it strips leading numbering, and here the "5" is the point.
-    return bool(re.search(r"\b(?:5|five)\s+whys?\b", text.casefold()))
-
-
-def _is_what_happened(text: str) -> bool:
-    return _norm(text) in ("what happened", "summary", "what went wrong")
-
-
-def _is_fixes(text: str) -> bool:
-    return _norm(text) in ("fixes", "fix", "fixed by", "fixes applied") or is_action_heading(text)
-
-
-def _is_lesson(text: str) -> bool:
-    return bool(re.fullmatch(r"lessons?(?: learned| learnt)?", _norm(text)))
 
 
 def _spans(ctx: Context, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
@@ -218,13 +156,16 @@ def missing_metadata(ctx: Context) -> Iterator[Hit]:
     pm = ctx.pm
     block = min(pm.metadata_lines.values(), default=ctx.anchor)
     bad_date_lines = {line for line, _ in _problems(ctx, "bad-date")}
+    front_matter = ctx.source.line_count > 1 and ctx.source.line(0).strip() == "---"
     for key in _QUICK_KEYS if pm.quick else _STANDARD_KEYS:
         if getattr(pm, key):
             continue
         line = pm.metadata_lines.get(key)
         label = key.capitalize()
         if line is None:
-            yield block, f"no {label} metadata; add `**{label}**: ...` under the title"
+            where = (f"`{key}: ...` to the front matter" if front_matter
+                     else f"`**{label}**: ...` under the title")
+            yield block, f"no {label} metadata; add {where}"
         elif not (key == "date" and line in bad_date_lines):
             yield line, f"{label} is empty; fill it in"
 
@@ -233,12 +174,13 @@ def missing_metadata(ctx: Context) -> Iterator[Hit]:
 def missing_section(ctx: Context) -> Iterator[Hit]:
     """The template's sections are what make a postmortem useful: a summary, the timeline, the
     root cause and the action items (quick: what happened, timeline, root cause, fixes, lesson)."""
+    wanted: tuple[tuple[str, Callable[[str], bool]], ...]
     if ctx.pm.quick:
-        wanted = (("What happened", _is_what_happened), ("Timeline", _is_timeline),
-                  ("Root cause", _is_root_cause), ("Fixes", _is_fixes), ("Lesson", _is_lesson))
+        wanted = (("What happened", is_what_happened), ("Timeline", is_timeline),
+                  ("Root cause", is_root_cause), ("Fixes", is_fixes), ("Lesson", is_lesson))
     else:
-        wanted = (("Summary", _is_summary), ("Timeline", _is_timeline),
-                  ("Root cause", _is_root_cause), ("Action items", is_action_heading))
+        wanted = (("Summary", is_summary), ("Timeline", is_timeline),
+                  ("Root cause", is_root_cause), ("Action items", is_action_heading))
     for label, match in wanted:
         if not _spans(ctx, match):
             yield ctx.anchor, f"no {label!r} section"
@@ -342,65 +284,37 @@ def duplicate_ticket(ctx: Context) -> Iterator[Hit]:
             first[key] = item.line
 
 
-_WHY_LINE = re.compile(r"^\s*(?:>\s*)?(?:[-*+]\s+|\d+[.)]\s+|\|\s*(?:[#\d.]+\s*\|\s*)?)?"
-                       r"(?:\*\*|__|\*|_)?\s*(?:\d+[.):]\s*)?why\b", re.IGNORECASE)
-
 
 @rule("shallow-whys", "warning")
 def shallow_whys(ctx: Context) -> Iterator[Hit]:
     """Shallow analysis (one why) does not prevent recurrence; ask "why" at least 3 times,
     under a "5 Whys" heading or in the root-cause section. Quick postmortems are exempt."""
-    spans = ctx.sections(_is_whys)
+    spans = ctx.sections(is_whys)
     if not spans and not ctx.pm.quick:
-        spans = ctx.sections(_is_root_cause)
+        spans = ctx.sections(is_root_cause)
     if not spans:
         return
-    count = sum(1 for _, text in ctx.lines_in(spans) if _WHY_LINE.match(text))
+    count = sum(1 for _, text in ctx.lines_in(spans) if WHY_LINE.match(text))
     if count < 3:
         yield spans[0][0], (f"only {count} 'why' step{'s' * (count != 1)}; dig to at least 3 "
                             "(e.g. '- Why did X fail? → ...')")
 
-
-_PERSON = (r"(?:(?<![\w@])@\w[\w.-]*|\b(?:he|she|someone|somebody|the\s+(?:engineer|developer|"
-           r"dev|operator|on-?call(?:\s+engineer)?|sre|intern|admin|administrator|reviewer|"
-           r"author|deployer|new\s+hire))\b)")
-_HUMAN_ERROR = re.compile(
-    r"\b(?:human|operator|user|pilot|engineer|developer|admin)\s+(?:error|mistake)\b"
-    r"(?!\s+(?:rates?|counts?|budgets?|pages?|messages?|logs?|codes?|handling|path))"
-    r"|\bpebkac\b|\bpicnic\b|\bid-?10-?t\b|\blayer\s*8\b|\bfat[- ]?finger(?:ed|ing)?\b"
-    rf"|{_PERSON}\s+(?:\w+\s+)?(?:forgot|made\s+a\s+mistake|messed\s+up|screwed\s+up)\b",
-    re.IGNORECASE)
-_NEGATION = re.compile(r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
-                       r"(?:\w+\W+){0,2}$", re.IGNORECASE)
 
 
 @rule("human-error-root-cause", "error")
 def human_error_root_cause(ctx: Context) -> Iterator[Hit]:
     """"Human error" as root cause is the template's first anti-pattern: always dig deeper and
     ask why the system allowed it. Negated or quoted mentions ("not human error") are fine."""
-    spans = _spans(ctx, _is_root_cause) + ctx.sections(_is_whys)
+    spans = _spans(ctx, is_root_cause) + ctx.sections(is_whys)
     for line, text in ctx.lines_in(spans):
-        for m in _HUMAN_ERROR.finditer(text):
+        for m in HUMAN_ERROR.finditer(text):
             before = text[: m.start()]
-            if _NEGATION.search(before) or before.rstrip().endswith(("\"", "'", "“", "‘")):
+            if NEGATION.search(before) or before.rstrip().endswith(("\"", "'", "“", "‘")):
                 continue
             yield line, (f"root cause blames a person ({m.group(0).strip()!r}); ask what "
                          "conditions allowed it and fix those")
             break
 
-
-_BLAME = re.compile(
-    rf"{_PERSON}\s+(?:\w+\s+){{0,2}}?caused\b"
-    rf"|{_PERSON}\s+(?:\w+\s+)?(?:failed\s+to|forgot\s+to|neglected\s+to|did\s*n[o']t\s+bother"
-    r"|ignored)\b"
-    rf"|{_PERSON}\s+should(?:\s+have|'ve)\s+(?:noticed|caught|checked|tested|seen)\b"
-    r"|\bshould(?:\s+have|'ve)\s+(?:known|realized|realised|been\s+more\s+careful)\b"
-    rf"|\bfault\s+of\s+(?:{_PERSON}|\b(?:the\s+)?(?:team|him|her|them)\b)"
-    r"|(?:(?<![\w@])@\w[\w.-]*?'s|\bhis|\bher|\btheir)\s+fault\b"
-    rf"|\b(?:is|are|was|were)\s+to\s+blame\b|\bblamed?\s+(?:on\s+)?{_PERSON}"
-    r"|\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|reckless(?:ly|ness)?|sloppy"
-    r"|incompeten(?:t|ce))\b",
-    re.IGNORECASE)
 
 
 @rule("blame-language", "warning")
@@ -409,13 +323,11 @@ def blame_language(ctx: Context) -> Iterator[Hit]:
     phrasing aimed at people (@bob failed to…, should have known, careless); a connection that
     "failed to open" is fine."""
     for line, text in ctx.prose:
-        m = _BLAME.search(text)
+        m = BLAME.search(text)
         if m:
             yield line, (f"blame-focused phrasing {m.group(0).strip()!r}; describe the conditions "
                          "that allowed it instead of who")
 
-
-_FILENAME = re.compile(r"postmortem-(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 
 @rule("filename", "error")
@@ -425,7 +337,7 @@ def filename(ctx: Context) -> Iterator[Hit]:
     if ctx.pm.path.startswith("<"):
         return
     name = PurePath(ctx.pm.path).name
-    m = _FILENAME.fullmatch(name)
+    m = FILENAME.fullmatch(name)
     if not m:
         yield None, (f"file name {name!r} should be postmortem-YYYY-MM-DD-slug.md "
                      "(slug: lowercase letters, digits and hyphens)")
@@ -435,9 +347,6 @@ def filename(ctx: Context) -> Iterator[Hit]:
                f"{ctx.pm.date.isoformat()}")
 
 
-_PLACEHOLDER = re.compile(r"(?<![!\]\\])\[(?P<text>[^\[\]]+)\](?![(\[:])")
-_PLACEHOLDER_WORDS = {"title", "todo", "tbd", "fixme", "xxx", "placeholder", "slug", "owner"}
-
 
 @rule("placeholder", "warning")
 def placeholder(ctx: Context) -> Iterator[Hit]:
@@ -446,11 +355,11 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
     refs = {m.group(1).casefold() for _, t in ctx.prose
             if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
     for line, text in ctx.prose:
-        for m in _PLACEHOLDER.finditer(text):
+        for m in PLACEHOLDER.finditer(text):
             inner = m.group("text").strip()
             if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2:
                 continue
-            if " " in inner or inner.casefold() in _PLACEHOLDER_WORDS:
+            if " " in inner or inner.casefold() in PLACEHOLDER_WORDS:
                 yield line, f"template placeholder {m.group(0)!r} is not filled in"
                 break
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from pm_sync.errors import PmSyncError
+from pm_sync.lint import Finding
 from pm_sync.models import Postmortem
 from pm_sync.outcome import Outcome
 
@@ -77,6 +78,15 @@ def outcome(result: Outcome) -> None:
         where = f"{err.path}:{err.line}" if err.line else (err.path or result.file)
         hint = f" ({err.hint})" if err.hint else ""
         console.print(f"  [red]error:[/] {where}: {err.message}{hint}")
+
+
+def findings(items: Sequence[Finding]) -> None:
+    for f in items:
+        where = f"{f.path}:{f.line}" if f.line else f.path
+        colour = "red" if f.severity == "error" else "yellow"
+        console.print(f"{where}: [{colour}]{f.severity}[/] [bold]{f.rule}[/] {f.message}")
+    errors = sum(1 for f in items if f.severity == "error")
+    console.print(f"{errors} error(s), {len(items) - errors} warning(s)")
 
 
 def rows_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

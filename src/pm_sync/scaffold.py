@@ -63,7 +63,8 @@ def render(title: str, *, severity: str, date: dt.date, quick: bool,
     name = "quick.md" if quick else "standard.md"
     template = resources.files("pm_sync").joinpath("templates", name).read_text(encoding="utf-8")
     return Template(template).substitute(
-        title=clean_title,
+        # Backslashes are Markdown escapes; double them so the title reads back as typed.
+        title=clean_title.replace("\\", "\\\\"),
         date=date.isoformat(),
         severity=sev,
         authors=", ".join(names) if names else "TBD",

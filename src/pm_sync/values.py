@@ -40,10 +40,11 @@ _md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
 def strip_emphasis(text: str) -> str:
+    """`**x**`, `_x_`, `` `x` ``, `~~x~~` (nested too) → `x`; `**a** and **b**` stays as is."""
     value = text.strip()
     while True:
         m = _EMPHASIS.match(value)
-        if not m:
+        if not m or m.group(1) in m.group(2):
             return value
         value = m.group(2).strip()
 

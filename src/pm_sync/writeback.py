@@ -114,7 +114,7 @@ def _append_column(
 
     header = line_of(layout.header_line)
     out[layout.header_line - 1] = _extend(
-        header, _padded_short(header, layout.width) + [f" {TICKET_HEADER.ljust(width)} "]
+        header, [*_padded_short(header, layout.width), f" {TICKET_HEADER.ljust(width)} "]
     )
     delim = line_of(layout.delimiter_line)
     spaced = bool(delim.cells) and delim.cells[-1].raw.startswith(" ")
@@ -129,7 +129,7 @@ def _append_column(
             )
         value = cells.get(number, "")
         out[number - 1] = _extend(
-            row, _padded_short(row, layout.width) + [f" {value.ljust(width)} "]
+            row, [*_padded_short(row, layout.width), f" {value.ljust(width)} "]
         )
     return out
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pm_sync.connector import (
     Connector,
@@ -18,9 +20,21 @@ from pm_sync.connector import (
 )
 from pm_sync.errors import PmSyncError
 from pm_sync.models import ActionItem, Postmortem
-from pm_sync.plan import Create, Plan, PlanError, Recover, Rekey, Unchanged, Update
+from pm_sync.plan import (
+    Conflict,
+    Create,
+    Missing,
+    Plan,
+    PlanError,
+    Pull,
+    Recover,
+    Rekey,
+    Unchanged,
+    Update,
+)
+from pm_sync.threeway import merge
 from pm_sync.trackers import Route, Trackers
-from pm_sync.values import plain_text, truncate
+from pm_sync.values import STATUS_TEXT, plain_text, truncate
 
 MARKER_PREFIX = "pm-sync-"
 
@@ -73,7 +87,27 @@ class _Owners:
     skip: set[str]
 
 
-def plan_push(pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = False) -> Plan:
+@dataclass
+class _Ctx:
+    """What every comparison in one tracker group needs."""
+
+    pm: Postmortem
+    tracker: str
+    connector: Connector
+    owners: _Owners
+    plan: Plan
+    trackers: Trackers
+    reconcile: bool
+
+
+FIELD_COLUMN = {"summary": "action", "priority": "priority", "assignee": "owner", "due": "due"}
+
+
+def plan_postmortem(
+    pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = False,
+    reconcile: bool = False, recreate_missing: bool = False,
+) -> Plan:
+    """Push compares document to tracker (document wins); reconcile merges three ways."""
     plan = Plan(path=pm.path, digest=digest)
     if pm.problems:
         plan.errors = [PlanError(path=pm.path, line=p.line, message=p.message,
@@ -99,10 +133,18 @@ def plan_push(pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = 
         group.tracker = route.tracker
         group.items.append((item, route))
     for group in groups.values():
-        _plan_group(pm, group, trackers, plan)
+        connector = trackers.get(group.tracker)
+        ctx = _Ctx(pm=pm, tracker=group.tracker, connector=connector,
+                   owners=_resolve_owners(pm, group, connector, trackers, plan), plan=plan,
+                   trackers=trackers, reconcile=reconcile)
+        _plan_group(ctx, group, recreate_missing)
     if plan.errors:
         plan.changes = []
     return plan
+
+
+def plan_push(pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = False) -> Plan:
+    return plan_postmortem(pm, digest, trackers, force=force)
 
 
 def _resolve_owners(
@@ -129,81 +171,89 @@ def _resolve_owners(
     return _Owners(ids=dict(resolution.ids), skip=skip)
 
 
-def desired_fields(
-    item: ActionItem, connector: Connector, owners: _Owners
-) -> tuple[TicketFields, bool]:
+def desired_fields(item: ActionItem, ctx: _Ctx) -> TicketFields:
     handle = first_owner(item.owner)
+    owners = ctx.owners
     assignee = owners.ids.get(handle) if handle and handle not in owners.skip else None
-    summary = truncate(plain_text(item.action or ""), connector.capabilities.max_summary)
-    fields = TicketFields(summary=summary, priority=item.priority, assignee=assignee, due=item.due)
-    return fields, bool(handle and handle in owners.skip)
+    summary = truncate(plain_text(item.action or ""), ctx.connector.capabilities.max_summary)
+    return TicketFields(summary=summary, priority=item.priority, assignee=assignee, due=item.due)
 
 
-def diff_fields(
-    want: TicketFields, have: TicketFields, connector: Connector, skip_assignee: bool
-) -> TicketChanges:
-    caps = connector.capabilities
-    changes: dict[str, object] = {}
-    for name in ("summary", "priority", "assignee", "due"):
-        if name == "priority" and not caps.priority:
+def synced_fields(item: ActionItem, ctx: _Ctx) -> list[str]:
+    """Fields both sides hold: the tracker supports them and the table has their column."""
+    caps = ctx.connector.capabilities
+    columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
+    names = []
+    for name, column in FIELD_COLUMN.items():
+        if column not in columns:
             continue
-        if name == "due" and not caps.due_date:
+        if (name == "priority" and not caps.priority) or (name == "due" and not caps.due_date):
             continue
-        if name == "assignee" and (skip_assignee or not caps.assignee):
-            continue
-        if getattr(want, name) != getattr(have, name):
-            changes[name] = getattr(want, name)
-    return TicketChanges(**changes)  # type: ignore[arg-type]
+        if name == "assignee":
+            handle = first_owner(item.owner)
+            if not caps.assignee or (handle and handle in ctx.owners.skip):
+                continue
+        names.append(name)
+    return names
 
 
-def _plan_group(pm: Postmortem, group: Group, trackers: Trackers, plan: Plan) -> None:
-    connector = trackers.get(group.tracker)
-    owners = _resolve_owners(pm, group, connector, trackers, plan)
-    caps = connector.capabilities
-    base = trackers.config.base_dir if trackers.config.path else Path.cwd()
+def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
+    pm, connector, plan = ctx.pm, ctx.connector, ctx.plan
+    base = ctx.trackers.config.base_dir if ctx.trackers.config.path else Path.cwd()
     rel = display_path(pm.path, base)
-    labels = list(dict.fromkeys(trackers.config.labels))
+    labels = list(dict.fromkeys(ctx.trackers.config.labels))
     new = [(i, r) for i, r in group.items if r.key is None]
     existing = [(i, r) for i, r in group.items if r.key is not None]
     found = connector.find_by_markers([marker_for(i) for i, _ in new],
                                       new[0][1].project if new else None) if new else {}
     states = connector.read([r.key for _, r in existing if r.key]) if existing else {}
     drafts: list[TicketDraft] = []
-    for item, route in new:
-        want, _skip = desired_fields(item, connector, owners)
-        if item.due and not caps.due_date:
-            plan.warnings.append(f"{pm.path}:{item.line}: {group.tracker} has no due dates; "
+
+    def draft_for(item: ActionItem, route: Route) -> TicketDraft:
+        want = desired_fields(item, ctx)
+        if item.due and not connector.capabilities.due_date:
+            plan.warnings.append(f"{pm.path}:{item.line}: {ctx.tracker} has no due dates; "
                                  "the due date is only in the ticket description")
-        draft = TicketDraft(
+        return TicketDraft(
             uid=item.uid, marker=marker_for(item), line=item.line, action=item.action or "",
             summary=want.summary or "", description=describe(item, pm, rel),
             priority=item.priority, owner=first_owner(item.owner), assignee=want.assignee,
             due=item.due, labels=labels, project=route.project,
             postmortem=PostmortemRef(path=rel, title=pm.title, date=pm.date, severity=pm.severity),
         )
+
+    for item, route in new:
+        draft = draft_for(item, route)
         state = found.get(draft.marker)
         if state is None:
             drafts.append(draft)
-            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=group.tracker,
+            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=ctx.tracker,
                                        action=draft.summary, draft=draft))
             continue
         display = connector.display_key(state.key, route.project)
-        plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=group.tracker,
+        plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=ctx.tracker,
                                     action=draft.summary, key=state.key, display=display))
-        _compare(item, route, state=state, connector=connector, owners=owners, plan=plan,
-                 tracker=group.tracker, recovered=True)
+        _compare(ctx, item, route, state, recovered=True)
     for item, route in existing:
         assert route.key is not None
         state = states.get(route.key)
-        if state is None:
+        if state is not None:
+            _compare(ctx, item, route, state, recovered=False)
+        elif ctx.reconcile and recreate_missing:
+            draft = draft_for(item, route)
+            drafts.append(draft)
+            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=ctx.tracker,
+                                       action=draft.summary, draft=draft))
+        elif ctx.reconcile:
+            plan.changes.append(Missing(uid=item.uid, line=item.line, tracker=ctx.tracker,
+                                        action=plain_text(item.action or ""), key=route.key,
+                                        display=item.ticket or route.key))
+        else:
             plan.errors.append(PlanError(
                 path=pm.path, line=item.line,
-                message=f"ticket {item.ticket} does not exist in {group.tracker}",
+                message=f"ticket {item.ticket} does not exist in {ctx.tracker}",
                 hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
             ))
-            continue
-        _compare(item, route, state=state, connector=connector, owners=owners, plan=plan,
-                 tracker=group.tracker, recovered=False)
     if drafts:
         for problem in connector.preflight(drafts):
             line = next((d.line for d in drafts if d.uid == problem.uid), None)
@@ -212,22 +262,62 @@ def _plan_group(pm: Postmortem, group: Group, trackers: Trackers, plan: Plan) ->
 
 
 def _compare(
-    item: ActionItem, route: Route, *, state: TicketState, connector: Connector, owners: _Owners,
-    plan: Plan, tracker: str, recovered: bool,
+    ctx: _Ctx, item: ActionItem, route: Route, state: TicketState, *, recovered: bool
 ) -> None:
+    connector, plan = ctx.connector, ctx.plan
     display = connector.display_key(state.key, route.project)
-    summary = plain_text(item.action or "")
+    common: dict[str, Any] = {"uid": item.uid, "line": item.line, "tracker": ctx.tracker,
+              "action": plain_text(item.action or "")}
     if state.moved and not recovered:
-        plan.changes.append(Rekey(uid=item.uid, line=item.line, tracker=tracker, action=summary,
-                                  key=state.key, old=item.ticket or "", display=display))
-    want, skip = desired_fields(item, connector, owners)
-    changes = diff_fields(want, state.owned(), connector, skip)
-    if changes.is_empty():
+        plan.changes.append(Rekey(**common, key=state.key, old=item.ticket or "",
+                                  display=display))
+    want, have = desired_fields(item, ctx), state.owned()
+    names = synced_fields(item, ctx)
+    if ctx.reconcile:
+        result = merge(want, have, state.baseline, names)
+        push, baseline = result.push, result.baseline
+        for name, value in result.pull.items():
+            plan.changes.append(Pull(**common, key=state.key, display=display,
+                                     field=FIELD_COLUMN[name],
+                                     value=_cell_text(ctx, name, value)))
+        for name, doc_value, tracker_value in result.conflicts:
+            plan.changes.append(Conflict(
+                **common, key=state.key, display=display, field=FIELD_COLUMN[name],
+                document=_cell_text(ctx, name, doc_value),
+                tracker_value=_cell_text(ctx, name, tracker_value)))
+        _pull_status(ctx, item, state, common, display)
+        write_baseline = result.baseline_changed
+    else:
+        push = {n: getattr(want, n) for n in names if getattr(want, n) != getattr(have, n)}
+        baseline = have.model_copy(update=push)
+        write_baseline = bool(push)
+    if not push and not write_baseline:
         if not recovered:
-            plan.changes.append(Unchanged(uid=item.uid, line=item.line, tracker=tracker,
-                                          action=summary, key=state.key, display=display))
+            plan.changes.append(Unchanged(**common, key=state.key, display=display))
         return
-    baseline = want.model_copy(update={"assignee": state.assignee} if skip else {})
-    plan.changes.append(Update(uid=item.uid, line=item.line, tracker=tracker, action=summary,
-                               key=state.key, display=display, changes=changes,
-                               baseline=baseline, before=state.owned()))
+    plan.changes.append(Update(**common, key=state.key, display=display,
+                               changes=TicketChanges(**push),  # type: ignore[arg-type]
+                               baseline=baseline, before=have))
+
+
+def _pull_status(
+    ctx: _Ctx, item: ActionItem, state: TicketState, common: dict[str, Any], display: str
+) -> None:
+    columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
+    if "status" in columns and item.status != state.status:
+        ctx.plan.changes.append(Pull(**common, key=state.key, display=display, field="status",
+                                     value=STATUS_TEXT[state.status]))
+
+
+def _cell_text(ctx: _Ctx, name: str, value: object) -> str:
+    """A tracker value as the document writes it."""
+    if value is None:
+        return ""
+    if name == "assignee":
+        for handle, entry in ctx.trackers.config.owners.items():
+            if entry.get(ctx.tracker) == value:
+                return handle
+        return ctx.connector.owner_handle(str(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

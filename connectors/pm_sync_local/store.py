@@ -120,7 +120,7 @@ class LocalStore:
                 chunk = list(values[start:start + 500])
                 marks = ",".join("?" * len(chunk))
                 rows = conn.execute(
-                    f"SELECT * FROM tickets WHERE {column} IN ({marks})", chunk  # noqa: S608
+                    f"SELECT * FROM tickets WHERE {column} IN ({marks})", chunk
                 ).fetchall()
                 for r in rows:
                     ticket = self._row(r)
@@ -158,7 +158,7 @@ class LocalStore:
             values = {k: json.dumps(v) if k == "baseline" else v for k, v in fields.items()}
             sets = ", ".join(f"{k} = ?" for k in values)
             cur = conn.execute(
-                f"UPDATE tickets SET {sets}, updated = ? WHERE key = ?",  # noqa: S608
+                f"UPDATE tickets SET {sets}, updated = ? WHERE key = ?",
                 (*values.values(), _now(), key),
             )
             if cur.rowcount == 0:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import datetime as dt
-
 from pm_sync.config import load_config
+from pm_sync.discover import expand
 from pm_sync.errors import UsageError
 from pm_sync.lint import Finding, lint_file
-from pm_sync.discover import expand
 from pm_sync.models import Postmortem
 from pm_sync.parse import parse_file
 from pm_sync.push import push

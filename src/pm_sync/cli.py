@@ -11,6 +11,7 @@ import typer
 
 from pm_sync import render
 from pm_sync.errors import PmSyncError
+from pm_sync.outcome import Outcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Postmortem action items become tracked tickets, and stay that way.")
@@ -73,6 +74,40 @@ def push(
         for outcome in outcomes:
             render.outcome(outcome)
     raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+@app.command()
+def reconcile(
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Postmortems, folders or globs (default: [docs] paths).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")]
+    = False,
+    recreate_missing: Annotated[bool, typer.Option(
+        "--recreate-missing", help="Create a new ticket for one that no longer exists.")] = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Nightly: bring every finalized postmortem and its tickets back in line."""
+    from pm_sync.reconcile import reconcile as run_reconcile
+    from pm_sync.reconcile import succeeded
+
+    with render.progress(2, "reconcile") as bar:
+        task = bar.add_task("", total=None) if bar else None
+
+        def tick(path: Path, outcome: Outcome) -> None:
+            if bar is not None and task is not None:
+                bar.update(task, advance=1, description=path.name)
+            elif not as_json:
+                render.outcome(outcome)
+
+        outcomes = run_reconcile(paths or [], config_path=config, dry_run=dry_run,
+                                 recreate_missing=recreate_missing, progress=tick)
+    if as_json:
+        _print_json([o.reconcile_json() for o in outcomes])
+    elif bar is not None:
+        for outcome in outcomes:
+            render.outcome(outcome)
+    raise typer.Exit(0 if succeeded(outcomes) else 1)
 
 
 @app.command()

@@ -31,7 +31,7 @@ from pm_sync.values import (
     strip_emphasis,
 )
 
-# Canonical forms after `_canonical_heading`: `&` → "and", follow-up spellings → "followups".
+# Canonical forms after `_canonical_heading`: `&`, `+`, `/` → "and", follow-up spellings → "followups".
 ACTION_HEADINGS = {
     "action items", "action item", "action items and followups", "action item and followups",
     "followups", "followup actions", "corrective actions",
@@ -105,7 +105,7 @@ def _strip_symbols(text: str) -> str:
 
 
 def _canonical_heading(norm: str) -> str:
-    value = norm.replace("&", " and ").replace("+", " and ")
+    value = re.sub(r"\s*(?:&|\+|/)\s*", " and ", norm)
     value = _FOLLOWUP.sub(lambda m: "followups" if m.group(0).endswith("s") else "followup",
                           value)
     return " ".join(value.split())

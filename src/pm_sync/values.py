@@ -34,7 +34,9 @@ STATUS_TEXT = {
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y")
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_|~~|`)(.+)\1$")
-_LINK = re.compile(r"^\[(?P<text>(?:\\.|[^\]\\])*)\]\((?P<url>[^)]*)\)$")
+_LINK = re.compile(
+    r"^\[(?P<text>(?:\\.|[^\]\\])*)\](?:\((?P<url>[^)]*)\)|\[(?P<ref>[^\]]*)\])$"
+)
 _AUTOLINK = re.compile(r"^<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>$")
 _md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -102,7 +104,7 @@ def parse_ticket(text: str) -> str | None:
     m = _LINK.match(value)
     if m:
         inner = strip_emphasis(m.group("text").replace("\\", ""))
-        return inner or m.group("url").strip() or None
+        return inner or (m.group("url") or "").strip() or None
     m = _AUTOLINK.match(value)
     if m:
         return m.group("url")

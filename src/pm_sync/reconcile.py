@@ -1,0 +1,103 @@
+"""`pm-sync reconcile` as a library call: every finalized postmortem merged with its tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pm_sync.apply import apply_plan
+from pm_sync.config import Config, load_config
+from pm_sync.discover import expand
+from pm_sync.engine import plan_postmortem
+from pm_sync.errors import PmSyncError
+from pm_sync.locking import postmortem_lock
+from pm_sync.outcome import Outcome
+from pm_sync.parse import parse_source
+from pm_sync.plan import Conflict, Missing, Plan, PlanError, Pull, Unchanged
+from pm_sync.push import Progress
+from pm_sync.source import Source
+from pm_sync.trackers import Trackers
+
+
+def reconcile_file(
+    path: Path, trackers: Trackers, *, dry_run: bool = False, recreate_missing: bool = False
+) -> Outcome:
+    outcome = Outcome(file=str(path), dry_run=dry_run)
+    try:
+        if dry_run:
+            return _reconcile(path, trackers, outcome, dry_run=True, recreate=recreate_missing)
+        with postmortem_lock(path):
+            return _reconcile(path, trackers, outcome, dry_run=False, recreate=recreate_missing)
+    except PmSyncError as exc:
+        outcome.errors.append(PlanError(path=exc.path or str(path), line=exc.line,
+                                        message=exc.message, hint=exc.hint))
+        return outcome
+
+
+def _reconcile(
+    path: Path, trackers: Trackers, outcome: Outcome, *, dry_run: bool, recreate: bool
+) -> Outcome:
+    source = Source.read(path)
+    pm = parse_source(source)
+    if not pm.is_final:
+        outcome.skipped = f"status is {pm.status or 'not set'}, not Final"
+        return outcome
+    plan = plan_postmortem(pm, source.digest, trackers, reconcile=True, recreate_missing=recreate)
+    _report(plan, outcome)
+    if dry_run:
+        outcome.errors.extend(plan.errors)
+        return outcome
+    return apply_plan(plan, trackers, outcome)
+
+
+def _report(plan: Plan, outcome: Outcome) -> None:
+    """The parts of the plan that are reports rather than actions."""
+    outcome.warnings.extend(plan.warnings)
+    outcome.plan = plan.rows()
+    for change in plan.changes:
+        if isinstance(change, Unchanged):
+            outcome.unchanged.append(change.display)
+        elif isinstance(change, Pull):
+            outcome.pulled.append({"key": change.display, "field": change.field,
+                                   "value": change.value, "line": str(change.line)})
+        elif isinstance(change, Conflict):
+            outcome.conflicts.append({
+                "key": change.display, "line": change.line, "field": change.field,
+                "document": change.document, "tracker": change.tracker_value,
+                "detail": f"{plan.path}:{change.line}: {change.describe()}",
+            })
+        elif isinstance(change, Missing):
+            outcome.missing.append(change.display)
+
+
+def reconcile(
+    paths: Sequence[str] = (),
+    *,
+    config: Config | None = None,
+    config_path: str | None = None,
+    env: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    recreate_missing: bool = False,
+    progress: Progress | None = None,
+) -> list[Outcome]:
+    """Reconcile the given paths, or `[docs] paths` from the config; skips non-Final documents."""
+    cfg = config or load_config(config_path, env)
+    base = cfg.base_dir if cfg.path else Path.cwd()
+    files = expand(paths, cfg.docs.paths, base)
+    trackers = Trackers(cfg, env)
+    outcomes: list[Outcome] = []
+    try:
+        for path in files:
+            outcome = reconcile_file(path, trackers, dry_run=dry_run,
+                                     recreate_missing=recreate_missing)
+            outcomes.append(outcome)
+            if progress:
+                progress(path, outcome)
+    finally:
+        trackers.close()
+    return outcomes
+
+
+def succeeded(outcomes: Sequence[Outcome]) -> bool:
+    """Exit 0 only when nothing failed and nothing is in conflict."""
+    return all(o.ok and not o.conflicts for o in outcomes)

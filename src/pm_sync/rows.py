@@ -84,13 +84,14 @@ def replace_cell(row: Row, index: int, value: str) -> str:
     cell = row.cells[index]
     raw = cell.raw
     stripped = raw.strip()
-    lead = raw[: len(raw) - len(raw.lstrip())] or " "
-    trail = raw[len(raw.rstrip()) :] or " "
+    lead = raw[: len(raw) - len(raw.lstrip())]
+    trail = raw[len(raw.rstrip()) :]
     if not stripped:
         width = len(raw)
         body = f" {value} "
         new_raw = body + " " * max(0, width - len(body))
     else:
-        pad = len(stripped) - len(value)
+        last_open = index == len(row.cells) - 1 and not row.trailing_pipe
+        pad = 0 if last_open else len(stripped) - len(value)
         new_raw = lead + value + (trail + " " * pad if pad > 0 else trail)
     return row.line[: cell.start] + new_raw + row.line[cell.end :]

@@ -221,15 +221,25 @@ class Connector(ABC):
 
 
 def available_connectors() -> dict[str, type[Connector]]:
+    """Installed trackers that import cleanly (a broken plugin is reported when it is used)."""
     found: dict[str, type[Connector]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep.load())
+        try:
+            found.setdefault(ep.name, load_connector(ep.name))
+        except ConfigError:
+            continue
     return found
 
 
 def load_connector(name: str) -> type[Connector]:
     for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
-        cls = ep.load()
+        try:
+            cls = ep.load()
+        except ImportError as exc:
+            raise ConfigError(
+                f"tracker {name!r} is registered by {ep.value!r} but cannot be imported: {exc}",
+                hint="reinstall the package that provides it",
+            ) from exc
         if not (isinstance(cls, type) and issubclass(cls, Connector)):
             raise ConfigError(
                 f"entry point {ep.value!r} for tracker {name!r} is not a pm_sync Connector",

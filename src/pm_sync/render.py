@@ -17,6 +17,8 @@ from pm_sync.outcome import Outcome
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if not console.is_terminal:
+    console.width = 160
 
 
 def error(exc: PmSyncError) -> None:

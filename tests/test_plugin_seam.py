@@ -9,6 +9,7 @@ import pytest
 
 from pm_sync.connector import available_connectors
 from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.plugin_helpers import install_plugin
 
 PLUGIN = textwrap.dedent('''
     from __future__ import annotations
@@ -66,14 +67,8 @@ PLUGIN = textwrap.dedent('''
 @pytest.fixture
 def plugin_installed(tmp_path_factory: pytest.TempPathFactory,
                      monkeypatch: pytest.MonkeyPatch) -> None:
-    site = tmp_path_factory.mktemp("site")
-    (site / "pm_sync_notes.py").write_text(PLUGIN)
-    dist = site / "pm_sync_notes-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pm-sync-notes\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[pm_sync.connectors]\nnotes = pm_sync_notes:NotesConnector\n")
-    monkeypatch.syspath_prepend(str(site))
+    install_plugin(tmp_path_factory.mktemp("site"), monkeypatch, module="pm_sync_notes",
+                   source=PLUGIN, name="notes", cls="NotesConnector")
 
 
 def test_builtin_trackers_are_registered_as_entry_points() -> None:

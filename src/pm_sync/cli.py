@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from pm_sync import render
+from pm_sync.cli_overdue import overdue
 from pm_sync.errors import PmSyncError
 from pm_sync.outcome import Outcome
 
@@ -147,6 +148,9 @@ def new(
         _print_json({"path": str(path)})
     else:
         render.console.print(str(path))
+
+
+app.command("overdue")(overdue)
 
 
 @local_app.command("list")

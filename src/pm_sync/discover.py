@@ -11,6 +11,16 @@ from pm_sync.errors import UsageError
 FOLDER_PATTERN = "postmortem*.md"
 
 
+def _relative(path: Path) -> Path:
+    """Report paths the way the user typed them: relative to the working directory when inside."""
+    if not path.is_absolute():
+        return path
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None = None) -> list[Path]:
     """Files as given; folders by the template's naming (`postmortem*.md`, recursively); globs."""
     root = base or Path.cwd()
@@ -24,7 +34,7 @@ def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None 
             found.extend(p for p in matches if p.is_file())
         elif args or path.exists():
             found.append(path)
-    unique = list(dict.fromkeys(found))
+    unique = list(dict.fromkeys(_relative(p) for p in found))
     if args and not unique:
         raise UsageError(f"no postmortem files match {', '.join(args)}",
                          hint="pass files, folders or quoted globs")

@@ -48,6 +48,13 @@ a primary source, chosen to be plausible and kept in one place, ``_MSG``):
   "expected Object containing a 'name' property" (TA-jira-service-desk#221).
 * Rate limits: 429 with integer ``Retry-After``, ``X-RateLimit-Reset`` ISO-8601
   (``yyyy-MM-ddTHH:mmZ``) and ``RateLimit-Reason`` (Atlassian "Rate limiting").
+* Issue entity properties (Atlassian "Entity properties", Jira 6.2+; REST "Issue properties"):
+  ``GET issue/{k}/properties`` -> ``{"keys":[{"key","self"}]}``, ``GET/PUT/DELETE
+  issue/{k}/properties/{p}``.  PUT answers 201 when created, 200 when updated (empty body);
+  the value must be JSON (an object, per the overview page) of at most 32768 characters and the
+  key at most 255 characters.  ``properties=a,b`` (or ``*all`` on issue GET) on issue GET and
+  on both searches adds ``"properties": {"a": <value>}`` to each issue, only when requested.
+  Properties survive a move and are not JQL-searchable (no app indexes them here).
 * Search is instant unless ``search_lag`` seconds is set[Any]: new issues are invisible to
   search until then (Cloud ``reconcileIssues`` ids are always visible).
 * Server-side waits use ``threading.Event.wait`` so tests may monkeypatch
@@ -209,6 +216,14 @@ def _adf_text(node: Any) -> str:
         parts = [_adf_text(c) for c in node.get("content", [])]
         return ("\n" if node.get("type") == "doc" else "").join(parts)
     return ""
+
+
+def _prop_list(value: Any) -> list[str]:
+    """``properties`` as a query (repeated and/or comma-separated) or a JSON list."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [p.strip() for v in items for p in str(v).split(",") if p.strip()]
 
 
 # --------------------------------------------------------------------------- JQL
@@ -743,6 +758,11 @@ class FakeJira:
             for k in [k for k, v in self._key_index.items() if v == rec["id"]]:
                 del self._key_index[k]
 
+    def properties(self, key: str) -> dict[str, Any]:
+        """Entity properties of an issue, by key (deep copies)."""
+        with self._lock:
+            return copy.deepcopy(self._must(key).get("properties", {}))
+
     def comments(self, key: str) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(self._must(key)["comments"])
@@ -1013,6 +1033,10 @@ class FakeJira:
                 ("PUT", "issue/([^/]+)", self._h_edit),
                 ("DELETE", "issue/([^/]+)", self._h_delete),
                 ("PUT", "issue/([^/]+)/assignee", self._h_assign),
+                ("GET", "issue/([^/]+)/properties", self._h_prop_keys),
+                ("GET", "issue/([^/]+)/properties/([^/]+)", self._h_prop_get),
+                ("PUT", "issue/([^/]+)/properties/([^/]+)", self._h_prop_put),
+                ("DELETE", "issue/([^/]+)/properties/([^/]+)", self._h_prop_delete),
                 ("GET", "issue/([^/]+)/transitions", self._h_transitions),
                 ("POST", "issue/([^/]+)/transitions", self._h_do_transition),
                 ("GET", "issue/([^/]+)/comment", self._h_get_comments),
@@ -1241,7 +1265,12 @@ class FakeJira:
         return {k: v for k, v in all_fields.items() if k in wanted}
 
     def _issue_json(
-        self, rec: dict[str, Any], ver: str, fields_spec: list[str] | None = None, expand: str = ""
+        self,
+        rec: dict[str, Any],
+        ver: str,
+        fields_spec: list[str] | None = None,
+        expand: str = "",
+        properties: list[str] | None = None,
     ) -> dict[str, Any]:
         all_fields = self._all_fields(rec, ver)
         out = {
@@ -1269,6 +1298,10 @@ class FakeJira:
             out["changelog"] = {"startAt": 0, "maxResults": 0, "total": 0, "histories": []}
         if "transitions" in expands:
             out["transitions"] = self._transitions_for(rec, ver)
+        if properties:
+            stored = rec.get("properties", {})
+            wanted = list(stored) if "*all" in properties else properties
+            out["properties"] = {k: stored[k] for k in wanted if k in stored}
         return copy.deepcopy(out)
 
     def _field_name(self, fid: str) -> str:
@@ -1565,6 +1598,7 @@ class FakeJira:
             "project": proj["key"],
             "comments": [],
             "remotelinks": [],
+            "properties": {},
             "visible_at": time.monotonic() + self.search_lag,
             "fields": {
                 "summary": values["summary"],
@@ -1759,7 +1793,7 @@ class FakeJira:
     def _h_get_issue(self, req: _Req, ref: str) -> tuple[int, Any]:
         rec = self._issue_or_404(ref)
         spec = req.qlist("fields") or ["*all"]
-        return 200, self._issue_json(rec, req.ver, spec, req.q("expand", ""))
+        return 200, self._issue_json(rec, req.ver, spec, req.q("expand", ""), req.qlist("properties"))
 
     def _h_edit(self, req: _Req, ref: str) -> tuple[int, Any]:
         rec = self._issue_or_404(ref)
@@ -1809,6 +1843,43 @@ class FakeJira:
             raise _Reply(400, _err([], errors))
         rec["fields"]["assignee"] = account
         rec["fields"]["updated"] = _fmt_ts(self.clock())
+        return 204, None
+
+    def _prop_url(self, rec: Record, ver: str, pkey: str) -> str:
+        return f"{self._api(ver)}/issue/{rec['id']}/properties/{quote(pkey)}"
+
+    def _h_prop_keys(self, req: _Req, ref: str) -> tuple[int, Any]:
+        rec = self._issue_or_404(ref)
+        keys = [{"key": k, "self": self._prop_url(rec, req.ver, k)} for k in rec["properties"]]
+        return 200, {"keys": keys}
+
+    def _h_prop_get(self, req: _Req, ref: str, pkey: str) -> tuple[int, Any]:
+        rec = self._issue_or_404(ref)
+        if pkey not in rec["properties"]:
+            raise _Reply(404, _err([f"The property with key '{pkey}' does not exist."]))  # UNCONFIRMED
+        return 200, {"key": pkey, "value": copy.deepcopy(rec["properties"][pkey])}
+
+    def _h_prop_put(self, req: _Req, ref: str, pkey: str) -> tuple[int, Any]:
+        rec = self._issue_or_404(ref)
+        if self._projects[rec["project"]]["forbidden"]:  # needs edit permission (Atlassian docs)
+            raise _Reply(403, _err([_MSG["no_edit"]]))
+        if len(pkey) > 255:
+            raise _Reply(400, _err(["The property key cannot be longer than 255 characters."]))  # UNCONFIRMED
+        if not req.raw.strip() or req.body is None:
+            raise _Reply(400, _err(["The property value must be a valid, non-empty JSON."]))  # UNCONFIRMED
+        if len(req.raw.decode("utf-8", "replace")) > 32768:
+            raise _Reply(
+                400, _err(["The property value cannot be longer than 32768 characters."])
+            )  # UNCONFIRMED
+        created = pkey not in rec["properties"]
+        rec["properties"][pkey] = copy.deepcopy(req.body)
+        return (201 if created else 200), None
+
+    def _h_prop_delete(self, req: _Req, ref: str, pkey: str) -> tuple[int, Any]:
+        rec = self._issue_or_404(ref)
+        if pkey not in rec["properties"]:
+            raise _Reply(404, _err([f"The property with key '{pkey}' does not exist."]))  # UNCONFIRMED
+        del rec["properties"][pkey]
         return 204, None
 
     def _h_transitions(self, req: _Req, ref: str) -> tuple[int, Any]:
@@ -1899,12 +1970,15 @@ class FakeJira:
         validate = str(get("validateQuery", "strict")).lower() not in ("false", "none", "warn")
         recs, warnings = self._run_jql(jql, cloud=False, validate=validate)
         expand = get("expand") or ""
+        props = _prop_list(p.get("properties") if p is not None else req.qlist("properties"))
         out = {
             "expand": "schema,names",
             "startAt": start,
             "maxResults": size,
             "total": len(recs),
-            "issues": [self._issue_json(r, req.ver, fields, expand) for r in recs[start : start + size]],
+            "issues": [
+                self._issue_json(r, req.ver, fields, expand, props) for r in recs[start : start + size]
+            ],
         }
         if warnings:
             out["warningMessages"] = warnings
@@ -1914,6 +1988,9 @@ class FakeJira:
         if not self.is_cloud:
             return 404, {"message": f"null for uri: {self.url}/rest/api/2/search/jql", "status-code": 404}
         p = req.body if (req.method == "POST" and isinstance(req.body, dict)) else None
+        props = _prop_list(p.get("properties") if p is not None else req.qlist("properties"))
+        if len(props) > 5:  # "A list of up to 5 issue properties" (Cloud search/jql docs); wording UNCONFIRMED
+            raise _Reply(400, _err(["The maximum number of properties that can be requested is 5."]))
         if p is not None:
             jql, token, fields = p.get("jql") or "", p.get("nextPageToken"), p.get("fields") or []
             size, expand, reconcile = (
@@ -1941,7 +2018,7 @@ class FakeJira:
             if fields == ["id"]:
                 issues.append({"id": r["id"]})
             else:
-                issues.append(self._issue_json(r, req.ver, fields, expand))
+                issues.append(self._issue_json(r, req.ver, fields, expand, props))
         out: dict[str, Any] = {"issues": issues}
         if offset + size < len(recs):
             out["nextPageToken"] = base64.urlsafe_b64encode(

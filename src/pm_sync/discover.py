@@ -12,7 +12,7 @@ FOLDER_PATTERN = "postmortem*.md"
 
 
 def _relative(path: Path) -> Path:
-    """Report paths the way the user typed them: relative to the working directory when inside."""
+    """Config-derived paths read best relative to the working directory (typed ones stay as typed)."""
     if not path.is_absolute():
         return path
     try:
@@ -34,7 +34,7 @@ def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None 
             found.extend(p for p in matches if p.is_file())
         elif args or path.exists():
             found.append(path)
-    unique = list(dict.fromkeys(_relative(p) for p in found))
+    unique = list(dict.fromkeys(found if args else (_relative(p) for p in found)))
     if args and not unique:
         raise UsageError(f"no postmortem files match {', '.join(args)}",
                          hint="pass files, folders or quoted globs")

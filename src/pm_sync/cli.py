@@ -12,7 +12,6 @@ import typer
 from pm_sync import render
 from pm_sync.cli_overdue import overdue
 from pm_sync.errors import PmSyncError
-from pm_sync.outcome import Outcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Postmortem action items become tracked tickets, and stay that way.")
@@ -58,22 +57,11 @@ def push(
     """Create or update one ticket per action item and write the keys into the table."""
     from pm_sync.push import push as run_push
 
-    with render.progress(len(files), "push") as bar:
-        task = bar.add_task("", total=len(files)) if bar else None
-
-        def tick(path: Path, _: object) -> None:
-            if bar is not None and task is not None:
-                bar.update(task, advance=1, description=path.name)
-            elif not as_json:
-                pass
-
+    with render.run_progress("push", quiet=as_json) as progress:
         outcomes = run_push(files, config_path=config, dry_run=dry_run, force=force,
-                            progress=tick)
+                            progress=progress)
     if as_json:
         _print_json(_one_or_many([o.push_json() for o in outcomes]))
-    else:
-        for outcome in outcomes:
-            render.outcome(outcome)
     raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
 
 
@@ -92,22 +80,11 @@ def reconcile(
     from pm_sync.reconcile import reconcile as run_reconcile
     from pm_sync.reconcile import succeeded
 
-    with render.progress(2, "reconcile") as bar:
-        task = bar.add_task("", total=None) if bar else None
-
-        def tick(path: Path, outcome: Outcome) -> None:
-            if bar is not None and task is not None:
-                bar.update(task, advance=1, description=path.name)
-            elif not as_json:
-                render.outcome(outcome)
-
+    with render.run_progress("reconcile", quiet=as_json) as progress:
         outcomes = run_reconcile(paths or [], config_path=config, dry_run=dry_run,
-                                 recreate_missing=recreate_missing, progress=tick)
+                                 recreate_missing=recreate_missing, progress=progress)
     if as_json:
         _print_json([o.reconcile_json() for o in outcomes])
-    elif bar is not None:
-        for outcome in outcomes:
-            render.outcome(outcome)
     raise typer.Exit(0 if succeeded(outcomes) else 1)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from pm_sync.apply import apply_plan
 from pm_sync.config import Config, load_config
@@ -17,7 +18,13 @@ from pm_sync.plan import PlanError, Unchanged
 from pm_sync.source import Source
 from pm_sync.trackers import Trackers
 
-Progress = Callable[[Path, Outcome], None]
+
+class Progress(Protocol):
+    """Told how many postmortems a run will handle, then about each one as it finishes."""
+
+    def start(self, total: int) -> None: ...
+
+    def done(self, path: Path, outcome: Outcome) -> None: ...
 
 
 def push_file(
@@ -65,12 +72,14 @@ def push(
     files = expand(paths)
     trackers = Trackers(cfg, env)
     outcomes: list[Outcome] = []
+    if progress:
+        progress.start(len(files))
     try:
         for path in files:
             outcome = push_file(path, trackers, dry_run=dry_run, force=force)
             outcomes.append(outcome)
             if progress:
-                progress(path, outcome)
+                progress.done(path, outcome)
     finally:
         trackers.close()
     return outcomes

@@ -86,13 +86,15 @@ def reconcile(
     files = expand(paths, cfg.docs.paths, base)
     trackers = Trackers(cfg, env)
     outcomes: list[Outcome] = []
+    if progress:
+        progress.start(len(files))
     try:
         for path in files:
             outcome = reconcile_file(path, trackers, dry_run=dry_run,
                                      recreate_missing=recreate_missing)
             outcomes.append(outcome)
             if progress:
-                progress(path, outcome)
+                progress.done(path, outcome)
     finally:
         trackers.close()
     return outcomes

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from pm_sync.errors import PmSyncError
@@ -98,13 +99,39 @@ def rows_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     console.print(table)
 
 
+class RunProgress:
+    """A bar on a terminal, one plain line per postmortem otherwise; results print as they come."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self.label = label
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def start(self, total: int) -> None:
+        if self.quiet or total < 2 or not err_console.is_terminal:
+            return
+        self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.description}"), console=err_console,
+                            transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("", total=total)
+
+    def done(self, path: Path, result: Outcome) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, advance=1, description=path.name)
+        if not self.quiet:
+            outcome(result)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 @contextmanager
-def progress(total: int, label: str) -> Iterator[Progress | None]:
-    """A progress bar only on a terminal and only when there is more than one file."""
-    if total < 2 or not err_console.is_terminal:
-        yield None
-        return
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.description}"), console=err_console, transient=True)
-    with bar:
-        yield bar
+def run_progress(label: str, *, quiet: bool) -> Iterator[RunProgress]:
+    tracker = RunProgress(label, quiet)
+    try:
+        yield tracker
+    finally:
+        tracker.close()

@@ -18,6 +18,22 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 local_app = typer.Typer(no_args_is_help=True, help="The embedded local tracker.")
 app.add_typer(local_app, name="local")
 
+def _version(value: bool) -> None:
+    if value:
+        from pm_sync import __version__
+
+        render.console.print(f"pm-sync {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Postmortem action items become tracked tickets, and stay that way."""
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="Config file (pm-sync.toml).")]
 FilesArg = Annotated[list[str], typer.Argument(help="Postmortem files, folders or globs.")]

@@ -36,7 +36,7 @@ def postmortem_text(
     lines = [
         f"# Postmortem: {title}",
         "",
-        f"**Date**: 2024-01-15 | **Severity**: SEV2 | **Duration**: 47 min",
+        "**Date**: 2024-01-15 | **Severity**: SEV2 | **Duration**: 47 min",
         f"**Authors**: @alice, @bob | **Status**: {status}",
         "",
         "## Executive Summary",

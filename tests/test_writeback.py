@@ -14,7 +14,7 @@ from pm_sync.rows import split_row
 from pm_sync.source import Source
 from pm_sync.writeback import CellEdit, _atomic_replace, render, write_back
 
-CELL_ALPHABET = st.sampled_from(list("abcXYZ019 -_.:/@#`*é✓日本") + ["\\|", "🙂"])
+CELL_ALPHABET = st.sampled_from([*list("abcXYZ019 -_.:/@#`*é✓日本"), "\\|", "🙂"])
 cell_text = st.lists(CELL_ALPHABET, min_size=1, max_size=12).map("".join).map(str.strip).filter(
     lambda s: s and s[0].isalpha() and s.casefold() not in {"-", "?", "tbd", "tba", "n/a", "na", "none"}
     and not s.endswith("\\") and not s.startswith(("*", "`", "_")) and not s.endswith(("*", "`"))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pm_sync.connector import ConnectorConfig, load_connector
+from pm_sync.connector import ConnectorConfig, find_owner_entry, load_connector
 from pm_sync.errors import ConfigError
 
 CONFIG_FILE = "pm-sync.toml"
@@ -57,11 +57,7 @@ class Config(BaseModel):
 
     def owner_entry(self, handle: str) -> Mapping[str, str]:
         """Owner-map entry for a table's owner cell; `@alice`, `alice` and `@Alice` are one person."""
-        want = handle.strip().lstrip("@").casefold()
-        for name, entry in self.owners.items():
-            if name.strip().lstrip("@").casefold() == want:
-                return entry
-        return {}
+        return find_owner_entry(self.owners, handle)
 
     def tracker_config(self, name: str) -> ConnectorConfig:
         cls = load_connector(name)

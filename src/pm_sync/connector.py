@@ -155,6 +155,19 @@ class ConnectorContext(BaseModel):
     env: Mapping[str, str]
     base_dir: Path
     config_path: str | None = None
+    owners: Mapping[str, Mapping[str, str]] = Field(default_factory=dict)
+
+    def owner_entry(self, handle: str) -> Mapping[str, str]:
+        """The whole `[owners]` entry (e.g. its `email`); `@alice` and `Alice` are one person."""
+        return find_owner_entry(self.owners, handle)
+
+
+def find_owner_entry(owners: Mapping[str, Mapping[str, str]], handle: str) -> Mapping[str, str]:
+    want = handle.strip().lstrip("@").casefold()
+    for name, entry in owners.items():
+        if name.strip().lstrip("@").casefold() == want:
+            return entry
+    return {}
 
 
 class Connector(ABC):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape as esc
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
@@ -23,34 +24,34 @@ if not console.is_terminal:
 
 
 def error(exc: PmSyncError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+    err_console.print(f"[bold red]error:[/] {esc(str(exc))}")
 
 
 def postmortem(pm: Postmortem) -> None:
-    console.print(f"[bold]{pm.title or pm.path}[/]  ({pm.path})")
+    console.print(f"[bold]{esc(pm.title or pm.path)}[/]  ({esc(pm.path)})")
     meta = [f"{k}: {v}" for k, v in (("date", pm.date), ("severity", pm.severity),
             ("duration", pm.duration), ("status", pm.status)) if v]
     if pm.authors:
         meta.append("authors: " + ", ".join(pm.authors))
     if meta:
-        console.print("  " + " · ".join(str(m) for m in meta))
+        console.print("  " + esc(" · ".join(str(m) for m in meta)))
     table = Table("line", "priority", "action", "owner", "due", "ticket", "status")
     for item in pm.action_items:
         data = item.public()
-        table.add_row(*("" if data[k] is None else str(data[k]) for k in
+        table.add_row(*("" if data[k] is None else esc(str(data[k])) for k in
                         ("line", "priority", "action", "owner", "due", "ticket", "status")))
     console.print(table)
     for problem in pm.problems:
-        console.print(f"  [yellow]{pm.path}:{problem.line}[/]: {problem.message}")
+        console.print(f"  [yellow]{esc(pm.path)}:{problem.line}[/]: {esc(problem.message)}")
 
 
 def outcome(result: Outcome) -> None:
     """One postmortem's result: a plan table on dry runs, then a one-line summary and errors."""
     if result.dry_run and result.plan:
-        table = Table("line", "change", "action", "detail", title=f"plan for {result.file}")
+        table = Table("line", "change", "action", "detail", title=f"plan for {esc(result.file)}")
         for row in result.plan:
-            table.add_row(str(row["line"]), str(row["kind"]), str(row["action"])[:50],
-                          str(row["detail"]))
+            table.add_row(str(row["line"]), str(row["kind"]), esc(str(row["action"])[:50]),
+                          esc(str(row["detail"])))
         console.print(table)
     parts = []
     for label, values in (("created", result.created), ("recovered", result.recovered),
@@ -71,23 +72,23 @@ def outcome(result: Outcome) -> None:
     status = "[red]FAILED[/]" if result.errors else ("[cyan]dry run[/]" if result.dry_run
                                                      else "[green]ok[/]")
     if result.skipped:
-        status = f"[dim]skipped: {result.skipped}[/]"
-    console.print(f"{status} {result.file}: " + ("; ".join(parts) or "nothing to do"))
+        status = f"[dim]skipped: {esc(result.skipped)}[/]"
+    console.print(f"{status} {esc(result.file)}: " + esc("; ".join(parts) or "nothing to do"))
     for warning in result.warnings:
-        console.print(f"  [yellow]warning:[/] {warning}")
+        console.print(f"  [yellow]warning:[/] {esc(warning)}")
     for conflict in result.conflicts:
-        console.print(f"  [magenta]conflict:[/] {conflict.get('detail')}")
+        console.print(f"  [magenta]conflict:[/] {esc(str(conflict.get('detail')))}")
     for err in result.errors:
         where = f"{err.path}:{err.line}" if err.line else (err.path or result.file)
         hint = f" ({err.hint})" if err.hint else ""
-        console.print(f"  [red]error:[/] {where}: {err.message}{hint}")
+        console.print(f"  [red]error:[/] {esc(where)}: {esc(err.message + hint)}")
 
 
 def findings(items: Sequence[Finding]) -> None:
     for f in items:
         where = f"{f.path}:{f.line}" if f.line else f.path
         colour = "red" if f.severity == "error" else "yellow"
-        console.print(f"{where}: [{colour}]{f.severity}[/] [bold]{f.rule}[/] {f.message}")
+        console.print(f"{esc(where)}: [{colour}]{f.severity}[/] [bold]{f.rule}[/] {esc(f.message)}")
     errors = sum(1 for f in items if f.severity == "error")
     console.print(f"{errors} error(s), {len(items) - errors} warning(s)")
 
@@ -95,7 +96,7 @@ def findings(items: Sequence[Finding]) -> None:
 def rows_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     table = Table(*columns, title=title)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else esc(str(v)) for v in row))
     console.print(table)
 
 

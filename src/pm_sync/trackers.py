@@ -34,7 +34,8 @@ class Trackers:
         if name not in self._made:
             cls = load_connector(name)
             base = self.config.base_dir if self.config.path else Path.cwd()
-            context = ConnectorContext(env=self.env, base_dir=base, config_path=self.config.path)
+            context = ConnectorContext(env=self.env, base_dir=base, config_path=self.config.path,
+                                       owners=self.config.owners)
             self._made[name] = cls(self.config.tracker_config(name), context)
         return self._made[name]
 

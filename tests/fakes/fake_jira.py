@@ -1989,7 +1989,7 @@ class FakeJira:
             return 404, {"message": f"null for uri: {self.url}/rest/api/2/search/jql", "status-code": 404}
         p = req.body if (req.method == "POST" and isinstance(req.body, dict)) else None
         props = _prop_list(p.get("properties") if p is not None else req.qlist("properties"))
-        if len(props) > 5:  # "A list of up to 5 issue properties" (Cloud search/jql docs); wording UNCONFIRMED
+        if len(props) > 5:  # "up to 5 issue properties" (Cloud search/jql docs); wording UNCONFIRMED
             raise _Reply(400, _err(["The maximum number of properties that can be requested is 5."]))
         if p is not None:
             jql, token, fields = p.get("jql") or "", p.get("nextPageToken"), p.get("fields") or []

@@ -1,0 +1,70 @@
+"""Shared set-up for the GitHub connector stories: a FakeGitHub repo and a pm-sync.toml for it."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.fakes.fake_github import FakeGitHub
+
+TOKEN = "ghp_test"
+TOKEN_ENV = "PMSYNC_TEST_GH_TOKEN"
+REPO = "acme/app"
+NEW_ROWS = [(*r, "") for r in STANDARD_ROWS]
+
+
+def configure(workdir: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, *,
+              extra: str = "", top: str = "", token: str = TOKEN) -> Path:
+    """A repo where alice and bob can be assigned, and a config pointing pm-sync at it."""
+    fake.add_repo(REPO)
+    fake.add_collaborator(REPO, "alice")
+    fake.add_collaborator(REPO, "bob")
+    monkeypatch.setenv(TOKEN_ENV, token)
+    config = workdir / "pm-sync.toml"
+    config.write_text(
+        f'tracker = "github"\n{top}\n'
+        "[trackers.github]\n"
+        f'repo = "{REPO}"\n'
+        f'api_url = "{fake.api_url}"\n'
+        f'token_env = "{TOKEN_ENV}"\n'
+        "timeout = 5\n"
+        "seconds_between_writes = 0\n"
+        f"{extra}\n"
+    )
+    return config
+
+
+def write_doc(workdir: Path, rows: list[tuple[str, ...]] | None = None, name: str = "pm.md",
+              front_matter: str = "") -> Path:
+    doc = workdir / name
+    doc.write_text(front_matter + postmortem_text(rows if rows is not None else NEW_ROWS))
+    return doc
+
+
+def writes(fake: FakeGitHub) -> list[tuple[str, str]]:
+    return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")]
+
+
+def ticket_cells(doc: Path) -> list[str]:
+    lines = [ln for ln in doc.read_text().splitlines() if re.match(r"\| P\d ", ln)]
+    return [ln.strip("|").split("|")[4].strip() for ln in lines]
+
+
+def patch_sleep(monkeypatch: pytest.MonkeyPatch, fake: FakeGitHub) -> list[float]:
+    """time.sleep (PyGithub, urllib3 and the connector all call it) moves the fake's clock."""
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        fake.advance(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return slept
+
+
+Cli = Callable[..., object]

@@ -99,8 +99,8 @@ def test_plugin_config_errors_name_the_key(plugin_installed: None, workdir: Path
     doc = workdir / "pm.md"
     doc.write_text(postmortem_text())
     result = cli("push", str(doc))
-    assert result.code == 1
-    assert "trackers.notes.fiel" in result.stdout
+    assert result.code == 2
+    assert "trackers.notes.fiel" in result.stderr and "pm-sync.toml" in result.stderr
 
 
 def test_unknown_tracker_lists_the_installed_ones(workdir: Path, cli) -> None:
@@ -108,5 +108,5 @@ def test_unknown_tracker_lists_the_installed_ones(workdir: Path, cli) -> None:
     doc = workdir / "pm.md"
     doc.write_text(postmortem_text([(*STANDARD_ROWS[0], "")]))
     result = cli("push", str(doc))
-    assert result.code == 1
-    assert "unknown tracker 'trello'" in result.stdout and "local" in result.stdout
+    assert result.code == 2
+    assert "unknown tracker 'trello'" in result.stderr and "local" in result.stderr

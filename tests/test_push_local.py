@@ -218,3 +218,13 @@ def test_local_close_and_reopen(workdir: Path, cli) -> None:
                        "due": "2024-01-22", "postmortem": "pm.md"}]
     missing = cli("local", "close", "PM-9")
     assert missing.code == 1 and "PM-9" in missing.stderr
+
+
+def test_human_output_keeps_bracketed_hints(workdir: Path, cli) -> None:
+    """Hints name config tables like [routes]; rich must not swallow them as markup."""
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([("P1", "Fix [the] thing", "@bob", "2024-01-22", "ZZ-12")]))
+    result = cli("push", str(doc))
+    assert result.code == 1
+    assert "add a [routes] entry" in result.stdout
+    assert f"{doc}:14" in result.stdout

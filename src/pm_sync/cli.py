@@ -13,7 +13,7 @@ from pm_sync import render
 from pm_sync.cli_overdue import overdue
 from pm_sync.errors import PmSyncError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Postmortem action items become tracked tickets, and stay that way.")
 local_app = typer.Typer(no_args_is_help=True, help="The embedded local tracker.")
 app.add_typer(local_app, name="local")

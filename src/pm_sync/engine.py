@@ -18,7 +18,7 @@ from pm_sync.connector import (
     TicketFields,
     TicketState,
 )
-from pm_sync.errors import PmSyncError
+from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.models import ActionItem, Postmortem
 from pm_sync.plan import (
     Conflict,
@@ -125,6 +125,8 @@ def plan_postmortem(
     for item in pm.action_items:
         try:
             route = trackers.route(pm, item)
+        except ConfigError:
+            raise
         except PmSyncError as exc:
             plan.errors.append(PlanError(path=pm.path, line=exc.line or item.line,
                                          message=exc.message, hint=exc.hint))
@@ -204,8 +206,12 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
     labels = list(dict.fromkeys(ctx.trackers.config.labels))
     new = [(i, r) for i, r in group.items if r.key is None]
     existing = [(i, r) for i, r in group.items if r.key is not None]
-    found = connector.find_by_markers([marker_for(i) for i, _ in new],
-                                      new[0][1].project if new else None) if new else {}
+    found: dict[str, TicketState] = {}
+    by_project: dict[str | None, list[str]] = defaultdict(list)
+    for item, route in new:
+        by_project[route.project].append(marker_for(item))
+    for project, markers in by_project.items():
+        found.update(connector.find_by_markers(markers, project))
     states = connector.read([r.key for _, r in existing if r.key]) if existing else {}
     drafts: list[TicketDraft] = []
 
@@ -255,10 +261,24 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
                 hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
             ))
     if drafts:
-        for problem in connector.preflight(drafts):
-            line = next((d.line for d in drafts if d.uid == problem.uid), None)
-            plan.errors.append(PlanError(path=pm.path, line=line, message=problem.message,
-                                         hint="fix the row or the tracker config, then rerun"))
+        _preflight(ctx, drafts)
+
+
+def _preflight(ctx: _Ctx, drafts: list[TicketDraft]) -> None:
+    """Tracker-side checks before anything is created; owner problems follow the policy."""
+    plan = ctx.plan
+    for problem in ctx.connector.preflight(drafts):
+        draft = next((d for d in drafts if d.uid == problem.uid), None)
+        line = draft.line if draft else None
+        if problem.kind == "owner" and ctx.trackers.config.unknown_owner == "unassigned":
+            plan.warnings.append(f"{ctx.pm.path}:{line}: {problem.message}; creating unassigned")
+            if draft is not None:
+                draft.assignee = None
+            continue
+        hint = ('map the owner under [owners], or set unknown_owner = "unassigned"'
+                if problem.kind == "owner" else "fix the row or the tracker config, then rerun")
+        plan.errors.append(PlanError(path=ctx.pm.path, line=line, message=problem.message,
+                                     hint=hint))
 
 
 def _compare(

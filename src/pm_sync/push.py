@@ -10,7 +10,7 @@ from pm_sync.apply import apply_plan
 from pm_sync.config import Config, load_config
 from pm_sync.discover import expand
 from pm_sync.engine import plan_push
-from pm_sync.errors import PmSyncError
+from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.locking import postmortem_lock
 from pm_sync.outcome import Outcome
 from pm_sync.parse import parse_source
@@ -36,6 +36,8 @@ def push_file(
             return _push_locked(path, trackers, outcome, dry_run=True, force=force)
         with postmortem_lock(path):
             return _push_locked(path, trackers, outcome, dry_run=False, force=force)
+    except ConfigError:
+        raise
     except PmSyncError as exc:
         outcome.errors.append(PlanError(path=exc.path or str(path), line=exc.line,
                                         message=exc.message, hint=exc.hint))

@@ -9,7 +9,7 @@ from pm_sync.apply import apply_plan
 from pm_sync.config import Config, load_config
 from pm_sync.discover import expand
 from pm_sync.engine import plan_postmortem
-from pm_sync.errors import PmSyncError
+from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.locking import postmortem_lock
 from pm_sync.outcome import Outcome
 from pm_sync.parse import parse_source
@@ -28,6 +28,8 @@ def reconcile_file(
             return _reconcile(path, trackers, outcome, dry_run=True, recreate=recreate_missing)
         with postmortem_lock(path):
             return _reconcile(path, trackers, outcome, dry_run=False, recreate=recreate_missing)
+    except ConfigError:
+        raise
     except PmSyncError as exc:
         outcome.errors.append(PlanError(path=exc.path or str(path), line=exc.line,
                                         message=exc.message, hint=exc.hint))

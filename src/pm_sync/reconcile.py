@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from pm_sync.apply import apply_plan
-from pm_sync.config import Config, load_config
-from pm_sync.discover import expand
+from pm_sync.config import Config
 from pm_sync.engine import plan_postmortem
-from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.locking import postmortem_lock
 from pm_sync.outcome import Outcome
 from pm_sync.parse import parse_source
-from pm_sync.plan import Conflict, Missing, Plan, PlanError, Pull, Unchanged
-from pm_sync.push import Progress
+from pm_sync.plan import Conflict, Missing, Plan, Pull, Unchanged
+from pm_sync.runner import Progress, run_file, run_files
 from pm_sync.source import Source
 from pm_sync.trackers import Trackers
 
@@ -22,18 +20,9 @@ from pm_sync.trackers import Trackers
 def reconcile_file(
     path: Path, trackers: Trackers, *, dry_run: bool = False, recreate_missing: bool = False
 ) -> Outcome:
-    outcome = Outcome(file=str(path), dry_run=dry_run)
-    try:
-        if dry_run:
-            return _reconcile(path, trackers, outcome, dry_run=True, recreate=recreate_missing)
-        with postmortem_lock(path):
-            return _reconcile(path, trackers, outcome, dry_run=False, recreate=recreate_missing)
-    except ConfigError:
-        raise
-    except PmSyncError as exc:
-        outcome.errors.append(PlanError(path=exc.path or str(path), line=exc.line,
-                                        message=exc.message, hint=exc.hint))
-        return outcome
+    return run_file(path, trackers,
+                    partial(_reconcile, dry_run=dry_run, recreate=recreate_missing),
+                    dry_run=dry_run)
 
 
 def _reconcile(
@@ -83,23 +72,9 @@ def reconcile(
     progress: Progress | None = None,
 ) -> list[Outcome]:
     """Reconcile the given paths, or `[docs] paths` from the config; skips non-Final documents."""
-    cfg = config or load_config(config_path, env)
-    base = cfg.base_dir if cfg.path else Path.cwd()
-    files = expand(paths, cfg.docs.paths, base)
-    trackers = Trackers(cfg, env)
-    outcomes: list[Outcome] = []
-    if progress:
-        progress.start(len(files))
-    try:
-        for path in files:
-            outcome = reconcile_file(path, trackers, dry_run=dry_run,
-                                     recreate_missing=recreate_missing)
-            outcomes.append(outcome)
-            if progress:
-                progress.done(path, outcome)
-    finally:
-        trackers.close()
-    return outcomes
+    return run_files(paths, partial(_reconcile, dry_run=dry_run, recreate=recreate_missing),
+                     dry_run=dry_run, config=config, config_path=config_path, env=env,
+                     progress=progress, use_default_paths=True)
 
 
 def succeeded(outcomes: Sequence[Outcome]) -> bool:

@@ -274,3 +274,24 @@ def test_owner_map_email_is_used_when_no_jira_identity_is_given(jira_env: JiraEn
     assert result.code == 0, result.stdout
     assignee = env.issue("OPS-1")["fields"]["assignee"]
     assert (assignee.get("accountId") if env.cloud else assignee.get("name")) == env.ident("bob")
+
+
+def test_jira_without_bulk_create_gets_one_create_per_item(jira_env: JiraEnv, cli) -> None:
+    """Some Jira servers and proxies do not offer issue/bulk: fall back, still one per item."""
+    env = jira_env
+    env.fake.inject("POST", r"issue/bulk$", status=404, times=None,
+                    body={"errorMessages": ["null for uri: issue/bulk"], "errors": {}})
+    doc = env.write_doc([*STANDARD_ROWS, ("P1", "x", "@ghost", "2024-02-01")])
+    env.write_config(owners={"@ghost": "ghost"}, labels=["postmortem"])
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 1
+    out = result.json()
+    assert out["created"] == KEYS
+    [error] = out["errors"]
+    assert error["line"] == 17 and "assignee" in error["message"]
+    assert len(env.fake.requests_to("POST", "issue/bulk")) == 1
+    singles = [r for r in env.fake.request_log if r.method == "POST" and r.api_path == "issue"]
+    assert len(singles) == 4
+    assert sorted(i["key"] for i in env.fake.issues) == KEYS

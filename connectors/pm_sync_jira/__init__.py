@@ -73,6 +73,7 @@ class JiraConnector(Connector):
         self._mapper: Mapper | None = None
         self._meta: dict[tuple[str, str], meta.CreateMeta] = {}
         self.owners = OwnerLookup(self.client)
+        self._no_bulk = False
 
     def __repr__(self) -> str:
         return f"JiraConnector({self.client!r})"
@@ -260,13 +261,22 @@ class JiraConnector(Connector):
         payload = {"issueUpdates": [
             {"fields": self.mapper.create_fields(d, self._project(d) or "")} for d in todo]}
         with self.client.errors("create tickets", project=self._project(todo[0])):
-            try:
-                data = self.client.post("issue/bulk", payload)
-            except JIRAError as exc:
-                body = error_body(exc)
-                if exc.status_code != 400 or not isinstance(body.get("errors"), list):
-                    raise
-                data = body
+            if self._no_bulk:
+                data = self._one_by_one(payload["issueUpdates"])
+            else:
+                try:
+                    data = self.client.post("issue/bulk", payload)
+                except JIRAError as exc:
+                    if exc.status_code in (404, 405):
+                        LOG.warning("Jira has no issue/bulk (HTTP %s); creating one at a time",
+                                    exc.status_code)
+                        self._no_bulk = True
+                        data = self._one_by_one(payload["issueUpdates"])
+                    else:
+                        body = error_body(exc)
+                        if exc.status_code != 400 or not isinstance(body.get("errors"), list):
+                            raise
+                        data = body
         failed = {e.get("failedElementNumber"): e for e in data.get("errors") or []
                   if isinstance(e, dict)}
         created = iter(data.get("issues") or [])
@@ -282,6 +292,20 @@ class JiraConnector(Connector):
                     hint="run push again: it finds a ticket that was created by its marker"))
                 continue
             results[draft.uid] = CreateResult(uid=draft.uid, state=self._created(draft, stub))
+
+    def _one_by_one(self, updates: list[dict[str, Any]]) -> dict[str, Any]:
+        """`POST issue` per item, answered in the bulk shape so both paths share the mapping."""
+        issues: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for n, update in enumerate(updates):
+            try:
+                issues.append(self.client.post("issue", update))
+            except JIRAError as exc:
+                if exc.status_code != 400:
+                    raise
+                errors.append({"status": 400, "failedElementNumber": n,
+                               "elementErrors": error_body(exc)})
+        return {"issues": issues, "errors": errors}
 
     def _created(self, draft: TicketDraft, stub: dict[str, Any]) -> TicketState:
         key = str(stub["key"])

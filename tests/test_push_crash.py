@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import operator
+import json
 import random
 import signal
 import subprocess
@@ -90,7 +89,7 @@ def test_two_concurrent_pushes_create_each_ticket_once(workdir: Path) -> None:
                               text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
-    created = sorted(functools.reduce(operator.iadd, (__import__("json").loads(o)["created"] for o, _ in outputs), []))
+    created = sorted(key for out, _ in outputs for key in json.loads(out)["created"])
     assert created == [f"PM-{n}" for n in range(1, 6)]
     assert doc.read_text() == FINAL
     assert_converged(workdir, doc)

@@ -168,9 +168,15 @@ def test_missing_and_empty_metadata(tmp_path: Path) -> None:
     ]
 
 
-def test_quick_postmortems_need_no_duration(tmp_path: Path) -> None:
-    text = QUICK.replace("**Duration**: 12 min | ", "")
-    assert lint(tmp_path, text, "postmortem-2024-03-02-cache-stampede.md") == []
+def test_quick_postmortems_need_the_quick_templates_metadata(tmp_path: Path) -> None:
+    """The quick template's line is Date | Duration | Severity: no Authors or Status line."""
+    name = "postmortem-2024-03-02-cache-stampede.md"
+    without_people = "\n".join(line for line in QUICK.splitlines()
+                               if not line.startswith("**Authors**"))
+    assert lint(tmp_path, without_people, name) == []
+    no_duration = QUICK.replace("**Duration**: 12 min | ", "")
+    assert [(f.rule, f.severity, f.message) for f in lint(tmp_path, no_duration, name)] == [
+        ("missing-metadata", "error", "no Duration metadata; add `**Duration**: ...` under the title")]
 
 
 def test_unreadable_document_date_is_bad_date_not_missing(tmp_path: Path) -> None:

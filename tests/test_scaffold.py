@@ -51,7 +51,8 @@ def test_fresh_quick_draft_follows_the_quick_template(tmp_path: Path) -> None:
     assert "## Action items" not in text
     pm = parse_file(path)
     assert (pm.quick, pm.severity, pm.status, pm.problems) == (True, "SEV3", "Draft", [])
-    assert {(f.rule, f.severity) for f in lint_file(path)} == {("placeholder", "warning")}
+    assert {(f.rule, f.severity) for f in lint_file(path)} == {
+        ("placeholder", "warning"), ("missing-metadata", "error")}  # Duration: TBD
 
 
 def test_date_defaults_to_today_and_folder_is_created(

@@ -146,13 +146,13 @@ def _problem_rule(message: str) -> str:
 # --- rules --------------------------------------------------------------------------------
 
 _STANDARD_KEYS = ("date", "severity", "duration", "authors", "status")
-_QUICK_KEYS = ("date", "severity", "authors", "status")
+_QUICK_KEYS = ("date", "severity", "duration")  # exactly the quick template's line
 
 
 @rule("missing-metadata", "error")
 def missing_metadata(ctx: Context) -> Iterator[Hit]:
-    """Date, severity, status and authors (and duration outside quick postmortems) identify the
-    incident, order the archive and tell readers who to ask; the template has them on line 2-3."""
+    """Date, severity, duration, status and authors (the quick template: date, duration, severity)
+    identify the incident, order the archive and tell readers who to ask."""
     pm = ctx.pm
     block = min(pm.metadata_lines.values(), default=ctx.anchor)
     bad_date_lines = {line for line, _ in _problems(ctx, "bad-date")}

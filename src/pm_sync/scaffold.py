@@ -2,8 +2,8 @@
 
 A fresh standard draft lints with exactly these findings, all things the author still has to do:
 `missing-metadata` for Duration (and Authors when none were given), `no-action-items`, and
-`placeholder` warnings for the bracketed text. A quick draft: `missing-metadata` for Authors
-when none were given, and `placeholder` warnings.
+`placeholder` warnings for the bracketed text. A quick draft: `missing-metadata` for Duration,
+and `placeholder` warnings.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from pm_sync_github.config import GitHubConfig, ProjectBoard
 from pm_sync_github.labels import Labels
 from pm_sync_github.projects import Projects
 from pm_sync_github.rest import Rest, UncertainWrite, github_time
-from pm_sync_github.state import label_names, repo_of, ticket_state
+from pm_sync_github.state import assignee_logins, label_names, repo_of, ticket_state
 
 __all__ = ["GitHubConfig", "GitHubConnector", "ProjectBoard"]
 
@@ -371,7 +371,16 @@ class GitHubConnector(Connector):
         if raw is None:
             raise NotFoundError(f"issue {key} no longer exists",
                                 hint="fix the Ticket cell, or run `pm-sync reconcile`")
-        fields = changes.model_fields_set
+        fields = set(changes.model_fields_set)
+        repo = repo_of(raw) or ref.repo
+        refused: str | None = None
+        if "assignee" in fields and changes.assignee and not self._can_assign(repo,
+                                                                               changes.assignee):
+            # e.g. the issue was transferred to a repo where the owner has no access
+            refused = changes.assignee
+            fields.discard("assignee")
+            current = assignee_logins(raw)
+            baseline = baseline.model_copy(update={"assignee": current[0] if current else None})
         old = body.parse(raw.get("body")) or body.Meta()
         meta = body.Meta(marker=old.marker, baseline=baseline,
                          due=changes.due if "due" in fields else old.due)
@@ -397,6 +406,11 @@ class GitHubConnector(Connector):
         if self.cfg.board is not None and fields & {"due", "priority"}:
             self._sync_board(raw, meta.due, changes.priority if "priority" in fields else None,
                              due="due" in fields, priority="priority" in fields)
+        if refused is not None:
+            raise TrackerError(
+                f"{refused} cannot be assigned issues in {repo}, where {key} now lives; its "
+                "other fields were updated",
+                hint="give them access to that repository, or change the Owner cell")
         return self._state(raw, ref)
 
     def _patch(self, raw: JSON, payload: JSON, key: str) -> JSON:

@@ -32,7 +32,7 @@ from pm_sync.plan import (
     Unchanged,
     Update,
 )
-from pm_sync.threeway import merge
+from pm_sync.threeway import Merge, merge
 from pm_sync.trackers import Route, Trackers
 from pm_sync.values import STATUS_TEXT, plain_text, truncate
 
@@ -295,6 +295,8 @@ def _compare(
     names = synced_fields(item, ctx)
     if ctx.reconcile:
         result = merge(want, have, state.baseline, names)
+        if state.moved:
+            _restore_dropped_by_move(result, want, have)
         push, baseline = result.push, result.baseline
         for name, value in result.pull.items():
             plan.changes.append(Pull(**common, key=state.key, display=display,
@@ -318,6 +320,21 @@ def _compare(
     plan.changes.append(Update(**common, key=state.key, display=display,
                                changes=TicketChanges(**push),  # type: ignore[arg-type]
                                baseline=baseline, before=have))
+
+
+def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFields) -> None:
+    """A move or transfer can drop what the new place lacks (a label, an assignee); that is no
+    one's edit, so the document's value goes back rather than an empty cell coming in."""
+    dropped = [n for n in FIELD_COLUMN if getattr(have, n) is None
+               and getattr(want, n) is not None]
+    for name in dropped:
+        result.pull.pop(name, None)
+        result.conflicts = [c for c in result.conflicts if c[0] != name]
+        result.push[name] = getattr(want, name)
+    if dropped:
+        result.baseline = result.baseline.model_copy(
+            update={n: getattr(want, n) for n in dropped})
+        result.baseline_changed = True
 
 
 def _pull_status(

@@ -19,6 +19,13 @@ import requests
 from github import Auth, Github, GithubException
 from github.Requester import Requester
 
+from urllib3.util.retry import Retry
+
+from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
+from pm_sync_github.config import GitHubConfig
+
+log = logging.getLogger(__name__)
+
 # PyGithub adds its own stderr handler at INFO on import, which prints every followed redirect
 # (each transferred issue) into cron mail; pm-sync reports what matters itself.
 _github_log = logging.getLogger("github")
@@ -26,12 +33,6 @@ _github_log.setLevel(logging.WARNING)
 for _handler in list(_github_log.handlers):
     if type(_handler) is logging.StreamHandler:
         _github_log.removeHandler(_handler)
-from urllib3.util.retry import Retry
-
-from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
-from pm_sync_github.config import GitHubConfig
-
-log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 
 

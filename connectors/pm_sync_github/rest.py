@@ -18,7 +18,6 @@ from typing import Any
 import requests
 from github import Auth, Github, GithubException
 from github.Requester import Requester
-
 from urllib3.util.retry import Retry
 
 from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError

@@ -132,6 +132,7 @@ def test_jira_moved_issue_is_still_read_in_the_batch(jira: JiraEnv, cli: Any) ->
     assert [(r["line"], r["tracker_status"]) for r in data["overdue"]] == [
         (LINE["docs"], "open"), (LINE["alert"], "in_progress")]
     assert data["overdue"][0]["url"] == f"{jira.fake.url}/browse/SEC-1"
+    assert data["overdue"][0]["ticket"] == "SEC-1"  # the key it has now, not the stale one
     assert data["warnings"] == [] and stderr == ""
     assert len(jira_searches(jira.fake)) == 1
 
@@ -269,13 +270,13 @@ def test_github_transferred_issue_leaves_cron_stderr_quiet(
     gh: Path, fake_github: FakeGitHub, workdir: Path
 ) -> None:
     fake_github.add_repo("acme/infra", labels=["postmortem", "P0"])
-    fake_github.transfer_issue(REPO, 2, "acme/infra")
+    number = fake_github.transfer_issue(REPO, 2, "acme/infra")
 
     done = run_subprocess(["overdue", "--as-of", "2024-02-01", "--format", "csv"], workdir,
                           env={TOKEN_ENV: TOKEN})
 
     assert done.returncode == 0
-    assert ",#2," in done.stdout
+    assert f",acme/infra#{number}," in done.stdout  # where the issue lives now
     assert done.stderr == ""
 
 

@@ -220,6 +220,9 @@ def _read_tickets(
         if ticket.tracker is None or ticket.key is None or ticket.tracker in unreachable:
             continue
         ticket.state = states.get((ticket.tracker, ticket.key))
+        if ticket.state is not None and ticket.state.moved:  # report where it lives now
+            connector = trackers.get(ticket.tracker)
+            ticket.display = connector.display_key(ticket.state.key, None)
         if ticket.state is None:
             report.warnings.append(f"{pm.path}:{item.line}: ticket {ticket.display} not found in "
                                    f"{ticket.tracker!r}; using the Status column")

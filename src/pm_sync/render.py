@@ -73,7 +73,8 @@ def outcome(result: Outcome) -> None:
                                                      else "[green]ok[/]")
     if result.skipped:
         status = f"[dim]skipped: {esc(result.skipped)}[/]"
-    console.print(f"{status} {esc(result.file)}: " + esc("; ".join(parts) or "nothing to do"))
+    summary = "; ".join(parts) or ("" if result.errors else "nothing to do")
+    console.print(f"{status} {esc(result.file)}" + (f": {esc(summary)}" if summary else ""))
     for warning in result.warnings:
         console.print(f"  [yellow]warning:[/] {esc(warning)}")
     for conflict in result.conflicts:

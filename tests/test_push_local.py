@@ -228,3 +228,23 @@ def test_human_output_keeps_bracketed_hints(workdir: Path, cli) -> None:
     assert result.code == 1
     assert "add a [routes] entry" in result.stdout
     assert f"{doc}:14" in result.stdout
+
+
+def test_parse_and_lint_report_an_unreadable_file_and_go_on(workdir: Path, cli) -> None:
+    good = workdir / "pm.md"
+    good.write_text(postmortem_text())
+    bad = workdir / "latin1.md"
+    bad.write_bytes("# Postmortem: caf\xe9\n".encode("latin-1"))
+
+    parsed = cli("parse", str(good), str(bad), "--json")
+    assert parsed.code == 1
+    ok, broken = parsed.json()
+    assert len(ok["action_items"]) == 3 and ok["problems"] == []
+    assert broken["path"] == str(bad)
+    assert broken["problems"] == [{"line": 1, "message":
+                                   "file is not valid UTF-8 (save the postmortem as UTF-8)"}]
+
+    linted = cli("lint", str(bad), "--json")
+    assert linted.code == 1
+    assert linted.json() == [{"path": str(bad), "line": 1, "rule": "unreadable",
+                              "severity": "error", "message": "file is not valid UTF-8"}]

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from pm_sync.config import load_config
 from pm_sync.discover import expand
-from pm_sync.errors import UsageError
+from pm_sync.errors import DocumentError, UsageError
 from pm_sync.lint import Finding, lint_file
-from pm_sync.models import Postmortem
+from pm_sync.models import Postmortem, Problem
 from pm_sync.parse import parse_file
 from pm_sync.push import push
 
@@ -22,13 +22,27 @@ __all__ = ["lint_paths", "local_store", "new_postmortem", "parse_paths", "push"]
 
 
 def parse_paths(paths: Sequence[str]) -> list[Postmortem]:
-    return [parse_file(p) for p in expand(paths)]
+    """One result per file; a file that cannot be read is a result with that problem, so the
+    other files still come through."""
+    results = []
+    for path in expand(paths):
+        try:
+            results.append(parse_file(path))
+        except DocumentError as exc:
+            results.append(Postmortem(path=str(path), unreadable=True, problems=[
+                Problem(line=exc.line, message=f"{exc.message} ({exc.hint})" if exc.hint
+                        else exc.message)]))
+    return results
 
 
 def lint_paths(paths: Sequence[str]) -> list[Finding]:
     findings: list[Finding] = []
     for path in expand(paths):
-        findings.extend(lint_file(path))
+        try:
+            findings.extend(lint_file(path))
+        except DocumentError as exc:
+            findings.append(Finding(path=str(path), line=exc.line, rule="unreadable",
+                                    severity="error", message=exc.message))
     return findings
 
 

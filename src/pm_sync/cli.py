@@ -58,6 +58,7 @@ def parse(files: FilesArg, as_json: JsonOpt = False) -> None:
     else:
         for pm in results:
             render.postmortem(pm)
+    raise typer.Exit(1 if any(pm.unreadable for pm in results) else 0)
 
 
 @app.command()

@@ -99,6 +99,7 @@ class Postmortem(BaseModel):
     )
     quick: bool = False
     metadata_lines: dict[str, int] = Field(default_factory=dict)
+    unreadable: bool = Field(default=False, description="the file could not be read at all")
 
     @property
     def is_final(self) -> bool:

@@ -102,6 +102,8 @@ def reconcile(
                                  recreate_missing=recreate_missing, progress=progress)
     if as_json:
         _print_json([o.reconcile_json() for o in outcomes])
+    else:
+        render.summary_table(outcomes, "reconcile")
     raise typer.Exit(0 if succeeded(outcomes) else 1)
 
 

@@ -85,6 +85,20 @@ def outcome(result: Outcome) -> None:
         console.print(f"  [red]error:[/] {esc(where)}: {esc(err.message + hint)}")
 
 
+def summary_table(results: Sequence[Outcome], title: str) -> None:
+    """On a terminal, one row per postmortem after a run; cron mail keeps the plain lines."""
+    if not console.is_terminal or len(results) < 2:
+        return
+    table = Table("postmortem", "created", "updated", "pulled", "conflicts", "missing", "result",
+                  title=title)
+    for r in results:
+        result = ("[red]failed[/]" if r.errors else "[dim]skipped[/]" if r.skipped
+                  else "[magenta]conflicts[/]" if r.conflicts else "[green]ok[/]")
+        table.add_row(esc(r.file), str(len(r.created) + len(r.recovered)), str(len(r.updated)),
+                      str(len(r.pulled)), str(len(r.conflicts)), str(len(r.missing)), result)
+    console.print(table)
+
+
 def findings(items: Sequence[Finding]) -> None:
     for f in items:
         where = f"{f.path}:{f.line}" if f.line else f.path

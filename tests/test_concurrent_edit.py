@@ -57,3 +57,71 @@ def test_edit_made_during_push_is_kept(editing_tracker: None, workdir: Path, cli
     again = cli("push", "pm.md", "--json")
     assert again.json()["created"] == ["PM-4"]
     assert len(local_tickets(workdir)) == 4
+
+
+TYPING_TRACKER = textwrap.dedent('''
+    from pathlib import Path
+    from pm_sync_local import LocalConnector
+
+    class TypingDuringSync(LocalConnector):
+        """While pm-sync talks to the tracker, a colleague types into the very cells it owns."""
+        name = "typing"
+
+        def create(self, drafts):
+            doc = Path(drafts[0].postmortem.path)
+            doc.write_text(doc.read_text().replace(
+                "| @bob | 2024-01-17 |  |", "| @bob | 2024-01-17 | OPS-77 |"))
+            return super().create(drafts)
+
+        def read(self, keys):
+            states = super().read(keys)
+            doc = Path(self.context.base_dir) / "pm.md"
+            doc.write_text(doc.read_text().replace("| @alice | 2024-01-22 |",
+                                                   "| @alice | 2024-03-03 |"))
+            return states
+''')
+
+
+@pytest.fixture
+def typing_tracker(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    install_plugin(tmp_path_factory.mktemp("site"), monkeypatch, module="pm_sync_typing",
+                   source=TYPING_TRACKER, name="typing", cls="TypingDuringSync")
+
+
+def test_a_cell_typed_into_during_push_keeps_the_colleagues_value(
+    typing_tracker: None, workdir: Path, cli
+) -> None:
+    (workdir / "pm-sync.toml").write_text('tracker = "typing"\n')
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS]))
+
+    result = cli("push", "pm.md", "--json")
+
+    text = doc.read_text()
+    assert "| @bob | 2024-01-17 | OPS-77 |" in text  # theirs, not PM-2
+    assert "| @alice | 2024-01-22 | PM-1 |" in text
+    assert any("edited while pm-sync worked" in w and "PM-2" in w
+               for w in result.json()["warnings"])
+
+
+def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(
+    typing_tracker: None, workdir: Path, cli
+) -> None:
+    from pm_sync_local import LocalStore
+
+    doc = workdir / "pm.md"
+    doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS[:1]]))
+    assert cli("push", "pm.md").code == 0  # the local tracker: no typing yet
+    LocalStore(workdir / ".pm-sync" / "local.db").update("PM-1", {"due": "2024-02-02"})
+    (workdir / "pm-sync.toml").write_text(
+        'tracker = "typing"\n[trackers.typing]\npath = ".pm-sync/local.db"\n')
+
+    result = cli("reconcile", "pm.md", "--json")
+
+    assert "| @alice | 2024-03-03 | PM-1 |" in doc.read_text()  # the colleague's date
+    [out] = result.json()
+    assert any("due cell" in w for w in out["warnings"])
+    again = cli("reconcile", "pm.md", "--json")  # next night: a real conflict, reported
+    assert again.code == 1
+    assert again.json()[0]["conflicts"][0]["field"] == "due"

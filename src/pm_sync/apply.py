@@ -33,12 +33,14 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
             outcome.errors.append(_error(exc, plan.path))
             results = []
         failpoints.hit("after-create")
+        expected = {c.uid: c.expected for c in plan.changes if isinstance(c, Create)}
         project = {d.uid: d.project for d in drafts}
         lines = {d.uid: d.line for d in drafts}
         for result in results:
             if result.state is not None:
                 display = connector.display_key(result.state.key, project.get(result.uid))
-                edits.append(CellEdit(result.uid, "ticket", display))
+                edits.append(CellEdit(result.uid, "ticket", display, check=True,
+                                      expected=expected.get(result.uid)))
                 outcome.created.append(display)
             elif result.error is not None:
                 err = _error(result.error, plan.path)
@@ -46,16 +48,23 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
                                                              lines.get(result.uid)}))
     for change in plan.changes:
         if isinstance(change, Recover):
-            edits.append(CellEdit(change.uid, "ticket", change.display))
+            edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
             outcome.recovered.append(change.display)
         elif isinstance(change, Rekey):
-            edits.append(CellEdit(change.uid, "ticket", change.display))
+            edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
             outcome.moved.append({"from": change.old, "to": change.display})
         elif isinstance(change, Pull):
-            edits.append(CellEdit(change.uid, change.field, change.value))
+            edits.append(CellEdit(change.uid, change.field, change.value, True, change.expected))
+    stale: set[tuple[str, str]] = set()
     if edits:
         failpoints.hit("before-writeback")
         written = write_back(Path(plan.path), edits, expected_digest=plan.digest)
+        for edit in written.stale:
+            stale.add((edit.uid, edit.field))
+            outcome.warnings.append(
+                f"{plan.path}: the {edit.field} cell for {edit.value} was edited while pm-sync "
+                "worked; the edit was kept and pm-sync's value not written (run again to sync)"
+            )
         for edit in written.missing:
             outcome.warnings.append(
                 f"{plan.path}: row for {edit.value} is gone from the file; its {edit.field} "
@@ -64,6 +73,9 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
         failpoints.hit("after-writeback")
     for change in plan.changes:
         if isinstance(change, Update):
+            change = _keep_baseline_for_unwritten_pulls(change, stale)
+            if change.changes.is_empty() and change.baseline == change.previous:
+                continue
             failpoints.hit("before-update")
             try:
                 trackers.get(change.tracker).update(change.key, change.changes, change.baseline)
@@ -74,6 +86,19 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
                 continue
             outcome.updated.append(change.display)
     return outcome
+
+
+_COLUMN_FIELD = {"action": "summary", "priority": "priority", "owner": "assignee", "due": "due"}
+
+
+def _keep_baseline_for_unwritten_pulls(change: Update, stale: set[tuple[str, str]]) -> Update:
+    """A pull someone's edit blocked did not sync that field: its baseline stays as it was, so
+    the next run sees both sides changed (a conflict) instead of silently picking one."""
+    names = [_COLUMN_FIELD[f] for uid, f in stale if uid == change.uid and f in _COLUMN_FIELD]
+    if not names or change.previous is None:
+        return change
+    kept = {n: getattr(change.previous, n) for n in names}
+    return change.model_copy(update={"baseline": change.baseline.model_copy(update=kept)})
 
 
 def _error(exc: PmSyncError, path: str, line: int | None = None) -> PlanError:

@@ -19,7 +19,7 @@ from pm_sync.connector import (
     TicketState,
 )
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.models import ActionItem, Postmortem
+from pm_sync.models import ActionItem, Postmortem, field_text
 from pm_sync.plan import (
     Conflict,
     Create,
@@ -234,11 +234,13 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
         if state is None:
             drafts.append(draft)
             plan.changes.append(Create(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                       action=draft.summary, draft=draft))
+                                       action=draft.summary, draft=draft,
+                                       expected=field_text(item, "ticket")))
             continue
         display = connector.display_key(state.key, route.project)
         plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                    action=draft.summary, key=state.key, display=display))
+                                    action=draft.summary, key=state.key, display=display,
+                                    expected=field_text(item, "ticket")))
         _compare(ctx, item, route, state, recovered=True)
     for item, route in existing:
         assert route.key is not None
@@ -249,7 +251,8 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
             draft = draft_for(item, route)
             drafts.append(draft)
             plan.changes.append(Create(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                       action=draft.summary, draft=draft))
+                                       action=draft.summary, draft=draft,
+                                       expected=field_text(item, "ticket")))
         elif ctx.reconcile:
             plan.changes.append(Missing(uid=item.uid, line=item.line, tracker=ctx.tracker,
                                         action=plain_text(item.action or ""), key=route.key,
@@ -290,7 +293,7 @@ def _compare(
               "action": plain_text(item.action or "")}
     if state.moved and not recovered:
         plan.changes.append(Rekey(**common, key=state.key, old=item.ticket or "",
-                                  display=display))
+                                  display=display, expected=field_text(item, "ticket")))
     want, have = desired_fields(item, ctx), state.owned()
     names = synced_fields(item, ctx)
     if ctx.reconcile:
@@ -300,8 +303,8 @@ def _compare(
         push, baseline = result.push, result.baseline
         for name, value in result.pull.items():
             plan.changes.append(Pull(**common, key=state.key, display=display,
-                                     field=FIELD_COLUMN[name],
-                                     value=_cell_text(ctx, name, value)))
+                                     field=FIELD_COLUMN[name], value=_cell_text(ctx, name, value),
+                                     expected=field_text(item, FIELD_COLUMN[name])))
         for name, doc_value, tracker_value in result.conflicts:
             plan.changes.append(Conflict(
                 **common, key=state.key, display=display, field=FIELD_COLUMN[name],
@@ -319,7 +322,7 @@ def _compare(
         return
     plan.changes.append(Update(**common, key=state.key, display=display,
                                changes=TicketChanges(**push),  # type: ignore[arg-type]
-                               baseline=baseline, before=have))
+                               baseline=baseline, before=have, previous=state.baseline))
 
 
 def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFields) -> None:
@@ -343,7 +346,8 @@ def _pull_status(
     columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
     if "status" in columns and item.status != state.status:
         ctx.plan.changes.append(Pull(**common, key=state.key, display=display, field="status",
-                                     value=STATUS_TEXT[state.status]))
+                                     value=STATUS_TEXT[state.status],
+                                     expected=field_text(item, "status")))
 
 
 def _cell_text(ctx: _Ctx, name: str, value: object) -> str:

@@ -128,3 +128,15 @@ def item_uid(doc_id: str, action: str, occurrence: int) -> str:
     norm = " ".join(action.split()).casefold()
     digest = hashlib.sha256(f"{doc_id}\n{norm}\n{occurrence}".encode()).hexdigest()
     return digest[:12]
+
+
+def field_text(item: ActionItem, name: str) -> str | None:
+    """A parsed cell value in one comparable spelling (enum value, ISO date, or text)."""
+    value = getattr(item, name)
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return str(value)

@@ -14,6 +14,9 @@ class _Change(BaseModel):
     line: int
     tracker: str
     action: str = ""
+    expected: str | None = Field(
+        default=None, description="the cell this change writes, as planned; someone else's "
+        "edit to it in the meantime wins over ours")
 
 
 class Create(_Change):
@@ -54,6 +57,9 @@ class Update(_Change):
     changes: TicketChanges
     baseline: TicketFields
     before: TicketFields
+    previous: TicketFields | None = Field(
+        default=None, description="the baseline before this run, kept for cells a pull could "
+        "not write")
 
     def describe(self) -> str:
         parts = []

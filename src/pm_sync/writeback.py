@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pm_sync import failpoints
 from pm_sync.errors import WriteBackError
-from pm_sync.models import Postmortem, TableLayout
+from pm_sync.models import Postmortem, TableLayout, field_text
 from pm_sync.parse import parse_source
 from pm_sync.rows import Row, escape_pipes, replace_cell, split_row
 from pm_sync.source import Source
@@ -26,11 +26,17 @@ MAX_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class CellEdit:
-    """Set `field` of the item `uid` to `value` (already rendered as cell text)."""
+    """Set `field` of the item `uid` to `value` (already rendered as cell text).
+
+    With `check`, the cell must still read `expected` (as `field_text` spells it): a value
+    someone typed there while pm-sync worked is kept, and the edit is reported as stale.
+    """
 
     uid: str
     field: str
     value: str
+    check: bool = False
+    expected: str | None = None
 
 
 @dataclass
@@ -39,6 +45,7 @@ class WriteResult:
     changed: bool
     applied: list[CellEdit] = field(default_factory=list)
     missing: list[CellEdit] = field(default_factory=list)
+    stale: list[CellEdit] = field(default_factory=list)
     attempts: int = 1
 
 
@@ -52,6 +59,9 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
         item = by_uid.get(edit.uid)
         if item is None:
             result.missing.append(edit)
+            continue
+        if edit.check and field_text(item, edit.field) != edit.expected:
+            result.stale.append(edit)
             continue
         layout = pm.tables[item.table]
         idx = item.line - 1

@@ -71,20 +71,20 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
                 "was not written back (the ticket exists; pm-sync will find it by its marker)"
             )
         failpoints.hit("after-writeback")
-    for change in plan.changes:
-        if isinstance(change, Update):
-            change = _keep_baseline_for_unwritten_pulls(change, stale)
-            if change.changes.is_empty() and change.baseline == change.previous:
-                continue
-            failpoints.hit("before-update")
-            try:
-                trackers.get(change.tracker).update(change.key, change.changes, change.baseline)
-            except PmSyncError as exc:
-                outcome.errors.append(_error(exc, plan.path, change.line))
-                continue
-            if change.changes.is_empty():
-                continue
-            outcome.updated.append(change.display)
+    for planned in plan.changes:
+        if not isinstance(planned, Update):
+            continue
+        update = _keep_baseline_for_unwritten_pulls(planned, stale)
+        if update.changes.is_empty() and update.baseline == update.previous:
+            continue
+        failpoints.hit("before-update")
+        try:
+            trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
+        except PmSyncError as exc:
+            outcome.errors.append(_error(exc, plan.path, update.line))
+            continue
+        if not update.changes.is_empty():
+            outcome.updated.append(update.display)
     return outcome
 
 

@@ -51,6 +51,7 @@ class TableLayout(BaseModel):
     row_lines: tuple[int, ...]
     columns: dict[str, int]
     width: int
+    overfull_lines: tuple[int, ...] = ()
 
 
 class ActionItem(BaseModel):

@@ -138,6 +138,27 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
     return {name: col for name, (_, col) in sorted(best.items(), key=lambda kv: kv[1][1])}
 
 
+def document_id(path: str) -> str:
+    """The postmortem's identity for ticket markers: its path inside the repository.
+
+    Stable across fresh checkouts in any folder, and distinct for two postmortems that share a
+    file name in different folders. Outside a git repository: the path from the working
+    directory, or the bare file name for a file elsewhere.
+    """
+    p = Path(path)
+    try:
+        resolved = p.resolve()
+        cwd = Path.cwd().resolve()
+    except OSError:
+        return p.name
+    for parent in resolved.parents:
+        if (parent / ".git").exists():
+            return resolved.relative_to(parent).as_posix()
+    if resolved.is_relative_to(cwd):
+        return resolved.relative_to(cwd).as_posix()
+    return p.name
+
+
 def parse_file(path: Path | str) -> Postmortem:
     return parse_source(Source.read(path))
 
@@ -154,8 +175,11 @@ def parse_source(src: Source) -> Postmortem:
     first_h2_line: int | None = None
     details_depth = 0
     in_table = False
+    quote_depth = 0
     section_level: int | None = None
     for i, tok in enumerate(tokens):
+        if tok.type in ("blockquote_open", "blockquote_close"):
+            quote_depth += 1 if tok.type == "blockquote_open" else -1
         if tok.type == "front_matter" and tok.map:
             from_front_matter(tok.content, tok.map[0] + 1, meta)
         elif tok.type in ("table_open", "table_close"):
@@ -187,7 +211,7 @@ def parse_source(src: Source) -> Postmortem:
                 _bold_metadata(tokens[i + 1], tok.map[0], meta)
         elif (
             tok.type == "table_open" and tok.map and section_level is not None
-            and details_depth == 0 and tok.level == 0
+            and details_depth == 0 and quote_depth == 0  # a list item's table counts too
         ):
             _read_table(tokens, i, src, pm)
     pm.title = meta.title or (strip_title_prefix(h1) or None if h1 else None)
@@ -196,7 +220,7 @@ def parse_source(src: Source) -> Postmortem:
         setattr(pm, key, getattr(meta, key))
     pm.authors = meta.authors
     pm.metadata_lines = meta.lines
-    pm.doc_id = meta.doc_id or Path(src.path).name
+    pm.doc_id = meta.doc_id or document_id(src.path)
     pm.problems = sorted(meta.problems + pm.problems, key=lambda p: p.line or 0)
     _assign_uids(pm)
     return pm
@@ -255,6 +279,8 @@ def _read_table(tokens: Sequence[Token], index: int, src: Source, pm: Postmortem
         row_lines=tuple(line + 1 for line, _ in body),
         columns=columns,
         width=len(header),
+        overfull_lines=tuple(line + 1 for line, _ in body
+                             if len(split_row(src.line(line)).cells) > len(header)),
     ))
     for line, cells in body:
         known = [cells[col] if col < len(cells) else "" for col in columns.values()]

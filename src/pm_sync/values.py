@@ -104,6 +104,8 @@ def parse_ticket(text: str) -> str | None:
     m = _LINK.match(value)
     if m:
         inner = strip_emphasis(m.group("text").replace("\\", ""))
+        if inner and is_unset(inner):
+            return None  # `[TBD](...)`: a placeholder, whatever it links to
         return inner or (m.group("url") or "").strip() or None
     m = _AUTOLINK.match(value)
     if m:

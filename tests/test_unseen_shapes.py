@@ -364,10 +364,6 @@ SURPLUS = FINAL_HEAD.format(title="Surplus") + doc("""
 """)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 3: 'All items are validated before anything is created: a postmortem with problems "
-    "gets located errors and no tickets.' Today both tickets are created, then write-back "
-    "refuses the surplus-cell row and no key is written at all."))
 def test_row_with_surplus_cells_fails_before_any_ticket_is_created(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-surplus.md"
     path.write_text(SURPLUS)
@@ -382,9 +378,6 @@ def test_row_with_surplus_cells_fails_before_any_ticket_is_created(workdir: Path
     assert not db.exists() or local_tickets(workdir) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 3: '--dry-run prints the plan' and items are validated first; today the dry run "
-    "exits 0 with two clean 'create' steps for a file the real push cannot write back."))
 def test_dry_run_reports_the_surplus_cell_row(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-surplus.md"
     path.write_text(SURPLUS)

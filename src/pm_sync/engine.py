@@ -113,6 +113,16 @@ def plan_postmortem(
         plan.errors = [PlanError(path=pm.path, line=p.line, message=p.message,
                                  hint="fix the table, then run again") for p in pm.problems]
         return plan
+    for table in pm.tables:
+        if "ticket" not in table.columns:
+            plan.errors += [PlanError(
+                path=pm.path, line=line,
+                message="row has more cells than its table's header, so pm-sync cannot add a "
+                        "Ticket column to this table",
+                hint="remove the extra cells, or add a Ticket column yourself") for line in
+                table.overfull_lines]
+    if plan.errors:
+        return plan
     if not pm.is_final and not force:
         line = pm.metadata_lines.get("status")
         plan.errors.append(PlanError(

@@ -315,6 +315,8 @@ def test_numbered_and_bold_whys_count(tmp_path: Path) -> None:
     "Someone forgot to enable the pool.",
     "Classic PEBKAC.",
     "@bob fat-fingered the config.",
+    "Human error caused this; it was not the first time.",
+    "Operator error, and the runbook was not the problem.",
 ])
 def test_human_error_as_root_cause(tmp_path: Path, phrase: str) -> None:
     text = edit("Each payment request opened", f"{phrase}\nEach payment request opened")
@@ -326,6 +328,8 @@ def test_human_error_as_root_cause(tmp_path: Path, phrase: str) -> None:
     "This was not human error: nothing stopped the deploy.",
     'We avoid "human error" as a root cause.',
     "The user error rate stayed flat.",
+    "Human error was ruled out as a root cause.",
+    "Human error is a symptom, not the cause.",
 ])
 def test_human_error_mentions_that_are_fine(tmp_path: Path, phrase: str) -> None:
     text = edit("Each payment request opened", f"{phrase}\nEach payment request opened")

@@ -433,10 +433,6 @@ def test_gitlab_h1_sections_parse(workdir: Path, cli) -> None:
              ticket="#123")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 2: action-items headings count 'at any level' and missing-section checks 'summary, "
-    "timeline, root cause, action items'; with the title in front matter the sections are H1s "
-    "and lint reports all four missing, although parse reads the action items from one."))
 def test_lint_sees_h1_sections_when_the_title_is_in_front_matter(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-10-01-replication-lag.md"
     path.write_text(GITLAB)
@@ -447,10 +443,6 @@ def test_lint_sees_h1_sections_when_the_title_is_in_front_matter(workdir: Path, 
     assert result.code == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 3: 'a ticket cell holding only a project hint such as OPS or OPS-? sends the item "
-    "there' — two rows routed to the same project are not a duplicate ticket (push creates two "
-    "tickets fine), yet lint reports a duplicate-ticket error."))
 def test_lint_does_not_call_two_project_hints_a_duplicate_ticket(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-hints.md"
     path.write_text(FINAL_HEAD.format(title="Hints") + GOOD_BODY + doc("""
@@ -507,10 +499,6 @@ def test_link_whose_text_is_a_placeholder_is_an_unset_ticket(workdir: Path, cli)
         item(5, "File the ticket later", priority="P1", owner="@a", due="2024-01-22")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 2 / template anti-pattern: human-error-root-cause is for '\"Human error\" as root "
-    "cause'; a sentence ruling it out is the blameless practice itself, yet it is an error "
-    "(the rule's own docstring says negated mentions are fine; only a preceding 'not' is seen)."))
 def test_human_error_ruled_out_is_not_flagged(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-ruled-out.md"
     path.write_text(FINAL_HEAD.format(title="Ruled out") + GOOD_BODY.replace(
@@ -529,9 +517,6 @@ def test_human_error_ruled_out_is_not_flagged(workdir: Path, cli) -> None:
     assert findings(result, "human-error-root-cause") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 2: blame-language flags 'blame-focused phrasing, see the template's blameless "
-    "mindset'; 'Nobody is to blame' states that mindset and is flagged as blame."))
 def test_nobody_is_to_blame_is_not_blame_language(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-nobody.md"
     path.write_text(FINAL_HEAD.format(title="Nobody") + GOOD_BODY.replace(

@@ -21,6 +21,8 @@ from pm_sync.lint_text import (
     FILENAME,
     HUMAN_ERROR,
     NEGATION,
+    NEGATION_AFTER,
+    NOBODY,
     PLACEHOLDER,
     PLACEHOLDER_WORDS,
     WHY_LINE,
@@ -68,11 +70,16 @@ class Context:
         return next((line for line, level, _ in self.pm.headings if level == 1), 1)
 
     def sections(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
-        """(heading line, first line, last line) of every H2+ section whose heading matches."""
+        """(heading line, first line, last line) of every section whose heading matches.
+
+        The title H1 is not a section; other H1s are (GitLab-style documents keep the title in
+        front matter and use `# Summary`, `# Timeline`, ...)."""
         heads = self.pm.headings
+        title_line = None if "title" in self.pm.metadata_lines else next(
+            (line for line, level, _ in heads if level == 1), None)
         out = []
         for i, (line, level, text) in enumerate(heads):
-            if level >= 2 and match(text):
+            if line != title_line and match(text):
                 end = next((h[0] - 1 for h in heads[i + 1:] if h[1] <= level),
                            self.source.line_count)
                 out.append((line, line + 1, end))
@@ -275,8 +282,8 @@ def duplicate_ticket(ctx: Context) -> Iterator[Hit]:
     """Two rows pointing at one ticket make sync overwrite one item with the other."""
     first: dict[str, int] = {}
     for item in ctx.pm.action_items:
-        if not item.ticket:
-            continue
+        if not item.ticket or not re.search(r"\d", item.ticket) or item.ticket.endswith("?"):
+            continue  # empty, or a project hint such as `OPS` / `OPS-?`: not a ticket yet
         key = item.ticket.strip().casefold()
         if key in first:
             yield item.line, f"ticket {item.ticket} is also used on line {first[key]}"
@@ -308,8 +315,9 @@ def human_error_root_cause(ctx: Context) -> Iterator[Hit]:
     spans = _spans(ctx, is_root_cause) + ctx.sections(is_whys)
     for line, text in ctx.lines_in(spans):
         for m in HUMAN_ERROR.finditer(text):
-            before = text[: m.start()]
-            if NEGATION.search(before) or before.rstrip().endswith(("\"", "'", "“", "‘")):
+            before, after = text[: m.start()], text[m.end():]
+            if (NEGATION.search(before) or NEGATION_AFTER.match(after)
+                    or before.rstrip().endswith(("\"", "'", "“", "‘"))):
                 continue
             yield line, (f"root cause blames a person ({m.group(0).strip()!r}); ask what "
                          "conditions allowed it and fix those")
@@ -323,10 +331,12 @@ def blame_language(ctx: Context) -> Iterator[Hit]:
     phrasing aimed at people (@bob failed to…, should have known, careless); a connection that
     "failed to open" is fine."""
     for line, text in ctx.prose:
-        m = BLAME.search(text)
-        if m:
+        for m in BLAME.finditer(text):
+            if NOBODY.search(text[: m.start()]):
+                continue  # "nobody is to blame" states the blameless mindset
             yield line, (f"blame-focused phrasing {m.group(0).strip()!r}; describe the conditions "
                          "that allowed it instead of who")
+            break
 
 
 

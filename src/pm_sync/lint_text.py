@@ -105,6 +105,14 @@ HUMAN_ERROR = re.compile(
     re.IGNORECASE)
 NEGATION = re.compile(r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
                       r"(?:\w+\W+){0,2}$", re.IGNORECASE)
+# ... said after the phrase: "human error was ruled out", "is a symptom, not the cause"
+NEGATION_AFTER = re.compile(
+    r"^\s*(?:\w+\s+){0,3}?(?:was|is|were|are|has\s+been|had\s+been)?\s*"
+    r"(?:ruled\s+out|excluded|dismissed|(?:only\s+)?a\s+symptom|not\s+(?:the|a|our)\b"
+    r"|n't\s+(?:the|a|our)\b|never\s+the\b)", re.IGNORECASE)
+# "nobody is to blame", "no one was at fault": the blameless stance itself
+NOBODY = re.compile(r"\b(?:nobody|no\s*-?\s*one|no\s+person|no\s+individual|not\s+(?:a|any)"
+                    r"\s+(?:person|individual))\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
 BLAME = re.compile(

@@ -52,7 +52,8 @@ def test_push_creates_labelled_assigned_issues_and_writes_keys(
     assert str(m["marker"]).startswith("pm-sync-")
     assert m["due"] == "2024-01-22"
     assert m["baseline"] == {"summary": "Integration test for connection pool",
-                             "priority": "P0", "assignee": "alice", "due": "2024-01-22"}
+                             "priority": "P0", "assignee": "alice", "due": "2024-01-22",
+                             "status": "open"}
     assert len({meta(i)["marker"] for i in issues}) == 3
     # the priority labels were made with colours, not left for GitHub to create grey
     made = [r.json["name"] for r in fake_github.requests_to("POST", r"/labels$")]

@@ -45,7 +45,7 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     assert (bob.get("accountId") if env.cloud else bob.get("name")) == (BOB if env.cloud else "bob")
     assert env.fake.properties("OPS-2")["pm-sync"]["baseline"] == {
         "summary": "Lower DB alert threshold to 70%", "priority": "P0",
-        "assignee": env.ident("bob"), "due": "2024-01-17"}
+        "assignee": env.ident("bob"), "due": "2024-01-17", "status": "open"}
 
     bulk = env.fake.requests_to("POST", "issue/bulk")
     assert len(bulk) == 1 and len(bulk[0].json["issueUpdates"]) == 3

@@ -55,7 +55,11 @@ def test_status_category_and_resolution_flow_into_the_status_column(pushed: Jira
     assert "| 2024-01-22 | OPS-1 | Done |" in text
     assert "| 2024-01-17 | OPS-2 | In progress |" in text
     assert "| 2024-01-29 | OPS-3 | Won't do |" in text
-    assert env.writes() == []  # pulling status never writes to Jira, never transitions
+    # pulling status never transitions: the only writes record each ticket's new baseline
+    assert {(r.method, r.api_path) for r in env.writes()} == {
+        ("PUT", f"issue/OPS-{n}/properties/pm-sync") for n in (1, 2, 3)}
+    assert [env.fake.properties(f"OPS-{n}")["pm-sync"]["baseline"]["status"]
+            for n in (1, 2, 3)] == ["done", "in_progress", "dropped"]
     env.fake.set_status("OPS-1", "To Do")  # reopened in Jira
     assert cli("reconcile", str(env.doc)).code == 0
     assert "| 2024-01-22 | OPS-1 | Open |" in env.doc.read_text()

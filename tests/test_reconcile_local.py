@@ -175,3 +175,24 @@ def test_baseline_survives_a_fresh_checkout(pushed: Path, workdir: Path, cli) ->
         {"key": "PM-1", "field": "action", "value": "Integration test for the connection pool",
          "line": "14"}]
     assert "| P0 | Integration test for the connection pool | @alice |" in copy.read_text()
+
+
+def test_document_status_is_kept_until_the_tracker_changes(pushed: Path, workdir: Path,
+                                                           cli) -> None:
+    """The tracker owns status, but a Done row is not reverted by a ticket nobody touched."""
+    pushed.write_text(pushed.read_text().replace("| PM-1 | Open |", "| PM-1 | Done |"))
+
+    first = cli("reconcile", "--json")
+
+    assert first.code == 0
+    assert first.json()[0]["pulled"] == []
+    assert "| PM-1 | Done |" in pushed.read_text()
+    [warning] = first.json()[0]["warnings"]
+    assert "Status says Done but PM-1 is Open" in warning and ":14:" in warning
+
+    store(workdir).set_status("PM-1", "in_progress")  # now the tracker moves: it wins
+    second = cli("reconcile", "--json")
+    assert second.json()[0]["pulled"] == [
+        {"key": "PM-1", "field": "status", "value": "In progress", "line": "14"}]
+    assert "| PM-1 | In progress |" in pushed.read_text()
+    assert cli("reconcile", "--json").json()[0]["pulled"] == []

@@ -22,10 +22,12 @@ from tests.tracker_stories import (
     FOUR_ROWS,
     gh_issue_gets,
     gh_listings,
+    gh_ticket_writes,
     gh_writes,
     jira_field_edits,
     jira_issue_gets,
     jira_searches,
+    jira_ticket_writes,
     jira_writes,
     jql_of,
     replace_once,
@@ -237,7 +239,10 @@ def test_jira_status_and_resolution_flow_into_the_status_column(jira: JiraEnv, c
                 .replace("| OPS-2 | Open |", "| OPS-2 | Won't do |")
                 .replace("| OPS-3 | Open |", "| OPS-3 | In progress |"))
     assert jira.doc.read_text() == expected
-    assert jira_writes(jira.fake) == []  # status is pulled, never transitioned
+    # status is pulled, never transitioned: the only writes record the new baseline
+    assert jira_ticket_writes(jira.fake) == []
+    assert {r.api_path for r in jira_writes(jira.fake)} == {
+        f"issue/OPS-{n}/properties/pm-sync" for n in (1, 2, 3)}
 
 
 def test_jira_deleted_issue_is_missing_until_recreate_is_asked(jira: JiraEnv, cli: Any) -> None:
@@ -343,7 +348,7 @@ def test_github_transferred_and_closed_issue_gets_both_key_and_status(
     assert out["pulled"] == [{"key": ref, "field": "status", "value": "Won't do",
                               "line": str(ROW["docs"])}]
     assert gh.read_text() == before.replace("| #3 | Open |", f"| {ref} | Won't do |")
-    assert gh_writes(fake_github) == []
+    assert gh_ticket_writes(fake_github) == []  # only the baseline comment is refreshed
 
 
 def test_github_transfer_that_drops_labels_and_assignee_keeps_the_row_intact(
@@ -387,7 +392,8 @@ def test_github_closed_issues_read_as_done_or_wont_do(gh: Path, cli: Any,
     ]
     assert gh.read_text() == before.replace("| #1 | Open |", "| #1 | Done |").replace(
         "| #3 | Open |", "| #3 | Won't do |")
-    assert gh_writes(fake_github) == []  # status is pulled, never written to GitHub
+    assert gh_ticket_writes(fake_github) == []  # status is pulled, never written to GitHub
+    assert len(gh_writes(fake_github)) == 2  # the two baseline comments
 
     fake_github.reopen_issue(REPO, 1)
     assert reconcile_json(cli, gh)["pulled"] == [

@@ -11,8 +11,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import local_tickets
 
 
@@ -534,10 +532,6 @@ def test_nobody_is_to_blame_is_not_blame_language(workdir: Path, cli) -> None:
     assert findings(result, "blame-language") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "README: pm-sync 'keeps the two sides in line'; reconcile carries 'a change on one side' "
-    "to the other. Push creates tickets for Done / Won't fix rows as open, so the very first "
-    "reconcile — nobody having changed anything — rewrites Done and Won't fix to Open."))
 def test_push_then_reconcile_keeps_done_and_wont_fix_rows(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-statuses.md"
     path.write_text(FINAL_HEAD.format(title="Statuses") + doc("""

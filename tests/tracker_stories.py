@@ -70,6 +70,11 @@ def jira_writes(fake: FakeJira) -> list[RecordedRequest]:
     return [r for r in fake.request_log if r.method in ("POST", "PUT", "DELETE")]
 
 
+def jira_ticket_writes(fake: FakeJira) -> list[RecordedRequest]:
+    """Writes other than pm-sync's own baseline record (the `pm-sync` entity property)."""
+    return [r for r in jira_writes(fake) if not r.api_path.endswith("/properties/pm-sync")]
+
+
 def jql_of(request: RecordedRequest) -> str:
     if request.method == "POST" and isinstance(request.json, dict):
         return str(request.json.get("jql") or "")
@@ -80,6 +85,13 @@ def jql_of(request: RecordedRequest) -> str:
 
 def gh_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
     return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")]
+
+
+def gh_ticket_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
+    """Writes other than a body-only PATCH refreshing pm-sync's hidden baseline comment."""
+    return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")
+            and not (r.method == "PATCH" and isinstance(r.json, dict) and set(r.json) == {"body"}
+                     and "<!-- pm-sync" in str(r.json["body"]))]
 
 
 def gh_issue_gets(fake: FakeGitHub) -> list[str]:

@@ -59,6 +59,9 @@ class TicketFields(BaseModel):
     priority: Priority | None = None
     assignee: str | None = None
     due: dt.date | None = None
+    status: ItemStatus | None = Field(
+        default=None, description="the tracker's status when last synced (baseline only), so "
+        "reconcile can tell a tracker-side status change from a document edit")
 
 
 class TicketDraft(BaseModel):
@@ -79,9 +82,9 @@ class TicketDraft(BaseModel):
     postmortem: PostmortemRef
 
     def owned(self) -> TicketFields:
-        return TicketFields(
-            summary=self.summary, priority=self.priority, assignee=self.assignee, due=self.due
-        )
+        """The baseline of a new ticket: trackers create tickets open."""
+        return TicketFields(summary=self.summary, priority=self.priority,
+                            assignee=self.assignee, due=self.due, status=ItemStatus.OPEN)
 
 
 class TicketChanges(BaseModel):
@@ -113,9 +116,8 @@ class TicketState(BaseModel):
     )
 
     def owned(self) -> TicketFields:
-        return TicketFields(
-            summary=self.summary, priority=self.priority, assignee=self.assignee, due=self.due
-        )
+        return TicketFields(summary=self.summary, priority=self.priority,
+                            assignee=self.assignee, due=self.due, status=self.status)
 
     @property
     def moved(self) -> bool:

@@ -320,8 +320,9 @@ def _compare(
                 **common, key=state.key, display=display, field=FIELD_COLUMN[name],
                 document=_cell_text(ctx, name, doc_value),
                 tracker_value=_cell_text(ctx, name, tracker_value)))
-        _pull_status(ctx, item, state, common, display)
-        write_baseline = result.baseline_changed
+        if _pull_status(ctx, item, state, common, display):
+            baseline = baseline.model_copy(update={"status": state.status})
+        write_baseline = baseline != state.baseline
     else:
         push = {n: getattr(want, n) for n in names if getattr(want, n) != getattr(have, n)}
         baseline = have.model_copy(update=push)
@@ -352,12 +353,25 @@ def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFiel
 
 def _pull_status(
     ctx: _Ctx, item: ActionItem, state: TicketState, common: dict[str, Any], display: str
-) -> None:
+) -> bool:
+    """The tracker owns status: a change there lands in the Status column (never added). A
+    document that says otherwise while the tracker has not moved is reported, not reverted,
+    since pm-sync never transitions tickets. True when the table tracks status."""
     columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
-    if "status" in columns and item.status != state.status:
-        ctx.plan.changes.append(Pull(**common, key=state.key, display=display, field="status",
-                                     value=STATUS_TEXT[state.status],
-                                     expected=field_text(item, "status")))
+    if "status" not in columns:
+        return False
+    synced = state.baseline.status if state.baseline else None
+    if item.status != state.status:
+        if synced is None or state.status != synced or item.status is None:
+            ctx.plan.changes.append(Pull(**common, key=state.key, display=display,
+                                         field="status", value=STATUS_TEXT[state.status],
+                                         expected=field_text(item, "status")))
+        elif item.status is not None:
+            ctx.plan.warnings.append(
+                f"{ctx.pm.path}:{item.line}: Status says {STATUS_TEXT[item.status]} but "
+                f"{display} is {STATUS_TEXT[state.status]} in {ctx.tracker}; pm-sync never "
+                "changes a ticket's status, so change it there")
+    return True
 
 
 def _cell_text(ctx: _Ctx, name: str, value: object) -> str:

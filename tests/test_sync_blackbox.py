@@ -528,12 +528,6 @@ class _JqlWithoutKeyHistory(FakeJira):
         return super()._run_jql(jql, cloud, validate, reconcile)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: when JQL answers 400 'does not exist' for a moved issue's old key, the connector "
-    "marks it gone without the direct GET it uses otherwise: reconcile reports it missing "
-    "(and --recreate-missing would duplicate it), push fails 'does not exist'. Issue 4: 'A "
-    "moved issue (fetched by its old key, answered under a new key) is followed, and the new "
-    "key is written back'."))
 @pytest.mark.parametrize("mode", ["cloud", "datacenter"])
 def test_moved_issue_is_followed_when_jql_rejects_its_old_key(
     make_jira: Callable[..., JiraEnv], cli: Cli, mode: str
@@ -566,11 +560,6 @@ class _SearchWithoutProperties(FakeJira):
         return super()._h_search_jql(req)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: when a search result carries no `properties`, the stored baseline is never read "
-    "(no fallback to GET issue/{key}/properties/pm-sync), so reconcile treats a synced ticket "
-    "as never synced and silently overwrites a tracker-side due-date change. Issue 6: 'A change "
-    "on one side is carried to the other'."))
 @pytest.mark.parametrize("mode", ["cloud", "datacenter"])
 def test_tracker_side_change_is_pulled_when_search_omits_properties(
     make_jira: Callable[..., JiraEnv], cli: Cli, mode: str

@@ -29,7 +29,7 @@ from pm_sync.connector import (
     TicketFields,
     TicketState,
 )
-from pm_sync.errors import AuthError, PmSyncError, RateLimitedError, TrackerError
+from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
 from pm_sync_jira import meta
 from pm_sync_jira.client import LOG, JiraClient, OutcomeUnknown, error_body, unknown_keys
 from pm_sync_jira.config import JiraConfig
@@ -139,7 +139,25 @@ class JiraConnector(Connector):
 
     # --------------------------------------------------------------------- reads
     def _search(self, jql: str, what: str) -> list[dict[str, Any]]:
-        return self.client.call(self.client.search, jql, READ_FIELDS, PROPERTY, what=what)
+        issues = self.client.call(self.client.search, jql, READ_FIELDS, PROPERTY, what=what)
+        return self._with_baselines(issues)
+
+    def _with_baselines(self, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A server that ignores the search's `properties` parameter still has the property:
+        read it per issue rather than mistake a synced ticket for one never synced."""
+        for issue in issues:
+            if "properties" in issue or not issue.get("key"):
+                continue
+            key = str(issue["key"])
+            try:
+                value = self.client.call(self.client.get_json,
+                                         f"issue/{key}/properties/{PROPERTY}",
+                                         what=f"read pm-sync's baseline on {key}", key=key)
+            except NotFoundError:
+                value = None
+            issue["properties"] = {PROPERTY: value.get("value")} if isinstance(value, dict) \
+                else {}
+        return issues
 
     def find_by_markers(
         self, markers: Sequence[str], project: str | None
@@ -176,8 +194,8 @@ class JiraConnector(Connector):
             gone: set[str] = set()
             with self.client.errors("read tickets"):
                 try:
-                    issues = self.client.search(f"key in ({_jql_list(remaining)})",
-                                                READ_FIELDS, PROPERTY)
+                    issues = self._with_baselines(self.client.search(
+                        f"key in ({_jql_list(remaining)})", READ_FIELDS, PROPERTY))
                 except JIRAError as exc:
                     if exc.status_code == 400:
                         gone = unknown_keys(exc) & set(remaining)
@@ -185,8 +203,11 @@ class JiraConnector(Connector):
                         raise
             if not gone:
                 break
-            for key in gone:  # deleted (or never existed): report as gone, ask for the rest
-                out[key] = None
+            for key in gone:  # deleted, or an old key this Jira's JQL does not resolve
+                issue = self.client.call(self.client.get_issue, key, READ_FIELDS, PROPERTY,
+                                         what=f"read {key}", key=key)
+                out[key] = None if issue is None else self.mapper.state(
+                    self._with_baselines([issue])[0], url=self.cfg.url, requested=key)
             remaining = [k for k in remaining if k not in gone]
         by_key = {str(i.get("key", "")).upper(): i for i in issues}
         unmatched = [k for k in remaining if k not in by_key]
@@ -198,6 +219,7 @@ class JiraConnector(Connector):
             if issue is None:  # moved, or gone: Jira resolves an old key on a direct GET
                 issue = self.client.call(self.client.get_issue, key, READ_FIELDS, PROPERTY,
                                          what=f"read {key}", key=key)
+                issue = self._with_baselines([issue])[0] if issue else None
             out[key] = None if issue is None else self.mapper.state(
                 issue, url=self.cfg.url, requested=key)
         return out

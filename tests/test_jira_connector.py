@@ -295,3 +295,27 @@ def test_jira_without_bulk_create_gets_one_create_per_item(jira_env: JiraEnv, cl
     singles = [r for r in env.fake.request_log if r.method == "POST" and r.api_path == "issue"]
     assert len(singles) == 4
     assert sorted(i["key"] for i in env.fake.issues) == KEYS
+
+
+def test_run_killed_after_create_waits_out_search_lag_on_rerun(jira_env: JiraEnv) -> None:
+    """Jira's search lags behind writes. A run SIGKILLed right after its create leaves a note
+    of the markers in flight; the rerun asks again, with backoff, instead of creating twice."""
+    import signal
+
+    from tests.conftest import run_subprocess
+    from tests.jira_support import TOKEN_ENV
+
+    env = jira_env
+    doc = env.write_doc()
+    env.fake.search_lag = 1.5
+    killed = run_subprocess(["push", str(doc)], env.workdir,
+                            {TOKEN_ENV: env.fake.token, "PM_SYNC_FAILPOINT": "after-create"})
+    assert killed.returncode == -signal.SIGKILL
+    assert len(env.fake.issues) == 3 and doc.read_text().count("| OPS-") == 0
+
+    rerun = run_subprocess(["push", str(doc), "--json"], env.workdir, {TOKEN_ENV: env.fake.token})
+
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert sorted(json.loads(rerun.stdout)["recovered"]) == KEYS
+    assert len(env.fake.issues) == 3
+    assert not list((env.workdir / ".pm-sync" / "inflight").iterdir())

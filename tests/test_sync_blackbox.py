@@ -494,12 +494,6 @@ def test_unknown_owner_is_an_error_before_anything_is_created_in_jira(
 
 # -- tracker doubles that differ from our fakes ----------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: after a bulk create whose answer is lost, the marker lookup runs at once; Jira's "
-    "search is eventually consistent (tracker-apis.md 1.5/1.9, FakeJira search_lag), so the "
-    "lookup misses and every ticket is created a second time. Issue 4: 'a create that timed "
-    "out is never blindly retried - look the marker up first'; issue 3: exactly one ticket "
-    "per action item."))
 @pytest.mark.parametrize("mode", ["cloud", "datacenter"])
 def test_lost_bulk_create_answer_with_search_lag_makes_no_duplicates(
     make_jira: Callable[..., JiraEnv], cli: Cli, mode: str

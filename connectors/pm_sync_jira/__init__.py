@@ -11,6 +11,7 @@ Push never transitions, reopens or closes an issue.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -63,7 +64,7 @@ def _jql_list(values: Sequence[str]) -> str:
 class JiraConnector(Connector):
     name = "jira"
     config_model = JiraConfig
-    capabilities = Capabilities(bulk_create=True, max_summary=255)
+    capabilities = Capabilities(bulk_create=True, max_summary=255, search_lag=True)
 
     def __init__(self, config: ConnectorConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
@@ -74,6 +75,7 @@ class JiraConnector(Connector):
         self._meta: dict[tuple[str, str], meta.CreateMeta] = {}
         self.owners = OwnerLookup(self.client)
         self._no_bulk = False
+        self._pause = threading.Event()  # never set: a plain, real wait
 
     def __repr__(self) -> str:
         return f"JiraConnector({self.client!r})"
@@ -265,7 +267,7 @@ class JiraConnector(Connector):
             except OutcomeUnknown:
                 LOG.warning("no answer to a create; looking its %d marker(s) up before "
                             "creating anything again", len(todo))
-                found = self.find_by_markers([d.marker for d in todo], None)
+                found = self._find_after_lost_create(todo)
                 for draft in todo:
                     if draft.marker in found:
                         state = found[draft.marker].model_copy(update={"baseline": draft.owned()})
@@ -278,6 +280,20 @@ class JiraConnector(Connector):
                 "Jira did not answer while creating this ticket, twice", line=draft.line,
                 hint="run push again: it looks tickets up by marker first, so nothing is "
                      "created twice"))
+
+    def _find_after_lost_create(self, todo: list[TicketDraft]) -> dict[str, TicketState]:
+        """Search lags behind writes, so a miss right after a lost answer proves nothing: ask
+        again with backoff (bounded by `recovery_wait`) before anything is created twice."""
+        markers = [d.marker for d in todo]
+        found = self.find_by_markers(markers, None)
+        delay, waited = 0.5, 0.0
+        while len(found) < len(markers) and waited < self.cfg.recovery_wait:
+            pause = min(delay, self.cfg.recovery_wait - waited)
+            self._pause.wait(pause)
+            waited += pause
+            delay *= 2
+            found.update(self.find_by_markers([m for m in markers if m not in found], None))
+        return found
 
     def _bulk(self, todo: list[TicketDraft], results: dict[str, CreateResult]) -> None:
         payload = {"issueUpdates": [

@@ -39,6 +39,9 @@ class JiraConfig(ConnectorConfig):
     timeout: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
     max_retry_delay: float = Field(default=60.0, ge=0)
+    # Jira's search is eventually consistent: after a create whose answer was lost, the marker
+    # lookup is retried with backoff for up to this many seconds before anything is re-created.
+    recovery_wait: float = Field(default=10.0, ge=0)
 
     @field_validator("url")
     @classmethod

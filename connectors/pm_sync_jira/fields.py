@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from pm_sync.connector import TicketChanges, TicketDraft, TicketFields, TicketState
-from pm_sync.models import ItemStatus, Priority
+from pm_sync.models import MARKER_PREFIX, ItemStatus, Priority
 from pm_sync_jira.config import JiraConfig
 
 PROPERTY = "pm-sync"
-MARKER_PREFIX = "pm-sync-"
+
 READ_FIELDS = ["summary", "status", "resolution", "priority", "assignee", "duedate", "labels"]
 _CATEGORY = {"new": ItemStatus.OPEN, "indeterminate": ItemStatus.IN_PROGRESS,
              "done": ItemStatus.DONE, "undefined": ItemStatus.OPEN}

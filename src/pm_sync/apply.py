@@ -8,6 +8,7 @@ from pathlib import Path
 from pm_sync import failpoints
 from pm_sync.connector import TicketDraft
 from pm_sync.errors import PmSyncError
+from pm_sync.models import marker_of
 from pm_sync.outcome import Outcome
 from pm_sync.plan import Create, Plan, PlanError, Pull, Recover, Rekey, Update
 from pm_sync.trackers import Trackers
@@ -26,6 +27,7 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
             by_tracker[change.tracker].append(change.draft)
     for tracker, drafts in by_tracker.items():
         connector = trackers.get(tracker)
+        trackers.journal.record(d.marker for d in drafts)
         failpoints.hit("before-create")
         try:
             results = connector.create(drafts)
@@ -71,6 +73,8 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
                 "was not written back (the ticket exists; pm-sync will find it by its marker)"
             )
         failpoints.hit("after-writeback")
+    trackers.journal.clear(marker_of(c.uid) for c in plan.changes
+                           if isinstance(c, Create | Recover))
     for planned in plan.changes:
         if not isinstance(planned, Update):
             continue

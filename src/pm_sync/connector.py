@@ -31,6 +31,8 @@ class Capabilities(BaseModel):
     assignee: bool = True
     bulk_create: bool = False
     max_summary: int = 255
+    search_lag: bool = Field(
+        default=False, description="marker lookups may miss tickets created moments ago")
 
 
 class ConnectorConfig(BaseModel):

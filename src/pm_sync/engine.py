@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from pm_sync.connector import (
     TicketState,
 )
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.models import ActionItem, Postmortem, field_text
+from pm_sync.models import ActionItem, Postmortem, field_text, marker_of
 from pm_sync.plan import (
     Conflict,
     Create,
@@ -36,11 +37,9 @@ from pm_sync.threeway import Merge, merge
 from pm_sync.trackers import Route, Trackers
 from pm_sync.values import STATUS_TEXT, plain_text, truncate
 
-MARKER_PREFIX = "pm-sync-"
-
 
 def marker_for(item: ActionItem) -> str:
-    return MARKER_PREFIX + item.uid
+    return marker_of(item.uid)
 
 
 def first_owner(cell: str | None) -> str | None:
@@ -222,6 +221,7 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
         by_project[route.project].append(marker_for(item))
     for project, markers in by_project.items():
         found.update(connector.find_by_markers(markers, project))
+        _wait_for_inflight(ctx, [m for m in markers if m not in found], project, found)
     states = connector.read([r.key for _, r in existing if r.key]) if existing else {}
     drafts: list[TicketDraft] = []
 
@@ -275,6 +275,27 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
             ))
     if drafts:
         _preflight(ctx, drafts)
+
+
+RECOVERY_WAIT = 10.0
+
+
+def _wait_for_inflight(
+    ctx: _Ctx, missing: list[str], project: str | None, found: dict[str, TicketState]
+) -> None:
+    """A marker an interrupted run was creating may not be searchable yet: ask again, with
+    backoff, before planning a second create for it."""
+    if not ctx.connector.capabilities.search_lag:
+        return
+    pending = ctx.trackers.journal.pending(missing)
+    delay, waited = 0.5, 0.0
+    while pending and waited < RECOVERY_WAIT:
+        pause = min(delay, RECOVERY_WAIT - waited)
+        time.sleep(pause)
+        waited += pause
+        delay *= 2
+        found.update(ctx.connector.find_by_markers(pending, project))
+        pending = [m for m in pending if m not in found]
 
 
 def _preflight(ctx: _Ctx, drafts: list[TicketDraft]) -> None:

@@ -141,3 +141,11 @@ def field_text(item: ActionItem, name: str) -> str | None:
     if isinstance(value, StrEnum):
         return value.value
     return str(value)
+
+
+MARKER_PREFIX = "pm-sync-"
+
+
+def marker_of(uid: str) -> str:
+    """The label/comment every ticket carries, tying it to its postmortem and row."""
+    return MARKER_PREFIX + uid

@@ -10,6 +10,7 @@ from pathlib import Path
 from pm_sync.config import Config
 from pm_sync.connector import Connector, ConnectorContext, load_connector
 from pm_sync.errors import ConfigError, PmSyncError
+from pm_sync.journal import Journal
 from pm_sync.models import ActionItem, Postmortem
 
 
@@ -30,11 +31,19 @@ class Trackers:
         self.env = dict(os.environ if env is None else env)
         self._made: dict[str, Connector] = {}
 
+    @property
+    def base_dir(self) -> Path:
+        return self.config.base_dir if self.config.path else Path.cwd()
+
+    @property
+    def journal(self) -> Journal:
+        return Journal(self.base_dir / ".pm-sync" / "inflight")
+
     def get(self, name: str) -> Connector:
         if name not in self._made:
             cls = load_connector(name)
-            base = self.config.base_dir if self.config.path else Path.cwd()
-            context = ConnectorContext(env=self.env, base_dir=base, config_path=self.config.path,
+            context = ConnectorContext(env=self.env, base_dir=self.base_dir,
+                                       config_path=self.config.path,
                                        owners=self.config.owners)
             self._made[name] = cls(self.config.tracker_config(name), context)
         return self._made[name]

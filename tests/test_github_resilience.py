@@ -314,9 +314,9 @@ def test_missing_token_variable_names_the_variable(
 
     result = cli("push", str(doc), "--json")
 
-    assert result.code == 1
-    [error] = result.json()["errors"]
-    assert TOKEN_ENV in error["message"] and "trackers.github.token_env" in error["hint"]
+    assert result.code == 2  # a config error: the run stops, naming the file and the key
+    assert TOKEN_ENV in result.stderr and "trackers.github.token_env" in result.stderr
+    assert "pm-sync.toml" in result.stderr
     assert fake_github.request_log == []
 
 

@@ -125,9 +125,11 @@ def test_missing_token_variable(jira_env: JiraEnv, cli, monkeypatch: pytest.Monk
     monkeypatch.delenv(TOKEN_ENV)
     doc = env.write_doc()
 
-    [error] = failed(cli("push", str(doc), "--json"))
+    result = cli("push", str(doc), "--json")
 
-    assert TOKEN_ENV in error["message"] and "trackers.jira.token_env" in error["hint"]
+    assert result.code == 2  # a config error: the run stops, naming the file and the key
+    assert TOKEN_ENV in result.stderr and "trackers.jira.token_env" in result.stderr
+    assert "pm-sync.toml" in result.stderr
     assert env.fake.request_log == []
 
 

@@ -345,10 +345,6 @@ def test_config_errors_exit_2_naming_file_and_key(
     assert doc.read_bytes() == before and not (workdir / ".pm-sync").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: `tracker = \"jirra\"` exits 2 but the message names neither the config file nor the "
-    "key (`error: unknown tracker 'jirra'`). Issue 3: config 'validated by pydantic with errors "
-    "naming the file and the key'."))
 def test_unknown_tracker_name_names_the_config_file_and_key(workdir: Path, cli: Cli) -> None:
     doc = fresh_doc(workdir, STANDARD_ROWS)
     (workdir / "pm-sync.toml").write_text('tracker = "jirra"\n')
@@ -360,10 +356,6 @@ def test_unknown_tracker_name_names_the_config_file_and_key(workdir: Path, cli: 
         "unknown tracker", "")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a token_env naming an unset variable is reported per postmortem with exit 1 and no "
-    "config file named. Issue 3: 'Exit codes: ... 2 usage or config error'; config errors "
-    "name the file and the key (trackers.NAME.token_env)."))
 @pytest.mark.parametrize("tracker", ["jira", "github"])
 def test_missing_token_variable_is_a_config_error(
     workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tracker: str
@@ -431,11 +423,6 @@ def test_project_hints_route_each_row(
         assert [i["title"] for i in fake.issues("acme/other")] == [FIVE_ROWS[3][1]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with tracker = \"github\" and no [trackers.local] table, existing local keys (PM-1) "
-    "are 'cannot tell which tracker' errors and block the whole postmortem. "
-    "config.example.toml: 'Keys are also recognised by shape (#12 -> github, PM-3 -> local)'; "
-    "issue 3: 'existing keys route by prefix'."))
 def test_local_keys_keep_routing_to_local_after_switching_to_github(
     workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

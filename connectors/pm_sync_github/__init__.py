@@ -25,7 +25,7 @@ from pm_sync.connector import (
     TicketFields,
     TicketState,
 )
-from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
+from pm_sync.errors import AuthError, ConfigError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
 from pm_sync.models import Priority
 from pm_sync_github import body, refs
 from pm_sync_github.config import GitHubConfig, ProjectBoard
@@ -66,8 +66,10 @@ class GitHubConnector(Connector):
         env = self.cfg.token_env
         token = (self.context.env.get(env) or "").strip()
         if not token:
-            raise AuthError(
-                f"no GitHub token: the environment variable {env} is not set",
+            raise ConfigError(
+                f"no GitHub token: the environment variable {env} (config key "
+                "trackers.github.token_env) is not set",
+                path=self.context.config_path,
                 hint=f"export {env}=<token>, or name another variable in "
                      "trackers.github.token_env")
         return token

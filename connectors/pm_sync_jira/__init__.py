@@ -70,7 +70,7 @@ class JiraConnector(Connector):
         super().__init__(config, context)
         assert isinstance(config, JiraConfig)
         self.cfg = config
-        self.client = JiraClient(config, context.env)
+        self.client = JiraClient(config, context.env, context.config_path)
         self._mapper: Mapper | None = None
         self._meta: dict[tuple[str, str], meta.CreateMeta] = {}
         self.owners = OwnerLookup(self.client)
@@ -89,6 +89,11 @@ class JiraConnector(Connector):
     # ------------------------------------------------------------ keys & routing
     def owns_key(self, key: str) -> bool:
         return KEY_RE.fullmatch(key.strip().upper()) is not None
+
+    def is_native_key(self, key: str) -> bool:
+        project = (self.cfg.project or "").upper()
+        return bool(project) and self.owns_key(key) and key.strip().upper().startswith(
+            project + "-")
 
     def canonical_key(self, ref: str, project: str | None) -> str:
         return ref.strip().upper()

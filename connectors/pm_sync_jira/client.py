@@ -89,9 +89,11 @@ def unknown_keys(exc: JIRAError) -> set[str]:
 class JiraClient:
     """A lazily built `jira.JIRA` plus the error mapping; holds no token after construction."""
 
-    def __init__(self, config: JiraConfig, env: Mapping[str, str]) -> None:
+    def __init__(self, config: JiraConfig, env: Mapping[str, str],
+                 config_path: str | None = None) -> None:
         self.config = config
         self._env = env
+        self._config_path = config_path
         self._jira: JIRA | None = None
 
     def __repr__(self) -> str:
@@ -119,9 +121,11 @@ class JiraClient:
         cfg = self.config
         token = self._env.get(cfg.token_env, "")
         if not token.strip():
-            raise AuthError(
-                f"no Jira token: environment variable {cfg.token_env} is not set",
-                hint=f"export {cfg.token_env}=... (named by trackers.jira.token_env); "
+            raise ConfigError(
+                f"no Jira token: environment variable {cfg.token_env} (config key "
+                "trackers.jira.token_env) is not set",
+                path=self._config_path,
+                hint=f"export {cfg.token_env}=... ; "
                      "Cloud: an API token with trackers.jira.email, Data Center: a personal "
                      "access token",
             )

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pm_sync.connector import ConnectorConfig, find_owner_entry, load_connector
+from pm_sync.connector import (
+    ENTRY_POINT_GROUP,
+    ConnectorConfig,
+    find_owner_entry,
+    load_connector,
+)
 from pm_sync.errors import ConfigError
 
 CONFIG_FILE = "pm-sync.toml"
@@ -118,7 +124,20 @@ def load_config(
         raise _config_error(exc, str(path)) from None
     config.path = str(path)
     config.base_dir = path.resolve().parent
+    _check_tracker_names(config)
     return config
+
+
+def _check_tracker_names(config: Config) -> None:
+    """A misspelt tracker is a config error naming its key, not a failure on first use."""
+    installed = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    named = [("tracker", config.tracker)]
+    named += [(f"routes.{prefix}", name) for prefix, name in config.routes.items()]
+    for key, name in named:
+        if name not in installed:
+            raise ConfigError(
+                f"invalid config key {key!r}: unknown tracker {name!r}", path=config.path,
+                hint=f"use one of: {', '.join(installed)}, or install the plugin that adds it")
 
 
 _SECRET_KEYS = {"token", "password", "api_token", "secret", "webhook", "webhook_url", "pat"}

@@ -189,6 +189,11 @@ class Connector(ABC):
         """Whether an existing ticket reference belongs to this tracker (routing by prefix)."""
         return True
 
+    def is_native_key(self, key: str) -> bool:
+        """A specific claim (the key is in this tracker's own project or prefix), which wins
+        over another tracker that merely recognises the key's shape."""
+        return self.owns_key(key)
+
     def canonical_key(self, ref: str, project: str | None) -> str:
         """The tracker's own spelling of a reference written in a table (e.g. `#12`)."""
         return ref

@@ -49,10 +49,10 @@ class Trackers:
         return self._made[name]
 
     def candidates(self, pm: Postmortem) -> list[str]:
+        """Trackers an existing key may belong to: the default, the configured ones, and the
+        embedded tracker (tickets made before a team moved to Jira or GitHub stay there)."""
         default = pm.tracker or self.config.tracker
-        names = [default]
-        names += [n for n in self.config.trackers if n not in names]
-        return names
+        return list(dict.fromkeys([default, *self.config.trackers, "local"]))
 
     def default_project(self, pm: Postmortem, tracker: str) -> str | None:
         if pm.project:
@@ -73,11 +73,12 @@ class Trackers:
             hint = connector.is_project_hint(ref)
             if hint is not None:
                 return Route(name, hint, None)
-        for name in dict.fromkeys(names):
-            connector = self.get(name)
-            if connector.owns_key(ref):
-                project = self.default_project(pm, name)
-                return Route(name, project, connector.canonical_key(ref, project))
+        for claim in ("is_native_key", "owns_key"):
+            for name in dict.fromkeys(names):
+                connector = self.get(name)
+                if getattr(connector, claim)(ref):
+                    project = self.default_project(pm, name)
+                    return Route(name, project, connector.canonical_key(ref, project))
         raise PmSyncError(
             f"cannot tell which tracker ticket {ref!r} belongs to",
             path=pm.path, line=item.line,

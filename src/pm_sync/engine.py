@@ -151,6 +151,7 @@ def plan_postmortem(
         _plan_group(ctx, group, recreate_missing)
     if plan.errors:
         plan.changes = []
+        plan.errors.sort(key=lambda e: e.line or 0)
     return plan
 
 

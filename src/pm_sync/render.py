@@ -35,12 +35,8 @@ def postmortem(pm: Postmortem) -> None:
         meta.append("authors: " + ", ".join(pm.authors))
     if meta:
         console.print("  " + esc(" · ".join(str(m) for m in meta)))
-    table = Table("line", "priority", "action", "owner", "due", "ticket", "status")
-    for item in pm.action_items:
-        data = item.public()
-        table.add_row(*("" if data[k] is None else esc(str(data[k])) for k in
-                        ("line", "priority", "action", "owner", "due", "ticket", "status")))
-    console.print(table)
+    columns = ("line", "priority", "action", "owner", "due", "ticket", "status")
+    rows_table("", columns, [[item.public()[k] for k in columns] for item in pm.action_items])
     for problem in pm.problems:
         console.print(f"  [yellow]{esc(pm.path)}:{problem.line}[/]: {esc(problem.message)}")
 
@@ -109,9 +105,15 @@ def findings(items: Sequence[Finding]) -> None:
 
 
 def rows_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(*columns, title=title)
-    for row in rows:
-        table.add_row(*("" if v is None else esc(str(v)) for v in row))
+    """A rich table on a terminal; tab-separated plain lines for cron mail and pipes."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    if not console.is_terminal:
+        for line in [list(columns), *cells]:
+            console.print("\t".join(line), markup=False, highlight=False)
+        return
+    table = Table(*columns, title=title or None)
+    for row in cells:
+        table.add_row(*(esc(v) for v in row))
     console.print(table)
 
 

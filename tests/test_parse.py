@@ -1280,3 +1280,23 @@ def test_generated_tables_round_trip(
     assert pm.problems == []
     assert pm.title == "Generated"
     assert len({i.uid for i in pm.action_items}) == len(body)
+
+
+def test_metadata_pairs_split_on_any_separator() -> None:
+    pm = parse_text("# Postmortem: X\n\n**Date**: 2024-01-15 · **Severity**: SEV2 · "
+                    "**Status**: Final\n**Authors:** @a, @b; **Duration:** 9 min\n")
+    assert (pm.date, pm.severity, pm.status, pm.duration, pm.authors, pm.problems) == (
+        dt.date(2024, 1, 15), "SEV2", "Final", "9 min", ["@a", "@b"], [])
+
+
+def test_owner_written_as_a_link_is_its_link_text() -> None:
+    pm = parse_text(one_table("| Action | Owner |",
+                              "| Fix | [@alice](https://github.com/alice) |"))
+    assert pm.action_items[0].owner == "@alice"
+
+
+@pytest.mark.parametrize(("status", "final"), [
+    ("Final", True), ("final", True), ("**Final**", True), ("Published", False),
+    ("Finalized", False), ("Draft", False), ("In review", False)])
+def test_only_final_is_final(status: str, final: bool) -> None:
+    assert parse_text(f"# P\n\n**Status**: {status}\n").is_final is final

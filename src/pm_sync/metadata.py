@@ -113,16 +113,25 @@ def from_front_matter(content: str, first_line: int, meta: Metadata) -> None:
             break
 
 
+_BOLD_KEY = re.compile(
+    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ()]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)")
+_SEPARATORS = " \t|·•;,–—"
+
+
 def from_bold_line(text: str, line: int, meta: Metadata) -> None:
-    """Read `**Date**: 2024-01-15 | **Severity**: SEV2` pairs; keys already set are kept."""
-    for part in re.split(r"\s\|\s|\|", text):
-        m = _BOLD_PAIR.match(part.strip())
-        if not m:
-            continue
+    """Read `**Date**: 2024-01-15 | **Severity**: SEV2` pairs; keys already set are kept.
+
+    Each value runs to the next bold key, so `|`, `·` or any other separator works."""
+    keys = list(_BOLD_KEY.finditer(text))
+    for n, m in enumerate(keys):
+        end = keys[n + 1].start() if n + 1 < len(keys) else len(text)
         key = KEYS.get(" ".join(m.group("key").lower().split()))
         if key is None or key in meta.lines:
             continue
-        value = strip_emphasis(m.group("value").strip().rstrip("\\").strip())
+        raw = text[m.end():end].strip().rstrip("\\").strip()
+        if n + 1 < len(keys):
+            raw = raw.rstrip(_SEPARATORS)
+        value = strip_emphasis(raw)
         meta.lines[key] = line
         if key == "date":
             _date(_as_text(value), line, meta)

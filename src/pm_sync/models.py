@@ -104,7 +104,8 @@ class Postmortem(BaseModel):
 
     @property
     def is_final(self) -> bool:
-        return (self.status or "").strip().lower() in {"final", "finalized", "published"}
+        """Only `Status: Final` is pushed (emphasis and case aside)."""
+        return (self.status or "").strip().strip("*_").strip().casefold() == "final"
 
     def public(self) -> dict[str, object]:
         return {

@@ -23,6 +23,7 @@ from pm_sync.source import Source
 from pm_sync.values import (
     is_unset,
     parse_due,
+    parse_owner,
     parse_plain,
     parse_priority,
     parse_status,
@@ -294,7 +295,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "due": parse_due,
     "status": parse_status,
     "ticket": parse_ticket,
-    "owner": lambda s: parse_plain(strip_emphasis(s)),
+    "owner": parse_owner,
     "action": parse_plain,
 }
 

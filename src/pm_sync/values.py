@@ -113,6 +113,15 @@ def parse_ticket(text: str) -> str | None:
     return value
 
 
+def parse_owner(text: str) -> str | None:
+    """`@alice`, or the link text of `[@alice](https://github.com/alice)`."""
+    value = strip_emphasis(text)
+    m = _LINK.match(value)
+    if m:
+        value = strip_emphasis(m.group("text").replace("\\", ""))
+    return parse_plain(value)
+
+
 def parse_plain(text: str) -> str | None:
     value = text.strip()
     return None if is_unset(value) else value

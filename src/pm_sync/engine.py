@@ -2,52 +2,34 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from pm_sync.compare import Owners, PlanContext, compare, desired_fields, first_owner
 from pm_sync.connector import (
     Connector,
     PostmortemRef,
-    TicketChanges,
     TicketDraft,
-    TicketFields,
     TicketState,
 )
 from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.models import ActionItem, Postmortem, field_text, marker_of
 from pm_sync.plan import (
-    Conflict,
     Create,
     Missing,
     Plan,
     PlanError,
-    Pull,
     Recover,
-    Rekey,
-    Unchanged,
-    Update,
 )
-from pm_sync.threeway import Merge, merge
 from pm_sync.trackers import Route, Trackers
-from pm_sync.values import STATUS_TEXT, plain_text, truncate
+from pm_sync.values import plain_text
 
 
 def marker_for(item: ActionItem) -> str:
     return marker_of(item.uid)
-
-
-def first_owner(cell: str | None) -> str | None:
-    """Trackers take one assignee; the first name in `@alice, @bob` is the DRI."""
-    if not cell:
-        return None
-    head = re.split(r",|;|/|\band\b|&", cell, maxsplit=1)[0].strip()
-    return head or None
 
 
 def display_path(path: str, base: Path) -> str:
@@ -78,28 +60,6 @@ def describe(item: ActionItem, pm: Postmortem, rel_path: str) -> str:
 class Group:
     tracker: str
     items: list[tuple[ActionItem, Route]] = field(default_factory=list)
-
-
-@dataclass
-class _Owners:
-    ids: dict[str, str]
-    skip: set[str]
-
-
-@dataclass
-class _Ctx:
-    """What every comparison in one tracker group needs."""
-
-    pm: Postmortem
-    tracker: str
-    connector: Connector
-    owners: _Owners
-    plan: Plan
-    trackers: Trackers
-    reconcile: bool
-
-
-FIELD_COLUMN = {"summary": "action", "priority": "priority", "assignee": "owner", "due": "due"}
 
 
 def plan_postmortem(
@@ -145,7 +105,7 @@ def plan_postmortem(
         group.items.append((item, route))
     for group in groups.values():
         connector = trackers.get(group.tracker)
-        ctx = _Ctx(pm=pm, tracker=group.tracker, connector=connector,
+        ctx = PlanContext(pm=pm, tracker=group.tracker, connector=connector,
                    owners=_resolve_owners(pm, group, connector, trackers, plan), plan=plan,
                    trackers=trackers, reconcile=reconcile)
         _plan_group(ctx, group, recreate_missing)
@@ -161,7 +121,7 @@ def plan_push(pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = 
 
 def _resolve_owners(
     pm: Postmortem, group: Group, connector: Connector, trackers: Trackers, plan: Plan
-) -> _Owners:
+) -> Owners:
     handles = sorted({h for item, _ in group.items if (h := first_owner(item.owner))})
     mapped = {h: trackers.config.owner_entry(h).get(group.tracker) for h in handles}
     resolution = connector.resolve_owners(handles, mapped)
@@ -180,36 +140,10 @@ def _resolve_owners(
                 hint=f'map it under [owners] ("{handle}" = {{ {group.tracker} = "..." }}) '
                      'or set unknown_owner = "unassigned"',
             ))
-    return _Owners(ids=dict(resolution.ids), skip=skip)
+    return Owners(ids=dict(resolution.ids), skip=skip)
 
 
-def desired_fields(item: ActionItem, ctx: _Ctx) -> TicketFields:
-    handle = first_owner(item.owner)
-    owners = ctx.owners
-    assignee = owners.ids.get(handle) if handle and handle not in owners.skip else None
-    summary = truncate(plain_text(item.action or ""), ctx.connector.capabilities.max_summary)
-    return TicketFields(summary=summary, priority=item.priority, assignee=assignee, due=item.due)
-
-
-def synced_fields(item: ActionItem, ctx: _Ctx) -> list[str]:
-    """Fields both sides hold: the tracker supports them and the table has their column."""
-    caps = ctx.connector.capabilities
-    columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
-    names = []
-    for name, column in FIELD_COLUMN.items():
-        if column not in columns:
-            continue
-        if (name == "priority" and not caps.priority) or (name == "due" and not caps.due_date):
-            continue
-        if name == "assignee":
-            handle = first_owner(item.owner)
-            if not caps.assignee or (handle and handle in ctx.owners.skip):
-                continue
-        names.append(name)
-    return names
-
-
-def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
+def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
     pm, connector, plan = ctx.pm, ctx.connector, ctx.plan
     base = ctx.trackers.config.base_dir if ctx.trackers.config.path else Path.cwd()
     rel = display_path(pm.path, base)
@@ -252,12 +186,12 @@ def _plan_group(ctx: _Ctx, group: Group, recreate_missing: bool) -> None:
         plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=ctx.tracker,
                                     action=draft.summary, key=state.key, display=display,
                                     expected=field_text(item, "ticket")))
-        _compare(ctx, item, route, state, recovered=True)
+        compare(ctx, item, route, state, recovered=True)
     for item, route in existing:
         assert route.key is not None
         state = states.get(route.key)
         if state is not None:
-            _compare(ctx, item, route, state, recovered=False)
+            compare(ctx, item, route, state, recovered=False)
         elif ctx.reconcile and recreate_missing:
             draft = draft_for(item, route)
             drafts.append(draft)
@@ -282,7 +216,7 @@ RECOVERY_WAIT = 10.0
 
 
 def _wait_for_inflight(
-    ctx: _Ctx, missing: list[str], project: str | None, found: dict[str, TicketState]
+    ctx: PlanContext, missing: list[str], project: str | None, found: dict[str, TicketState]
 ) -> None:
     """A marker an interrupted run was creating may not be searchable yet: ask again, with
     backoff, before planning a second create for it."""
@@ -299,7 +233,7 @@ def _wait_for_inflight(
         pending = [m for m in pending if m not in found]
 
 
-def _preflight(ctx: _Ctx, drafts: list[TicketDraft]) -> None:
+def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
     """Tracker-side checks before anything is created; owner problems follow the policy."""
     plan = ctx.plan
     for problem in ctx.connector.preflight(drafts):
@@ -316,95 +250,3 @@ def _preflight(ctx: _Ctx, drafts: list[TicketDraft]) -> None:
                                      hint=hint))
 
 
-def _compare(
-    ctx: _Ctx, item: ActionItem, route: Route, state: TicketState, *, recovered: bool
-) -> None:
-    connector, plan = ctx.connector, ctx.plan
-    display = connector.display_key(state.key, route.project)
-    common: dict[str, Any] = {"uid": item.uid, "line": item.line, "tracker": ctx.tracker,
-              "action": plain_text(item.action or "")}
-    if state.moved and not recovered:
-        plan.changes.append(Rekey(**common, key=state.key, old=item.ticket or "",
-                                  display=display, expected=field_text(item, "ticket")))
-    want, have = desired_fields(item, ctx), state.owned()
-    names = synced_fields(item, ctx)
-    if ctx.reconcile:
-        result = merge(want, have, state.baseline, names)
-        if state.moved:
-            _restore_dropped_by_move(result, want, have)
-        push, baseline = result.push, result.baseline
-        for name, value in result.pull.items():
-            plan.changes.append(Pull(**common, key=state.key, display=display,
-                                     field=FIELD_COLUMN[name], value=_cell_text(ctx, name, value),
-                                     expected=field_text(item, FIELD_COLUMN[name])))
-        for name, doc_value, tracker_value in result.conflicts:
-            plan.changes.append(Conflict(
-                **common, key=state.key, display=display, field=FIELD_COLUMN[name],
-                document=_cell_text(ctx, name, doc_value),
-                tracker_value=_cell_text(ctx, name, tracker_value)))
-        if _pull_status(ctx, item, state, common, display):
-            baseline = baseline.model_copy(update={"status": state.status})
-        write_baseline = baseline != state.baseline
-    else:
-        push = {n: getattr(want, n) for n in names if getattr(want, n) != getattr(have, n)}
-        baseline = have.model_copy(update=push)
-        write_baseline = bool(push)
-    if not push and not write_baseline:
-        if not recovered:
-            plan.changes.append(Unchanged(**common, key=state.key, display=display))
-        return
-    plan.changes.append(Update(**common, key=state.key, display=display,
-                               changes=TicketChanges(**push),  # type: ignore[arg-type]
-                               baseline=baseline, before=have, previous=state.baseline))
-
-
-def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFields) -> None:
-    """A move or transfer can drop what the new place lacks (a label, an assignee); that is no
-    one's edit, so the document's value goes back rather than an empty cell coming in."""
-    dropped = [n for n in FIELD_COLUMN if getattr(have, n) is None
-               and getattr(want, n) is not None]
-    for name in dropped:
-        result.pull.pop(name, None)
-        result.conflicts = [c for c in result.conflicts if c[0] != name]
-        result.push[name] = getattr(want, name)
-    if dropped:
-        result.baseline = result.baseline.model_copy(
-            update={n: getattr(want, n) for n in dropped})
-        result.baseline_changed = True
-
-
-def _pull_status(
-    ctx: _Ctx, item: ActionItem, state: TicketState, common: dict[str, Any], display: str
-) -> bool:
-    """The tracker owns status: a change there lands in the Status column (never added). A
-    document that says otherwise while the tracker has not moved is reported, not reverted,
-    since pm-sync never transitions tickets. True when the table tracks status."""
-    columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
-    if "status" not in columns:
-        return False
-    synced = state.baseline.status if state.baseline else None
-    if item.status != state.status:
-        if synced is None or state.status != synced or item.status is None:
-            ctx.plan.changes.append(Pull(**common, key=state.key, display=display,
-                                         field="status", value=STATUS_TEXT[state.status],
-                                         expected=field_text(item, "status")))
-        elif item.status is not None:
-            ctx.plan.warnings.append(
-                f"{ctx.pm.path}:{item.line}: Status says {STATUS_TEXT[item.status]} but "
-                f"{display} is {STATUS_TEXT[state.status]} in {ctx.tracker}; pm-sync never "
-                "changes a ticket's status, so change it there")
-    return True
-
-
-def _cell_text(ctx: _Ctx, name: str, value: object) -> str:
-    """A tracker value as the document writes it."""
-    if value is None:
-        return ""
-    if name == "assignee":
-        for handle, entry in ctx.trackers.config.owners.items():
-            if entry.get(ctx.tracker) == value:
-                return handle
-        return ctx.connector.owner_handle(str(value))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)

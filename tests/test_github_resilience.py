@@ -3,6 +3,7 @@ and pm-sync still ends with exactly one issue per action item and clear, located
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import run_subprocess
 from tests.fakes.fake_github import FakeGitHub, fake_ghes, fake_github
 from tests.github_env import (
+    NEW_ROWS,
     REPO,
     TOKEN,
     TOKEN_ENV,
@@ -352,3 +354,33 @@ def test_a_configured_but_unused_github_tracker_needs_no_token(
     assert result.code == 0, result.stdout
     assert result.json()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
     assert fake_github.request_log == []
+
+
+class _BareLinkGitHub(FakeGitHub):
+    """A double that copies the docs' Link example: `rel="next"` carries only `page=N`."""
+
+    def _paginate(self, items, query, raw_query, link_base, doc):  # type: ignore[no-untyped-def]
+        chunk, headers = super()._paginate(items, query, raw_query, link_base, doc)
+        if "link" in headers:
+            headers["link"] = re.sub(r"\?[^>]*?(page=\d+)>", r"?\1>", headers["link"])
+        return chunk, headers
+
+
+def test_marker_on_a_later_page_is_found_when_links_drop_the_query(
+    workdir: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _BareLinkGitHub(token=TOKEN) as fake:
+        configure(workdir, fake, monkeypatch)
+        doc = write_doc(workdir, NEW_ROWS[:1])
+        assert cli("push", str(doc)).code == 0  # issue #1, with its marker
+        for n in range(150):  # newer labelled issues push #1 to page 2 of the listing
+            fake.add_issue(REPO, f"Newer item {n}", labels=["postmortem"])
+        fake.close_issue(REPO, 1, reason="completed")
+        doc.write_text(doc.read_text().replace("| #1 |", "|  |"))  # as if never written back
+
+        result = cli("push", str(doc), "--json")
+
+        assert result.code == 0, result.stdout
+        assert result.json()["recovered"] == ["#1"] and result.json()["created"] == []
+        pages = [r.query for r in fake.requests_to("GET", r"/issues$")]
+        assert all(q.get("labels") == "postmortem" and q.get("state") == "all" for q in pages)

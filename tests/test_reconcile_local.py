@@ -196,3 +196,18 @@ def test_document_status_is_kept_until_the_tracker_changes(pushed: Path, workdir
         {"key": "PM-1", "field": "status", "value": "In progress", "line": "14"}]
     assert "| PM-1 | In progress |" in pushed.read_text()
     assert cli("reconcile", "--json").json()[0]["pulled"] == []
+
+
+def test_nothing_to_reconcile_is_said_out_loud(workdir: Path, cli) -> None:
+    result = cli("reconcile", "--json")
+    assert result.code == 0 and result.json() == []
+    assert "no postmortems found" in result.stderr
+
+
+def test_skipped_draft_reads_naturally(workdir: Path, cli) -> None:
+    doc = workdir / "docs" / "technical" / "postmortem-2024-02-01-x.md"
+    doc.parent.mkdir(parents=True)
+    doc.write_text(postmortem_text(status="Draft"))
+    result = cli("reconcile")
+    assert result.code == 0
+    assert f"skipped {doc.relative_to(workdir)}: status is Draft, not Final" in result.stdout

@@ -275,6 +275,11 @@ class GitHubConnector(Connector):
             return None
         if not isinstance(raw, dict):
             return None
+        if "pull_request" in raw:  # GitHub serves pull requests as issues too
+            raise TrackerError(
+                f"{ref.key} is a pull request, not an issue; pm-sync never edits pull requests",
+                hint="put the tracking issue in the Ticket cell (the PR can go in a Notes "
+                     "column)")
         self._fetched[(ref.repo.casefold(), ref.number)] = raw
         real = repo_of(raw)
         if real is not None:  # a transferred issue, under its new address too
@@ -366,6 +371,15 @@ class GitHubConnector(Connector):
         label = self.cfg.priority_labels[prio] if prio else None
         self.projects.sync(str(raw["node_id"]), due=due_date, priority=prio, label=label,
                            set_due=due, set_priority=priority)
+
+    def adopt(self, key: str, draft: TicketDraft) -> None:
+        """An issue created by a run whose board step failed (or was killed) joins the board."""
+        if self.cfg.board is None:
+            return
+        ref = refs.parse_key(key)
+        raw = self._cached(ref) or self._fetch(ref)
+        if raw is not None:
+            self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
 
     def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:
         ref = refs.parse_key(key)

@@ -135,6 +135,9 @@ class Projects:
 
     def _rate_wait(self, reply: httpx.Response, attempt: int) -> float | None:
         remaining = reply.headers.get("x-ratelimit-remaining")
+        failed = reply.status_code in (403, 429) or _has_errors(reply)
+        if not failed:
+            return None  # a good answer that spent the last point is still a good answer
         limited = reply.status_code in (403, 429) or remaining == "0"
         if not limited:
             return None
@@ -224,3 +227,12 @@ class Projects:
             self.query(CLEAR_FIELD, variables, f"clearing {what} on {self.where}")
         else:
             self.query(SET_FIELD, variables | {"value": value}, f"setting {what} on {self.where}")
+
+
+def _has_errors(reply: httpx.Response) -> bool:
+    """GraphQL reports failures, rate limits included, inside an HTTP 200."""
+    try:
+        body = reply.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("errors"))

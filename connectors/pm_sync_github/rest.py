@@ -153,7 +153,7 @@ class Rest:
             nxt = _links(headers.get("link")).get("next")
             if not nxt:
                 return
-            headers, data = self.call("GET", nxt, what)
+            headers, data = self.call("GET", _keep_params(nxt, params), what)
 
     # ------------------------------------------------------------------ rate limits
 
@@ -231,3 +231,15 @@ def _detail(err: dict[str, Any]) -> str:
     if "value" in err:
         parts.append(f"value {err['value']!r}")
     return " ".join(parts)
+
+
+def _keep_params(url: str, params: JSON) -> str:
+    """GitHub repeats the query in `rel="next"`; a server that only sends `?page=N` must not
+    silently widen the list (lose `state=all`, `labels`, `since`)."""
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    missing = {k: str(v) for k, v in params.items() if k not in query}
+    if not missing:
+        return url
+    query.update(missing)
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))

@@ -50,6 +50,11 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
                                                              lines.get(result.uid)}))
     for change in plan.changes:
         if isinstance(change, Recover):
+            if change.draft is not None:
+                try:
+                    trackers.get(change.tracker).adopt(change.key, change.draft)
+                except PmSyncError as exc:
+                    outcome.errors.append(_error(exc, plan.path, change.line))
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
             outcome.recovered.append(change.display)
         elif isinstance(change, Rekey):

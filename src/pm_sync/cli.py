@@ -100,6 +100,9 @@ def reconcile(
     with render.run_progress("reconcile", quiet=as_json) as progress:
         outcomes = run_reconcile(paths or [], config_path=config, dry_run=dry_run,
                                  recreate_missing=recreate_missing, progress=progress)
+    if not outcomes:
+        render.err_console.print("warning: no postmortems found (check the paths, or [docs] "
+                                 "paths in pm-sync.toml)", markup=False)
     if as_json:
         _print_json([o.reconcile_json() for o in outcomes])
     else:

@@ -238,6 +238,10 @@ class Connector(ABC):
     def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:
         """Send only the changed fields and record the new baseline with the ticket."""
 
+    def adopt(self, key: str, draft: TicketDraft) -> None:  # noqa: B027 - optional hook
+        """Finish what an interrupted create left undone on a ticket found by its marker
+        (e.g. adding it to a project board); most trackers create in one step."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release clients and connections."""
 

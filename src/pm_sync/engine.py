@@ -185,7 +185,7 @@ def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
         display = connector.display_key(state.key, route.project)
         plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=ctx.tracker,
                                     action=draft.summary, key=state.key, display=display,
-                                    expected=field_text(item, "ticket")))
+                                    expected=field_text(item, "ticket"), draft=draft))
         compare(ctx, item, route, state, recovered=True)
     for item, route in existing:
         assert route.key is not None

@@ -33,6 +33,7 @@ class Recover(_Change):
     kind: Literal["recover"] = "recover"
     key: str
     display: str
+    draft: TicketDraft | None = None
 
     def describe(self) -> str:
         return f"write back {self.display} (created by an interrupted run)"

@@ -68,7 +68,8 @@ def outcome(result: Outcome) -> None:
     status = "[red]FAILED[/]" if result.errors else ("[cyan]dry run[/]" if result.dry_run
                                                      else "[green]ok[/]")
     if result.skipped:
-        status = f"[dim]skipped: {esc(result.skipped)}[/]"
+        parts = [result.skipped]
+        status = "[dim]skipped[/]"
     summary = "; ".join(parts) or ("" if result.errors else "nothing to do")
     console.print(f"{status} {esc(result.file)}" + (f": {esc(summary)}" if summary else ""))
     for warning in result.warnings:

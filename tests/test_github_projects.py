@@ -16,30 +16,9 @@ import pytest
 import respx
 
 from tests.fakes.fake_github import FakeGitHub, fake_ghes, fake_github
-from tests.github_env import REPO, TOKEN, configure, ticket_cells, write_doc
+from tests.github_env import BOARD, OPTIONS, PROJECT, REPO, TOKEN, configure, ticket_cells, write_doc
 
 __all__ = ["fake_ghes", "fake_github"]  # fixtures re-exported for pytest
-
-BOARD = """
-project = { owner = "acme", number = 5 }
-due_field = "Due date"
-priority_field = "Priority"
-"""
-OPTIONS = {"P0": "f75ad846", "P1": "0a1b2c3d", "P2": "9e8d7c6b", "P3": "47fc9ee4", "P4": "98236657"}
-PROJECT = {
-    "id": "PVT_kwDOBQfyNM4AB2QK",
-    "fields": {"nodes": [
-        {"__typename": "ProjectV2Field", "id": "PVTF_title", "name": "Title", "dataType": "TITLE"},
-        {"__typename": "ProjectV2Field", "id": "PVTF_lADOdue", "name": "Due date",
-         "dataType": "DATE"},
-        {"__typename": "ProjectV2SingleSelectField", "id": "PVTSSF_lADOprio", "name": "Priority",
-         "dataType": "SINGLE_SELECT",
-         "options": [{"id": i, "name": n} for n, i in OPTIONS.items()]},
-        {"__typename": "ProjectV2IterationField", "id": "PVTIF_sprint", "name": "Sprint",
-         "dataType": "ITERATION"},
-    ]},
-}
-
 
 class GraphQL:
     """A Projects v2 endpoint: answers the board query and the two mutations, records calls."""
@@ -95,17 +74,17 @@ def test_new_issues_are_added_to_the_board_with_due_date_and_priority(
     sets = graphql.named("updateProjectV2ItemFieldValue")
     assert sets == [
         {"project": PROJECT["id"], "item": "PVTI_" + issues[0]["node_id"],
-         "field": "PVTF_lADOdue", "value": {"date": "2024-01-22"}},
+         "field": "PVTF_due", "value": {"date": "2024-01-22"}},
         {"project": PROJECT["id"], "item": "PVTI_" + issues[0]["node_id"],
-         "field": "PVTSSF_lADOprio", "value": {"singleSelectOptionId": OPTIONS["P0"]}},
+         "field": "PVTSSF_prio", "value": {"singleSelectOptionId": OPTIONS["P0"]}},
         {"project": PROJECT["id"], "item": "PVTI_" + issues[1]["node_id"],
-         "field": "PVTF_lADOdue", "value": {"date": "2024-01-17"}},
+         "field": "PVTF_due", "value": {"date": "2024-01-17"}},
         {"project": PROJECT["id"], "item": "PVTI_" + issues[1]["node_id"],
-         "field": "PVTSSF_lADOprio", "value": {"singleSelectOptionId": OPTIONS["P0"]}},
+         "field": "PVTSSF_prio", "value": {"singleSelectOptionId": OPTIONS["P0"]}},
         {"project": PROJECT["id"], "item": "PVTI_" + issues[2]["node_id"],
-         "field": "PVTF_lADOdue", "value": {"date": "2024-01-29"}},
+         "field": "PVTF_due", "value": {"date": "2024-01-29"}},
         {"project": PROJECT["id"], "item": "PVTI_" + issues[2]["node_id"],
-         "field": "PVTSSF_lADOprio", "value": {"singleSelectOptionId": OPTIONS["P1"]}},
+         "field": "PVTSSF_prio", "value": {"singleSelectOptionId": OPTIONS["P1"]}},
     ]
     request = graphql.calls[0][2]
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
@@ -130,7 +109,7 @@ def test_changed_due_date_updates_only_that_board_field(
     assert graphql.named("addProjectV2ItemById") == [
         {"project": PROJECT["id"], "content": node}]
     assert graphql.named("updateProjectV2ItemFieldValue") == [
-        {"project": PROJECT["id"], "item": "PVTI_" + node, "field": "PVTF_lADOdue",
+        {"project": PROJECT["id"], "item": "PVTI_" + node, "field": "PVTF_due",
          "value": {"date": "2024-02-02"}}]
 
     graphql.calls.clear()

@@ -23,7 +23,7 @@ import respx
 
 from tests.conftest import CliResult, local_tickets, postmortem_text
 from tests.fakes.fake_github import FakeGitHub
-from tests.github_env import TOKEN, TOKEN_ENV, patch_sleep
+from tests.github_env import BOARD, OPTIONS, PROJECT, TOKEN, TOKEN_ENV, patch_sleep
 from tests.tracker_stories import STATUS_DELIM, STATUS_HEADER, gh_ticket_writes, gh_writes
 
 Cli = Callable[..., CliResult]
@@ -300,25 +300,6 @@ def test_a_pull_request_in_the_ticket_cell_is_never_edited(
 
 
 # =========================================================================== Projects v2
-
-BOARD = """
-project = { owner = "acme", number = 5 }
-due_field = "Due date"
-priority_field = "Priority"
-"""
-OPTIONS = {"P0": "f75ad846", "P1": "0a1b2c3d", "P2": "9e8d7c6b", "P3": "47fc9ee4", "P4": "98236657"}
-PROJECT = {
-    "id": "PVT_kwDOBQfyNM4AB2QK",
-    "fields": {"nodes": [
-        {"__typename": "ProjectV2Field", "id": "PVTF_title", "name": "Title", "dataType": "TITLE"},
-        {"__typename": "ProjectV2Field", "id": "PVTF_due", "name": "Due date", "dataType": "DATE"},
-        {"__typename": "ProjectV2SingleSelectField", "id": "PVTSSF_prio", "name": "Priority",
-         "dataType": "SINGLE_SELECT", "options": [{"id": i, "name": n} for n, i in OPTIONS.items()]},
-        {"__typename": "ProjectV2IterationField", "id": "PVTIF_sprint", "name": "Sprint",
-         "dataType": "ITERATION", "configuration": {"iterations": []}},
-    ]},
-}
-
 
 class Board:
     """GitHub's GraphQL endpoint for one org board, from the documented shapes; `script` lets a

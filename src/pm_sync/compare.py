@@ -89,7 +89,7 @@ def compare(
     if ctx.reconcile:
         result = merge(want, have, state.baseline, names)
         if state.moved:
-            _restore_dropped_by_move(result, want, have)
+            _restore_dropped_by_move(result, want, have, names)
         push, baseline = result.push, result.baseline
         for name, value in result.pull.items():
             plan.changes.append(Pull(**common, key=state.key, display=display,
@@ -116,11 +116,12 @@ def compare(
                                baseline=baseline, before=have, previous=state.baseline))
 
 
-def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFields) -> None:
+def _restore_dropped_by_move(
+    result: Merge, want: TicketFields, have: TicketFields, names: list[str]
+) -> None:
     """A move or transfer can drop what the new place lacks (a label, an assignee); that is no
     one's edit, so the document's value goes back rather than an empty cell coming in."""
-    dropped = [n for n in FIELD_COLUMN if getattr(have, n) is None
-               and getattr(want, n) is not None]
+    dropped = [n for n in names if getattr(have, n) is None and getattr(want, n) is not None]
     for name in dropped:
         result.pull.pop(name, None)
         result.conflicts = [c for c in result.conflicts if c[0] != name]

@@ -2,8 +2,7 @@
 through respx, and reconcile / overdue on postmortem sets pm-sync has never seen.
 
 Story style, through the real CLI. Only the trackers (FakeGitHub subclasses, respx for GraphQL
-and Slack) are doubles. Tests marked `xfail(strict=True)` are confirmed bugs: each reason names
-the spec sentence (issue 5 / issue 6 / README) it violates and what happens instead.
+and Slack) are doubles. Every bug this pass found is fixed; its test stays as a regression test.
 """
 
 from __future__ import annotations

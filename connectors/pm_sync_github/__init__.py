@@ -28,6 +28,7 @@ from pm_sync.connector import (
 from pm_sync.errors import AuthError, ConfigError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
 from pm_sync.models import Priority
 from pm_sync_github import body, refs
+from pm_sync_github.access import Access
 from pm_sync_github.config import GitHubConfig, ProjectBoard
 from pm_sync_github.labels import Labels
 from pm_sync_github.projects import Projects
@@ -52,8 +53,7 @@ class GitHubConnector(Connector):
         self._projects: Projects | None = None
         self._listed: dict[str, dict[int, JSON]] = {}  # repo (casefolded) -> labelled issues
         self._fetched: dict[tuple[str, int], JSON] = {}
-        self._assignable: dict[tuple[str, str], bool] = {}
-        self._repo_info: dict[str, JSON] = {}
+        self.access = Access(lambda: self.rest)
         self._labels = Labels(config)
         self._hinted: dict[str, str] = {}
 
@@ -137,45 +137,10 @@ class GitHubConnector(Connector):
         return result
 
     def _can_assign(self, repo: str, login: str) -> bool:
-        key = (repo.casefold(), login.casefold())
-        if key not in self._assignable:
-            try:
-                self.rest.call("GET", f"/repos/{repo}/assignees/{login}",
-                               f"checking that {login} can be assigned in {repo}")
-                self._assignable[key] = True
-            except NotFoundError:
-                self._repo(repo)  # a missing repository is its own, clearer error
-                self._assignable[key] = False
-        return self._assignable[key]
-
-    def _repo(self, repo: str) -> JSON:
-        if repo.casefold() not in self._repo_info:
-            _, data = self.rest.call("GET", f"/repos/{repo}", f"reading repository {repo}")
-            self._repo_info[repo.casefold()] = data if isinstance(data, dict) else {}
-        return self._repo_info[repo.casefold()]
+        return self.access.can_assign(repo, login)
 
     def preflight(self, drafts: Sequence[TicketDraft]) -> list[DraftProblem]:
-        problems: list[DraftProblem] = []
-        for draft in drafts:
-            repo = draft.project or self._default
-            try:
-                info = self._repo(repo)
-            except NotFoundError as exc:
-                problems.append(DraftProblem(uid=draft.uid, message=exc.message))
-                continue
-            if info.get("has_issues") is False:
-                problems.append(DraftProblem(uid=draft.uid,
-                                             message=f"issues are disabled in {repo}"))
-            elif (info.get("permissions") or {}).get("push") is False:
-                problems.append(DraftProblem(
-                    uid=draft.uid, message=f"the token cannot write to {repo}: GitHub would "
-                    "drop the labels and assignees pm-sync needs"))
-            elif draft.assignee and not self._can_assign(repo, draft.assignee):
-                problems.append(DraftProblem(
-                    uid=draft.uid, kind="owner",
-                    message=f"owner {draft.owner} ({draft.assignee}) cannot be assigned issues "
-                            f"in {repo}"))
-        return problems
+        return self.access.preflight(drafts, self._default)
 
     # ------------------------------------------------------------------ reading
 

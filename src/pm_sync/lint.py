@@ -26,6 +26,7 @@ from pm_sync.lint_text import (
     PLACEHOLDER,
     PLACEHOLDER_WORDS,
     WHY_LINE,
+    WHY_QUESTION,
     is_fixes,
     is_lesson,
     is_root_cause,
@@ -301,7 +302,10 @@ def shallow_whys(ctx: Context) -> Iterator[Hit]:
         spans = ctx.sections(is_root_cause)
     if not spans:
         return
-    count = sum(1 for _, text in ctx.lines_in(spans) if WHY_LINE.match(text))
+    # a why step is a line that starts with "Why" (list, table, prose), or any further
+    # "Why ...?" question on the same line ("Why? Because ... Why? Because ...")
+    count = sum(max(1 if WHY_LINE.match(text) else 0, len(WHY_QUESTION.findall(text)))
+                for _, text in ctx.lines_in(spans))
     if count < 3:
         yield spans[0][0], (f"only {count} 'why' step{'s' * (count != 1)}; dig to at least 3 "
                             "(e.g. '- Why did X fail? → ...')")

@@ -785,3 +785,19 @@ def test_bad_document_fails_the_cli_with_the_finding(workdir: Path,
 def test_blame_aimed_at_people_still_warns(tmp_path: Path, phrase: str) -> None:
     findings = lint(tmp_path, edit(NEUTRAL_LINE, f"- {phrase}"))
     assert [(rule, severity) for rule, _, severity in findings] == [("blame-language", "warning")]
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("## Root Cause Analysis", "## What went wrong"),
+    ("## Root Cause Analysis", "## Causes"),
+    ("## Timeline (UTC)", "## Sequence of events"),
+    ("## Timeline (UTC)", "## Chronology"),
+])
+def test_common_section_names_are_recognised(tmp_path: Path, old: str, new: str) -> None:
+    assert lint(tmp_path, edit(old, new)) == []
+
+
+def test_a_user_error_response_is_not_human_error(tmp_path: Path) -> None:
+    text = edit("### Contributing factors",
+                "Clients received a user error response (HTTP 400).\n\n### Contributing factors")
+    assert lint(tmp_path, text) == []

@@ -66,11 +66,12 @@ def is_summary(text: str) -> bool:
 
 
 def is_timeline(text: str) -> bool:
-    return "timeline" in norm(text)
+    return bool(re.search(r"timeline|sequence of events|chronology", norm(text)))
 
 
 def is_root_cause(text: str) -> bool:
-    return bool(re.search(r"\broot causes?\b", norm(text)))
+    return bool(re.search(r"\broot causes?\b|^causes?$|^what went wrong$|^why it happened$",
+                          norm(text)))
 
 
 def is_whys(text: str) -> bool:
@@ -100,7 +101,8 @@ PERSON = (r"(?:(?<![\w@])@\w[\w.-]*|\b(?:he|she|someone|somebody|the\s+(?:engine
           r"author|deployer|new\s+hire))\b)")
 HUMAN_ERROR = re.compile(
     r"\b(?:human|operator|user|pilot|engineer|developer|admin)\s+(?:error|mistake)\b"
-    r"(?!\s+(?:rates?|counts?|budgets?|pages?|messages?|logs?|codes?|handling|path))"
+    r"(?!\s+(?:rates?|counts?|budgets?|pages?|messages?|logs?|codes?|handling|paths?"
+    r"|responses?|status|replies|reply))"
     r"|\bpebkac\b|\bpicnic\b|\bid-?10-?t\b|\blayer\s*8\b|\bfat[- ]?finger(?:ed|ing)?\b"
     rf"|{PERSON}\s+(?:\w+\s+)?(?:forgot|made\s+a\s+mistake|messed\s+up|screwed\s+up)\b",
     re.IGNORECASE)

@@ -68,5 +68,4 @@ def local_store(config_path: str | None = None) -> LocalStore:
     config = load_config(config_path)
     cfg = config.tracker_config("local")
     assert isinstance(cfg, LocalConfig)
-    base = config.base_dir if config.path else Path.cwd()
-    return LocalStore(LocalConnector.db_path(cfg, base), cfg.key_prefix)
+    return LocalStore(LocalConnector.db_path(cfg, config.root), cfg.key_prefix)

@@ -61,6 +61,12 @@ class Config(BaseModel):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @property
+    def root(self) -> Path:
+        """Where relative paths and `.pm-sync/` live: the config file's folder, else the
+        working directory."""
+        return self.base_dir if self.path else Path.cwd()
+
     def owner_entry(self, handle: str) -> Mapping[str, str]:
         """Owner-map entry for a table's owner cell; `@alice`, `alice` and `@Alice` are one person."""
         return find_owner_entry(self.owners, handle)

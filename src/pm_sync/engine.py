@@ -145,8 +145,7 @@ def _resolve_owners(
 
 def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
     pm, connector, plan = ctx.pm, ctx.connector, ctx.plan
-    base = ctx.trackers.config.base_dir if ctx.trackers.config.path else Path.cwd()
-    rel = display_path(pm.path, base)
+    rel = display_path(pm.path, ctx.trackers.config.root)
     labels = list(dict.fromkeys(ctx.trackers.config.labels))
     new = [(i, r) for i, r in group.items if r.key is None]
     existing = [(i, r) for i, r in group.items if r.key is not None]

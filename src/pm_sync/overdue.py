@@ -143,8 +143,7 @@ def overdue_report(
     wanted = tuple(dict.fromkeys(Priority(p) for p in priorities))
     report = OverdueReport(as_of=as_of or today_in(cfg.timezone), priorities=wanted,
                            soon_days=soon_days)
-    base = cfg.base_dir if cfg.path else Path.cwd()
-    files = expand(paths, cfg.docs.paths, base=base)
+    files = expand(paths, cfg.docs.paths, base=cfg.root)
     if not files:
         report.warnings.append(f"no postmortems found under {', '.join(cfg.docs.paths)}")
     report.files = len(files)

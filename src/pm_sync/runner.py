@@ -56,8 +56,7 @@ def run_files(
     use_default_paths: bool = False,
 ) -> list[Outcome]:
     cfg = config or load_config(config_path, env)
-    base = cfg.base_dir if cfg.path else Path.cwd()
-    files = expand(paths, cfg.docs.paths if use_default_paths else (), base)
+    files = expand(paths, cfg.docs.paths if use_default_paths else (), cfg.root)
     trackers = Trackers(cfg, env)
     outcomes: list[Outcome] = []
     if progress:

@@ -33,7 +33,7 @@ class Trackers:
 
     @property
     def base_dir(self) -> Path:
-        return self.config.base_dir if self.config.path else Path.cwd()
+        return self.config.root
 
     @property
     def journal(self) -> Journal:

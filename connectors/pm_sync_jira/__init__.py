@@ -29,6 +29,7 @@ from pm_sync.connector import (
     TicketDraft,
     TicketFields,
     TicketState,
+    look_again,
 )
 from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
 from pm_sync_jira import meta
@@ -291,13 +292,9 @@ class JiraConnector(Connector):
         again with backoff (bounded by `recovery_wait`) before anything is created twice."""
         markers = [d.marker for d in todo]
         found = self.find_by_markers(markers, None)
-        delay, waited = 0.5, 0.0
-        while len(found) < len(markers) and waited < self.cfg.recovery_wait:
-            pause = min(delay, self.cfg.recovery_wait - waited)
-            self._pause.wait(pause)
-            waited += pause
-            delay *= 2
-            found.update(self.find_by_markers([m for m in markers if m not in found], None))
+        found.update(look_again(lambda ms: self.find_by_markers(ms, None),
+                                [m for m in markers if m not in found], self.cfg.recovery_wait,
+                                self._pause.wait))
         return found
 
     def _bulk(self, todo: list[TicketDraft], results: dict[str, CreateResult]) -> None:

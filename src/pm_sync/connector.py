@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import ClassVar
@@ -244,6 +244,27 @@ class Connector(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release clients and connections."""
+
+
+def look_again(
+    lookup: Callable[[list[str]], Mapping[str, TicketState]],
+    missing: Sequence[str],
+    budget: float,
+    sleep: Callable[[float], object],
+) -> dict[str, TicketState]:
+    """Ask again for markers a lagging search may not show yet: pauses of 0.5, 1, 2, … s,
+    `budget` seconds in all. Returns what turned up."""
+    found: dict[str, TicketState] = {}
+    pending = list(missing)
+    delay, waited = 0.5, 0.0
+    while pending and waited < budget:
+        pause = min(delay, budget - waited)
+        sleep(pause)
+        waited += pause
+        delay *= 2
+        found.update(lookup(pending))
+        pending = [m for m in pending if m not in found]
+    return found
 
 
 def available_connectors() -> dict[str, type[Connector]]:

@@ -14,6 +14,7 @@ from pm_sync.connector import (
     PostmortemRef,
     TicketDraft,
     TicketState,
+    look_again,
 )
 from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.models import ActionItem, Postmortem, field_text, marker_of
@@ -221,15 +222,8 @@ def _wait_for_inflight(
     backoff, before planning a second create for it."""
     if not ctx.connector.capabilities.search_lag:
         return
-    pending = ctx.trackers.journal.pending(missing)
-    delay, waited = 0.5, 0.0
-    while pending and waited < RECOVERY_WAIT:
-        pause = min(delay, RECOVERY_WAIT - waited)
-        time.sleep(pause)
-        waited += pause
-        delay *= 2
-        found.update(ctx.connector.find_by_markers(pending, project))
-        pending = [m for m in pending if m not in found]
+    found.update(look_again(lambda ms: ctx.connector.find_by_markers(ms, project),
+                            ctx.trackers.journal.pending(missing), RECOVERY_WAIT, time.sleep))
 
 
 def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:

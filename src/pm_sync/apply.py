@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from pm_sync import failpoints
+from pm_sync.compare import FIELD_COLUMN
 from pm_sync.connector import TicketDraft
 from pm_sync.errors import PmSyncError
 from pm_sync.models import marker_of
@@ -97,7 +98,7 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
     return outcome
 
 
-_COLUMN_FIELD = {"action": "summary", "priority": "priority", "owner": "assignee", "due": "due"}
+_COLUMN_FIELD = {column: name for name, column in FIELD_COLUMN.items()}
 
 
 def _keep_baseline_for_unwritten_pulls(change: Update, stale: set[tuple[str, str]]) -> Update:

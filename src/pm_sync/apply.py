@@ -66,7 +66,7 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
     stale: set[tuple[str, str]] = set()
     if edits:
         failpoints.hit("before-writeback")
-        written = write_back(Path(plan.path), edits, expected_digest=plan.digest)
+        written = write_back(Path(plan.path), edits)
         for edit in written.stale:
             stale.add((edit.uid, edit.field))
             outcome.warnings.append(

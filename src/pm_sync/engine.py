@@ -64,11 +64,11 @@ class Group:
 
 
 def plan_postmortem(
-    pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = False,
+    pm: Postmortem, trackers: Trackers, *, force: bool = False,
     reconcile: bool = False, recreate_missing: bool = False,
 ) -> Plan:
     """Push compares document to tracker (document wins); reconcile merges three ways."""
-    plan = Plan(path=pm.path, digest=digest)
+    plan = Plan(path=pm.path)
     if pm.problems:
         plan.errors = [PlanError(path=pm.path, line=p.line, message=p.message,
                                  hint="fix the table, then run again") for p in pm.problems]
@@ -116,8 +116,8 @@ def plan_postmortem(
     return plan
 
 
-def plan_push(pm: Postmortem, digest: str, trackers: Trackers, *, force: bool = False) -> Plan:
-    return plan_postmortem(pm, digest, trackers, force=force)
+def plan_push(pm: Postmortem, trackers: Trackers, *, force: bool = False) -> Plan:
+    return plan_postmortem(pm, trackers, force=force)
 
 
 def _resolve_owners(

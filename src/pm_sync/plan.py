@@ -131,13 +131,9 @@ class PlanError(BaseModel):
 
 class Plan(BaseModel):
     path: str
-    digest: str = ""
     changes: list[Change] = Field(default_factory=list)
     errors: list[PlanError] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
-
-    def of(self, kind: str) -> list[Change]:
-        return [c for c in self.changes if c.kind == kind]
 
     def rows(self) -> list[dict[str, object]]:
         return [

@@ -31,7 +31,7 @@ def _push(
 ) -> Outcome:
     source = Source.read(path)
     pm = parse_source(source)
-    plan = plan_push(pm, source.digest, trackers, force=force)
+    plan = plan_push(pm, trackers, force=force)
     outcome.warnings.extend(plan.warnings)
     outcome.plan = plan.rows()
     outcome.unchanged = [c.display for c in plan.changes if isinstance(c, Unchanged)]

@@ -33,7 +33,7 @@ def _reconcile(
     if not pm.is_final:
         outcome.skipped = f"status is {pm.status or 'not set'}, not Final"
         return outcome
-    plan = plan_postmortem(pm, source.digest, trackers, reconcile=True, recreate_missing=recreate)
+    plan = plan_postmortem(pm, trackers, reconcile=True, recreate_missing=recreate)
     _report(plan, outcome)
     if dry_run:
         outcome.errors.extend(plan.errors)

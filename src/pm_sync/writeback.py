@@ -163,9 +163,10 @@ def _splice(source: Source, new_lines: dict[int, str]) -> str:
 
 
 def write_back(
-    path: Path | str, edits: Sequence[CellEdit], *, expected_digest: str | None = None
+    path: Path | str, edits: Sequence[CellEdit]
 ) -> WriteResult:
-    """Apply edits atomically; if the file changed since `expected_digest`, re-read and re-apply."""
+    """Apply edits atomically to the file as it is now (rows found by uid); if it changes again
+    before the rename, re-read and re-apply."""
     target = Path(path)
     _remove_stale_temps(target)
     for attempt in range(1, MAX_ATTEMPTS + 1):

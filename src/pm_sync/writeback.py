@@ -46,7 +46,6 @@ class WriteResult:
     applied: list[CellEdit] = field(default_factory=list)
     missing: list[CellEdit] = field(default_factory=list)
     stale: list[CellEdit] = field(default_factory=list)
-    attempts: int = 1
 
 
 def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[str, WriteResult]:
@@ -169,10 +168,9 @@ def write_back(
     before the rename, re-read and re-apply."""
     target = Path(path)
     _remove_stale_temps(target)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for _ in range(MAX_ATTEMPTS):
         source = Source.read(target)
         text, result = render(source, parse_source(source), edits)
-        result.attempts = attempt
         if not result.changed:
             return result
         if _atomic_replace(target, source, source.encode(text)):

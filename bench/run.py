@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pm_sync.parse import parse_source
-from pm_sync.source import Source
-from pm_sync.writeback import CellEdit, render
+from pm_sync.document.parse import parse_source
+from pm_sync.document.source import Source
+from pm_sync.document.writeback import CellEdit, render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "postmortem-2024-01-15-payments-db-connections.md"

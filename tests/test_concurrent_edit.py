@@ -13,7 +13,7 @@ from tests.plugin_helpers import install_plugin
 # A tracker that is slow in the worst way: while it "creates", a colleague edits the file.
 SLOW_TRACKER = textwrap.dedent('''
     from pathlib import Path
-    from pm_sync.connector import CreateResult, TicketState
+    from pm_sync.tracker.contract import CreateResult, TicketState
     from pm_sync_local import LocalConnector
 
     class EditingDuringCreate(LocalConnector):

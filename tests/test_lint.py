@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from pm_sync.document.lint import RULES, Finding, has_errors, lint_file, lint_postmortem
+from pm_sync.document.parse import parse_source
+from pm_sync.document.source import Source
 from pm_sync.errors import DocumentError
-from pm_sync.lint import RULES, Finding, has_errors, lint_file, lint_postmortem
-from pm_sync.parse import parse_source
-from pm_sync.source import Source
 
 NAME = "postmortem-2024-01-15-payment-api-outage.md"
 

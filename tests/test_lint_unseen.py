@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pm_sync.lint import lint_file
+from pm_sync.document.lint import lint_file
 from tests.conftest import CliResult
 
 # Fifteen well-formed, blameless, complete postmortems: the house template, the quick template,

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pm_sync.models import Priority
-from pm_sync.overdue import overdue_report
+from pm_sync.document.model import Priority
+from pm_sync.reports.overdue import overdue_report
 from pm_sync_local import LocalConnector, LocalStore
 from tests.conftest import postmortem_text
 
@@ -447,8 +447,8 @@ def test_python_api(workdir: Path) -> None:
 def test_rich_tables_on_a_terminal_and_ticket_links_in_markdown(workdir: Path) -> None:
     from rich.console import Console
 
-    from pm_sync import report_format
-    from pm_sync.overdue import ItemRow, OverdueReport
+    from pm_sync.reports import formats as report_format
+    from pm_sync.reports.overdue import ItemRow, OverdueReport
 
     row = ItemRow(path="pm.md", title="DB | cache", line=12, priority="P0",
                   action="Fix [bold]pool[/bold]", owner="@alice", due=dt.date(2024, 1, 10),

@@ -16,9 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pm_sync.errors import DocumentError
-from pm_sync.models import ItemStatus, Postmortem, Priority
-from pm_sync.parse import (
+from pm_sync.document.model import ItemStatus, Postmortem, Priority
+from pm_sync.document.parse import (
     header_field,
     inline_plain,
     is_action_heading,
@@ -27,8 +26,9 @@ from pm_sync.parse import (
     parse_source,
     parse_text,
 )
-from pm_sync.source import Source
-from pm_sync.values import is_unset
+from pm_sync.document.source import Source
+from pm_sync.document.values import is_unset
+from pm_sync.errors import DocumentError
 
 DATA = Path(__file__).parent / "data" / "parse"
 

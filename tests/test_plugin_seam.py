@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pm_sync.connector import available_connectors
+from pm_sync.tracker.contract import available_connectors
 from tests.conftest import STANDARD_ROWS, postmortem_text
 from tests.plugin_helpers import install_plugin
 
@@ -15,7 +15,7 @@ PLUGIN = textwrap.dedent('''
     from __future__ import annotations
     import json
     from pathlib import Path
-    from pm_sync.connector import (Capabilities, Connector, ConnectorConfig, CreateResult,
+    from pm_sync.tracker.contract import (Capabilities, Connector, ConnectorConfig, CreateResult,
                                    TicketState)
 
     class NotesConfig(ConnectorConfig):

@@ -620,7 +620,7 @@ HOOK_VAR = "PM_SYNC_QA2_SLACK"
 def test_report_of_the_unseen_set_reaches_slack_after_a_429(
     unseen: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pm_sync import slack
+    from pm_sync.reports import slack
     waited: list[float] = []
     monkeypatch.setattr(slack, "sleep", waited.append)
     monkeypatch.setenv(HOOK_VAR, HOOK)
@@ -640,7 +640,7 @@ def test_report_of_the_unseen_set_reaches_slack_after_a_429(
 def test_slack_invalid_payload_fails_the_run_but_prints_the_report(
     unseen: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pm_sync import slack
+    from pm_sync.reports import slack
     monkeypatch.setattr(slack, "sleep", lambda s: None)
     monkeypatch.setenv(HOOK_VAR, HOOK)
     with respx.mock(assert_all_called=True) as mock:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from pm_sync.document.lint import lint_file
+from pm_sync.document.parse import parse_file
+from pm_sync.document.scaffold import PostmortemExistsError, new_postmortem, slugify
 from pm_sync.errors import DocumentError, PmSyncError, UsageError
-from pm_sync.lint import lint_file
-from pm_sync.parse import parse_file
-from pm_sync.scaffold import PostmortemExistsError, new_postmortem, slugify
 
 DAY = dt.date(2024, 1, 15)
 

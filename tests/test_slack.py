@@ -11,8 +11,8 @@ import httpx
 import pytest
 import respx
 
-from pm_sync import slack
-from pm_sync.slack import SlackError, post_message
+from pm_sync.reports import slack
+from pm_sync.reports.slack import SlackError, post_message
 from tests.conftest import postmortem_text
 
 HOOK = "https://hooks.slack.com/services/T000TEST/B000TEST/s3cr3tW3bh00kT0k3n"

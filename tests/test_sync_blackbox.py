@@ -307,7 +307,7 @@ def test_slack_webhook_url_never_printed_when_slack_is_unreachable(
     doc = fresh_doc(workdir, STANDARD_ROWS)
     secret = "B0BLACKBOX/xoxSECRETwebhookPATH42"
     monkeypatch.setenv("BLACKBOX_SLACK", f"http://127.0.0.1:9/services/T000/{secret}")
-    monkeypatch.setattr("pm_sync.slack.sleep", lambda s: None)
+    monkeypatch.setattr("pm_sync.reports.slack.sleep", lambda s: None)
 
     result = cli("overdue", str(doc), "--as-of", "2024-02-01",
                  "--slack-webhook-env", "BLACKBOX_SLACK")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pm_sync.models import ItemStatus, Priority
-from pm_sync.values import (
+from pm_sync.document.model import ItemStatus, Priority
+from pm_sync.document.values import (
     STATUS_TEXT,
     is_unset,
     parse_due,

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pm_sync.parse import parse_source
-from pm_sync.rows import split_row
-from pm_sync.source import Source
-from pm_sync.writeback import CellEdit, _atomic_replace, render, write_back
+from pm_sync.document.parse import parse_source
+from pm_sync.document.rows import split_row
+from pm_sync.document.source import Source
+from pm_sync.document.writeback import CellEdit, _atomic_replace, render, write_back
 
 CELL_ALPHABET = st.sampled_from([*list("abcXYZ019 -_.:/@#`*é✓日本"), "\\|", "🙂"])
 cell_text = st.lists(CELL_ALPHABET, min_size=1, max_size=12).map("".join).map(str.strip).filter(

@@ -12,7 +12,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pm_sync.connector import (
+from pm_sync.document.model import Priority
+from pm_sync.errors import AuthError, ConfigError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
+from pm_sync.tracker.contract import (
     Capabilities,
     Connector,
     ConnectorConfig,
@@ -25,8 +27,6 @@ from pm_sync.connector import (
     TicketFields,
     TicketState,
 )
-from pm_sync.errors import AuthError, ConfigError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
-from pm_sync.models import Priority
 from pm_sync_github import body, refs
 from pm_sync_github.access import Access
 from pm_sync_github.config import GitHubConfig, ProjectBoard

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from pm_sync.connector import DraftProblem, TicketDraft
 from pm_sync.errors import NotFoundError
+from pm_sync.tracker.contract import DraftProblem, TicketDraft
 from pm_sync_github.rest import JSON, Rest
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pm_sync.connector import TicketFields
+from pm_sync.tracker.contract import TicketFields
 
 _META = re.compile(r"<!--\s*pm-sync:\s*(?P<json>\{.*?\})\s*-->", re.DOTALL)
 _DUE_TEXT = re.compile(r"(?P<head>\bDue:\s*)(?P<value>\d{4}-\d{2}-\d{2}|not set)")

@@ -14,8 +14,8 @@ from pydantic import (
     model_validator,
 )
 
-from pm_sync.connector import ConnectorConfig
-from pm_sync.models import Priority
+from pm_sync.document.model import Priority
+from pm_sync.tracker.contract import ConnectorConfig
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_API_URL = "https://api.github.com"

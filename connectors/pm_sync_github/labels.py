@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
+from pm_sync.document.model import Priority
 from pm_sync.errors import AuthError, NotFoundError
-from pm_sync.models import Priority
 from pm_sync_github.config import GitHubConfig
 from pm_sync_github.rest import Rest, UncertainWrite
 

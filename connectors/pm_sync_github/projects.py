@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from pm_sync.document.model import Priority
 from pm_sync.errors import AuthError, NotFoundError, RateLimitedError, TrackerError
-from pm_sync.models import Priority
 from pm_sync_github.config import GitHubConfig
 
 log = logging.getLogger(__name__)

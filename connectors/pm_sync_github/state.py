@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pm_sync.connector import TicketState
-from pm_sync.models import ItemStatus, Priority
+from pm_sync.document.model import ItemStatus, Priority
+from pm_sync.tracker.contract import TicketState
 from pm_sync_github import body
 from pm_sync_github.refs import IssueRef, repo_from_api_url, same_repo
 

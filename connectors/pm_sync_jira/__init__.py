@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from jira import JIRAError
 
-from pm_sync.connector import (
+from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
+from pm_sync.tracker.contract import (
     Capabilities,
     Connector,
     ConnectorConfig,
@@ -31,7 +32,6 @@ from pm_sync.connector import (
     TicketState,
     look_again,
 )
-from pm_sync.errors import AuthError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
 from pm_sync_jira import meta
 from pm_sync_jira.client import LOG, JiraClient, OutcomeUnknown, error_body, unknown_keys
 from pm_sync_jira.config import JiraConfig

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from pm_sync.connector import ConnectorConfig
-from pm_sync.models import Priority
+from pm_sync.document.model import Priority
+from pm_sync.tracker.contract import ConnectorConfig
 
 PROJECT_RE = re.compile(r"^[A-Z][A-Z0-9_]+$")
 DEFAULT_PRIORITIES = {

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pm_sync.connector import TicketChanges, TicketDraft, TicketFields, TicketState
-from pm_sync.models import MARKER_PREFIX, ItemStatus, Priority
+from pm_sync.document.model import MARKER_PREFIX, ItemStatus, Priority
+from pm_sync.tracker.contract import TicketChanges, TicketDraft, TicketFields, TicketState
 from pm_sync_jira.config import JiraConfig
 
 PROPERTY = "pm-sync"

@@ -13,7 +13,7 @@ from typing import Any
 
 from jira import JIRAError
 
-from pm_sync.connector import DraftProblem, TicketDraft
+from pm_sync.tracker.contract import DraftProblem, TicketDraft
 from pm_sync_jira.client import LOG, JiraClient
 from pm_sync_jira.fields import Mapper, field_name
 

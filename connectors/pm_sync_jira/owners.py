@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pm_sync.connector import OwnerResolution
+from pm_sync.tracker.contract import OwnerResolution
 from pm_sync_jira.client import JiraClient
 
 

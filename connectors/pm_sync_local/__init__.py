@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pm_sync import failpoints
-from pm_sync.connector import (
+from pm_sync.document.model import ItemStatus, Priority
+from pm_sync.tracker.contract import (
     Capabilities,
     Connector,
     ConnectorConfig,
@@ -19,7 +20,6 @@ from pm_sync.connector import (
     TicketFields,
     TicketState,
 )
-from pm_sync.models import ItemStatus, Priority
 from pm_sync_local.store import LocalStore, Ticket
 
 __all__ = ["LocalConfig", "LocalConnector", "LocalStore", "Ticket"]

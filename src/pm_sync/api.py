@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pm_sync.config import load_config
-from pm_sync.discover import expand
+from pm_sync.document.discover import expand
+from pm_sync.document.lint import Finding, lint_file
+from pm_sync.document.model import Postmortem, Problem
+from pm_sync.document.parse import parse_file
 from pm_sync.errors import DocumentError, UsageError
-from pm_sync.lint import Finding, lint_file
-from pm_sync.models import Postmortem, Problem
-from pm_sync.parse import parse_file
-from pm_sync.push import push
+from pm_sync.sync.push import push
 
 if TYPE_CHECKING:
     from pm_sync_local import LocalStore
@@ -50,7 +50,7 @@ def new_postmortem(
     title: str, *, severity: str = "SEV2", date: str | dt.date | None = None, quick: bool = False,
     directory: Path = Path("docs/technical"), authors: Sequence[str] | None = None,
 ) -> Path:
-    from pm_sync import scaffold
+    from pm_sync.document import scaffold
 
     if isinstance(date, str):
         try:

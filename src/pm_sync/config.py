@@ -11,13 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pm_sync.connector import (
+from pm_sync.errors import ConfigError
+from pm_sync.tracker.contract import (
     ENTRY_POINT_GROUP,
     ConnectorConfig,
     find_owner_entry,
     load_connector,
 )
-from pm_sync.errors import ConfigError
 
 CONFIG_FILE = "pm-sync.toml"
 CONFIG_ENV = "PM_SYNC_CONFIG"

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pm_sync.config import Config
-from pm_sync.connector import Connector, ConnectorContext, load_connector
+from pm_sync.document.model import ActionItem, Postmortem
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.journal import Journal
-from pm_sync.models import ActionItem, Postmortem
+from pm_sync.sync.journal import Journal
+from pm_sync.tracker.contract import Connector, ConnectorContext, load_connector
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from collections import defaultdict
 from pathlib import Path
 
 from pm_sync import failpoints
-from pm_sync.compare import FIELD_COLUMN
-from pm_sync.connector import TicketDraft
+from pm_sync.document.model import marker_of
+from pm_sync.document.writeback import CellEdit, write_back
 from pm_sync.errors import PmSyncError
-from pm_sync.models import marker_of
-from pm_sync.outcome import Outcome
-from pm_sync.plan import Create, Plan, PlanError, Pull, Recover, Rekey, Update
-from pm_sync.trackers import Trackers
-from pm_sync.writeback import CellEdit, write_back
+from pm_sync.sync.compare import FIELD_COLUMN
+from pm_sync.sync.outcome import Outcome
+from pm_sync.sync.plan import Create, Plan, PlanError, Pull, Recover, Rekey, Update
+from pm_sync.sync.routing import Trackers
+from pm_sync.tracker.contract import TicketDraft
 
 
 def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:

@@ -19,12 +19,12 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pm_sync.config import Config, load_config
-from pm_sync.connector import TicketState
-from pm_sync.discover import expand
+from pm_sync.document.discover import expand
+from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority
+from pm_sync.document.parse import parse_file
 from pm_sync.errors import PmSyncError
-from pm_sync.models import ActionItem, ItemStatus, Postmortem, Priority
-from pm_sync.parse import parse_file
-from pm_sync.trackers import Trackers
+from pm_sync.sync.routing import Trackers
+from pm_sync.tracker.contract import TicketState
 
 DEFAULT_PRIORITIES: tuple[Priority, ...] = (Priority.P0, Priority.P1)
 SOON_DAYS = 7

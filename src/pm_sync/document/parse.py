@@ -16,11 +16,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from pm_sync.metadata import Metadata, from_bold_line, from_front_matter, strip_title_prefix
-from pm_sync.models import ActionItem, Postmortem, Problem, TableLayout, item_uid
-from pm_sync.rows import split_row
-from pm_sync.source import Source
-from pm_sync.values import (
+from pm_sync.document.metadata import Metadata, from_bold_line, from_front_matter, strip_title_prefix
+from pm_sync.document.model import ActionItem, Postmortem, Problem, TableLayout, item_uid
+from pm_sync.document.rows import split_row
+from pm_sync.document.source import Source
+from pm_sync.document.values import (
     is_unset,
     parse_due,
     parse_owner,

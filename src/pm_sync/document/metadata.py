@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from pm_sync.models import Problem
-from pm_sync.values import is_unset, parse_due, strip_emphasis
+from pm_sync.document.model import Problem
+from pm_sync.document.values import is_unset, parse_due, strip_emphasis
 
 KEYS = {
     "date": "date",

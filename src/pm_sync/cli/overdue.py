@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from pm_sync import render
+from pm_sync.cli import render
+from pm_sync.document.model import Priority
 from pm_sync.errors import UsageError
-from pm_sync.models import Priority
 
 FORMAT_HELP = "Output: table (terminal), markdown (wiki or chat), json (scripts), csv (spreadsheet)."
 
@@ -71,8 +71,8 @@ def overdue(  # noqa: PLR0917 - typer maps each parameter to an option
     = None,
 ) -> None:
     """Overdue, due-soon and ownerless action items, and Drafts past Day 7."""
-    from pm_sync import report_format
-    from pm_sync.overdue import overdue_report
+    from pm_sync.reports import formats as report_format
+    from pm_sync.reports.overdue import overdue_report
 
     fmt = fmt.strip().lower()
     if fmt not in report_format.FORMATS:
@@ -93,7 +93,7 @@ def overdue(  # noqa: PLR0917 - typer maps each parameter to an option
     for warning in report.warnings:
         render.err_console.print(f"warning: {warning}", markup=False, highlight=False)
     if url is not None:
-        from pm_sync.slack import post_message
+        from pm_sync.reports.slack import post_message
 
         post_message(url, report_format.slack_text(report), source=f"${slack_webhook_env}")
         render.err_console.print(f"posted the report to Slack (${slack_webhook_env})",

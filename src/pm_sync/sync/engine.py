@@ -8,25 +8,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pm_sync.compare import Owners, PlanContext, compare, desired_fields, first_owner
-from pm_sync.connector import (
-    Connector,
-    PostmortemRef,
-    TicketDraft,
-    TicketState,
-    look_again,
-)
+from pm_sync.document.model import ActionItem, Postmortem, field_text, marker_of
+from pm_sync.document.values import plain_text
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.models import ActionItem, Postmortem, field_text, marker_of
-from pm_sync.plan import (
+from pm_sync.sync.compare import Owners, PlanContext, compare, desired_fields, first_owner
+from pm_sync.sync.plan import (
     Create,
     Missing,
     Plan,
     PlanError,
     Recover,
 )
-from pm_sync.trackers import Route, Trackers
-from pm_sync.values import plain_text
+from pm_sync.sync.routing import Route, Trackers
+from pm_sync.tracker.contract import (
+    Connector,
+    PostmortemRef,
+    TicketDraft,
+    TicketState,
+    look_again,
+)
 
 
 def marker_for(item: ActionItem) -> str:

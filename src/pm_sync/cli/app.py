@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pm_sync import render
-from pm_sync.cli_overdue import overdue
+from pm_sync.cli import render
+from pm_sync.cli.overdue import overdue
 from pm_sync.errors import PmSyncError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
@@ -72,7 +72,7 @@ def push(
     config: ConfigOpt = None,
 ) -> None:
     """Create or update one ticket per action item and write the keys into the table."""
-    from pm_sync.push import push as run_push
+    from pm_sync.sync.push import push as run_push
 
     with render.run_progress("push", quiet=as_json) as progress:
         outcomes = run_push(files, config_path=config, dry_run=dry_run, force=force,
@@ -94,8 +94,8 @@ def reconcile(
     config: ConfigOpt = None,
 ) -> None:
     """Nightly: bring every finalized postmortem and its tickets back in line."""
-    from pm_sync.reconcile import reconcile as run_reconcile
-    from pm_sync.reconcile import succeeded
+    from pm_sync.sync.reconcile import reconcile as run_reconcile
+    from pm_sync.sync.reconcile import succeeded
 
     with render.run_progress("reconcile", quiet=as_json) as progress:
         outcomes = run_reconcile(paths or [], config_path=config, dry_run=dry_run,
@@ -114,7 +114,7 @@ def reconcile(
 def lint(files: FilesArg, as_json: JsonOpt = False) -> None:
     """Check postmortems against the template's rules; exit 1 on any error."""
     from pm_sync.api import lint_paths
-    from pm_sync.lint import has_errors
+    from pm_sync.document.lint import has_errors
 
     findings = lint_paths(files)
     if as_json:

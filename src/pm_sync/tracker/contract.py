@@ -15,8 +15,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pm_sync.document.model import ItemStatus, Priority
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.models import ItemStatus, Priority
 
 ENTRY_POINT_GROUP = "pm_sync.connectors"
 

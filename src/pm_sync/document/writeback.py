@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pm_sync import failpoints
+from pm_sync.document.model import Postmortem, TableLayout, field_text
+from pm_sync.document.parse import parse_source
+from pm_sync.document.rows import Row, escape_pipes, replace_cell, split_row
+from pm_sync.document.source import Source
 from pm_sync.errors import WriteBackError
-from pm_sync.models import Postmortem, TableLayout, field_text
-from pm_sync.parse import parse_source
-from pm_sync.rows import Row, escape_pipes, replace_cell, split_row
-from pm_sync.source import Source
 
 TICKET_HEADER = "Ticket"
 MAX_ATTEMPTS = 5

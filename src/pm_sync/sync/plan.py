@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from pm_sync.connector import TicketChanges, TicketDraft, TicketFields
+from pm_sync.tracker.contract import TicketChanges, TicketDraft, TicketFields
 
 
 class _Change(BaseModel):

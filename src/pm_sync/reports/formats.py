@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pm_sync.overdue import CATEGORIES, FINALIZE_DAYS, Category, ItemRow, OverdueReport
+from pm_sync.reports.overdue import CATEGORIES, FINALIZE_DAYS, Category, ItemRow, OverdueReport
 
 FORMATS = ("table", "markdown", "json", "csv")
 

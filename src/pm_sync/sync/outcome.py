@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from pm_sync.plan import PlanError
+from pm_sync.sync.plan import PlanError
 
 
 class Outcome(BaseModel):

@@ -7,7 +7,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from pm_sync.models import ItemStatus, Priority
+from pm_sync.document.model import ItemStatus, Priority
 
 UNSET = {"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "?"}
 

@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from pm_sync.document.metadata import strip_title_prefix
 from pm_sync.errors import DocumentError, UsageError
-from pm_sync.metadata import strip_title_prefix
 
 SLUG_MAX = 60
 DEFAULT_SLUG = "incident"
@@ -61,7 +61,7 @@ def render(title: str, *, severity: str, date: dt.date, quick: bool,
         raise UsageError("the severity is empty", hint="pass e.g. --severity SEV2")
     names = [_one_line(a, "author") for a in authors or [] if a.strip()]
     name = "quick.md" if quick else "standard.md"
-    template = resources.files("pm_sync").joinpath("templates", name).read_text(encoding="utf-8")
+    template = resources.files("pm_sync.document").joinpath("templates", name).read_text(encoding="utf-8")
     return Template(template).substitute(
         # Backslashes are Markdown escapes; double them so the title reads back as typed.
         title=clean_title.replace("\\", "\\\\"),

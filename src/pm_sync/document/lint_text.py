@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from pm_sync.parse import is_action_heading, normalize_heading
-from pm_sync.source import Source
+from pm_sync.document.parse import is_action_heading, normalize_heading
+from pm_sync.document.source import Source
 
 BOLD_KEY = re.compile(r"^\s*(?:\*\*|__)\s*(?:(?P<key>[^*_:]{1,40}?)\s*(?:\*\*|__)\s*:"
                       r"|(?P<key2>[^*_:]{1,40}?)\s*:\s*(?:\*\*|__))")

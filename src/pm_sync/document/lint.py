@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Literal
 
-from pm_sync.lint_text import (
+from pm_sync.document.lint_text import (
     BLAME,
     BOLD_KEY,
     FILENAME,
@@ -36,9 +36,9 @@ from pm_sync.lint_text import (
     is_whys,
     prose_lines,
 )
-from pm_sync.models import ItemStatus, Postmortem
-from pm_sync.parse import is_action_heading, parse_source
-from pm_sync.source import Source
+from pm_sync.document.model import ItemStatus, Postmortem
+from pm_sync.document.parse import is_action_heading, parse_source
+from pm_sync.document.source import Source
 
 Severity = Literal["error", "warning"]
 Hit = tuple[int | None, str]

@@ -6,15 +6,15 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
-from pm_sync.apply import apply_plan
 from pm_sync.config import Config
-from pm_sync.engine import plan_push
-from pm_sync.outcome import Outcome
-from pm_sync.parse import parse_source
-from pm_sync.plan import Unchanged
-from pm_sync.runner import Progress, run_file, run_files
-from pm_sync.source import Source
-from pm_sync.trackers import Trackers
+from pm_sync.document.parse import parse_source
+from pm_sync.document.source import Source
+from pm_sync.sync.apply import apply_plan
+from pm_sync.sync.engine import plan_push
+from pm_sync.sync.outcome import Outcome
+from pm_sync.sync.plan import Unchanged
+from pm_sync.sync.routing import Trackers
+from pm_sync.sync.runner import Progress, run_file, run_files
 
 __all__ = ["Progress", "push", "push_file"]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Protocol
 
 from pm_sync.config import Config, load_config
-from pm_sync.discover import expand
+from pm_sync.document.discover import expand
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.locking import postmortem_lock
-from pm_sync.outcome import Outcome
-from pm_sync.plan import PlanError
-from pm_sync.trackers import Trackers
+from pm_sync.sync.lock import postmortem_lock
+from pm_sync.sync.outcome import Outcome
+from pm_sync.sync.plan import PlanError
+from pm_sync.sync.routing import Trackers
 
 FileJob = Callable[[Path, Trackers, Outcome], Outcome]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pm_sync.connector import TicketFields
+from pm_sync.tracker.contract import TicketFields
 
 
 @dataclass

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pm_sync.connector import Connector, TicketChanges, TicketFields, TicketState
-from pm_sync.models import ActionItem, Postmortem, field_text
-from pm_sync.plan import Conflict, Plan, Pull, Rekey, Unchanged, Update
-from pm_sync.threeway import Merge, merge
-from pm_sync.trackers import Route, Trackers
-from pm_sync.values import STATUS_TEXT, plain_text, truncate
+from pm_sync.document.model import ActionItem, Postmortem, field_text
+from pm_sync.document.values import STATUS_TEXT, plain_text, truncate
+from pm_sync.sync.merge import Merge, merge
+from pm_sync.sync.plan import Conflict, Plan, Pull, Rekey, Unchanged, Update
+from pm_sync.sync.routing import Route, Trackers
+from pm_sync.tracker.contract import Connector, TicketChanges, TicketFields, TicketState
 
 
 def first_owner(cell: str | None) -> str | None:

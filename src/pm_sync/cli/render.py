@@ -12,10 +12,10 @@ from rich.markup import escape as esc
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from pm_sync.document.lint import Finding
+from pm_sync.document.model import Postmortem
 from pm_sync.errors import PmSyncError
-from pm_sync.lint import Finding
-from pm_sync.models import Postmortem
-from pm_sync.outcome import Outcome
+from pm_sync.sync.outcome import Outcome
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,1 @@
+"""The postmortem document: read it, check it, write into it."""

@@ -1,0 +1,1 @@
+"""Reports over many postmortems: overdue items, formats, Slack."""

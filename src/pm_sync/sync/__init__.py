@@ -1,0 +1,1 @@
+"""Push and reconcile: compare documents with tickets, plan, apply."""

@@ -1,0 +1,1 @@
+"""The connector seam: what a tracker must do, and how trackers are found."""

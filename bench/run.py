@@ -29,10 +29,12 @@ EXAMPLE = ROOT / "examples" / "postmortem-2024-01-15-payments-db-connections.md"
 
 def big_doc(rows: int) -> str:
     head = EXAMPLE.read_text().split("## Action items")[0]
-    table = ["## Action items", "", "| Priority | Action | Owner | Due | Ticket |",
-             "|---|---|---|---|---|"]
-    table += [f"| P{i % 4} | Action number {i} with `code` and a [link](http://x/{i}) | "
-              f"@owner{i % 7} | 2024-02-{i % 28 + 1:02d} |  |" for i in range(rows)]
+    table = ["## Action items", "", "| Priority | Action | Owner | Due | Ticket |", "|---|---|---|---|---|"]
+    table += [
+        f"| P{i % 4} | Action number {i} with `code` and a [link](http://x/{i}) | "
+        f"@owner{i % 7} | 2024-02-{i % 28 + 1:02d} |  |"
+        for i in range(rows)
+    ]
     return head + "\n".join(table) + "\n"
 
 
@@ -56,8 +58,7 @@ def bench_parse() -> list[tuple[str, float, float, float]]:
         def cycle(data: bytes = data) -> None:
             src = Source.from_bytes(data, "x.md")
             pm = parse_source(src)
-            render(src, pm, [CellEdit(i.uid, "ticket", f"PM-{n}")
-                             for n, i in enumerate(pm.action_items, 1)])
+            render(src, pm, [CellEdit(i.uid, "ticket", f"PM-{n}") for n, i in enumerate(pm.action_items, 1)])
 
         med, best = timed(cycle, 5)
         out.append((f"parse + write back {rows} rows", med, best, goal))
@@ -72,31 +73,44 @@ def bench_push(rows: int = 200) -> list[tuple[str, float, float, float]]:
 
         def run() -> float:
             start = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "pm_sync", "push", doc.name], cwd=tmp,
-                                  env=env, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                [sys.executable, "-m", "pm_sync", "push", doc.name],
+                cwd=tmp,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode != 0:
                 raise SystemExit(proc.stdout + proc.stderr)
             return time.perf_counter() - start
 
         first = run()
         again = [run() for _ in range(3)]
-    return [(f"push {rows} items to the local tracker (CLI, cold)", first, first, 5.0),
-            (f"re-push {rows} items, nothing to do (CLI)", statistics.median(again), min(again),
-             2.0)]
+    return [
+        (f"push {rows} items to the local tracker (CLI, cold)", first, first, 5.0),
+        (f"re-push {rows} items, nothing to do (CLI)", statistics.median(again), min(again), 2.0),
+    ]
 
 
 def main() -> None:
     results = bench_parse() + bench_push()
     print("# Benchmarks\n")
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}. Command: `python bench/run.py > docs/benchmarks.md`.\n")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}. Command: `python bench/run.py > docs/benchmarks.md`.\n"
+    )
     print("| case | median | best | goal | met |")
     print("|---|---:|---:|---:|---|")
     for name, med, best, goal in results:
-        print(f"| {name} | {med * 1000:.1f} ms | {best * 1000:.1f} ms | {goal * 1000:.0f} ms | "
-              f"{'yes' if med <= goal else 'NO'} |")
-    print("\nRequest counts against the trackers (batched reads, no writes on a no-op re-push) "
-          "are asserted by the connector tests through the fake servers' request logs.")
+        print(
+            f"| {name} | {med * 1000:.1f} ms | {best * 1000:.1f} ms | {goal * 1000:.0f} ms | "
+            f"{'yes' if med <= goal else 'NO'} |"
+        )
+    print(
+        "\nRequest counts against the trackers (batched reads, no writes on a no-op re-push) "
+        "are asserted by the connector tests through the fake servers' request logs."
+    )
 
 
 if __name__ == "__main__":

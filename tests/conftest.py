@@ -89,13 +89,17 @@ def run_subprocess(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "pm_sync", *args], cwd=cwd, env=full_env,
-        capture_output=True, text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "pm_sync", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
 def local_tickets(workdir: Path) -> list[dict[str, Any]]:
     from pm_sync_local import LocalStore
 
-    return [t.public() | {"marker": t.marker} for t in
-            LocalStore(workdir / ".pm-sync" / "local.db").list()]
+    return [t.public() | {"marker": t.marker} for t in LocalStore(workdir / ".pm-sync" / "local.db").list()]

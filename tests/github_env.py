@@ -18,8 +18,15 @@ REPO = "acme/app"
 NEW_ROWS = [(*r, "") for r in STANDARD_ROWS]
 
 
-def configure(workdir: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, *,
-              extra: str = "", top: str = "", token: str = TOKEN) -> Path:
+def configure(
+    workdir: Path,
+    fake: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    extra: str = "",
+    top: str = "",
+    token: str = TOKEN,
+) -> Path:
     """A repo where alice and bob can be assigned, and a config pointing pm-sync at it."""
     fake.add_repo(REPO)
     fake.add_collaborator(REPO, "alice")
@@ -39,8 +46,9 @@ def configure(workdir: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, 
     return config
 
 
-def write_doc(workdir: Path, rows: list[tuple[str, ...]] | None = None, name: str = "pm.md",
-              front_matter: str = "") -> Path:
+def write_doc(
+    workdir: Path, rows: list[tuple[str, ...]] | None = None, name: str = "pm.md", front_matter: str = ""
+) -> Path:
     doc = workdir / name
     doc.write_text(front_matter + postmortem_text(rows if rows is not None else NEW_ROWS))
     return doc
@@ -79,12 +87,24 @@ priority_field = "Priority"
 OPTIONS = {"P0": "f75ad846", "P1": "0a1b2c3d", "P2": "9e8d7c6b", "P3": "47fc9ee4", "P4": "98236657"}
 PROJECT = {
     "id": "PVT_kwDOBQfyNM4AB2QK",
-    "fields": {"nodes": [
-        {"__typename": "ProjectV2Field", "id": "PVTF_title", "name": "Title", "dataType": "TITLE"},
-        {"__typename": "ProjectV2Field", "id": "PVTF_due", "name": "Due date", "dataType": "DATE"},
-        {"__typename": "ProjectV2SingleSelectField", "id": "PVTSSF_prio", "name": "Priority",
-         "dataType": "SINGLE_SELECT", "options": [{"id": i, "name": n} for n, i in OPTIONS.items()]},
-        {"__typename": "ProjectV2IterationField", "id": "PVTIF_sprint", "name": "Sprint",
-         "dataType": "ITERATION", "configuration": {"iterations": []}},
-    ]},
+    "fields": {
+        "nodes": [
+            {"__typename": "ProjectV2Field", "id": "PVTF_title", "name": "Title", "dataType": "TITLE"},
+            {"__typename": "ProjectV2Field", "id": "PVTF_due", "name": "Due date", "dataType": "DATE"},
+            {
+                "__typename": "ProjectV2SingleSelectField",
+                "id": "PVTSSF_prio",
+                "name": "Priority",
+                "dataType": "SINGLE_SELECT",
+                "options": [{"id": i, "name": n} for n, i in OPTIONS.items()],
+            },
+            {
+                "__typename": "ProjectV2IterationField",
+                "id": "PVTIF_sprint",
+                "name": "Sprint",
+                "dataType": "ITERATION",
+                "configuration": {"iterations": []},
+            },
+        ]
+    },
 }

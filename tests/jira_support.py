@@ -61,12 +61,14 @@ class JiraEnv:
         lines.append("")
         (self.workdir / "pm-sync.toml").write_text("\n".join(lines))
 
-    def write_doc(self, rows: Sequence[Sequence[str]] = STANDARD_ROWS, *, status: bool = False,
-                  keys: Sequence[str] = ()) -> Path:
+    def write_doc(
+        self, rows: Sequence[Sequence[str]] = STANDARD_ROWS, *, status: bool = False, keys: Sequence[str] = ()
+    ) -> Path:
         keyed = [(*r, keys[n] if n < len(keys) else "") for n, r in enumerate(rows)]
         if status:
-            text = postmortem_text([(*r, "Open") for r in keyed], header=STATUS_HEADER,
-                                   delimiter=STATUS_DELIM)
+            text = postmortem_text(
+                [(*r, "Open") for r in keyed], header=STATUS_HEADER, delimiter=STATUS_DELIM
+            )
         else:
             text = postmortem_text(keyed)
         self.doc.parent.mkdir(parents=True, exist_ok=True)
@@ -89,23 +91,22 @@ def _toml(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, dict):
-        return "{ " + ", ".join(f'{k} = {_toml(v)}' for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @pytest.fixture(params=["cloud", "datacenter"])
-def jira_env(request: pytest.FixtureRequest, workdir: Path,
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[JiraEnv]:
+def jira_env(
+    request: pytest.FixtureRequest, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[JiraEnv]:
     """FakeJira with project OPS (and SEC), users alice and bob, a config pointing at it."""
     with FakeJira(mode=request.param) as fake:
         fake.add_project("OPS", name="Operations", issue_types=["Task", "Bug"])
         fake.add_project("SEC", name="Security")
-        fake.add_user(account_id=ALICE, name="alice", email="alice@example.com",
-                      display_name="Alice Adams")
-        fake.add_user(account_id=BOB, name="bob", email="bob@example.com",
-                      display_name="Bob Brown")
+        fake.add_user(account_id=ALICE, name="alice", email="alice@example.com", display_name="Alice Adams")
+        fake.add_user(account_id=BOB, name="bob", email="bob@example.com", display_name="Bob Brown")
         monkeypatch.setenv(TOKEN_ENV, fake.token)
         slept: list[float] = []
         # the jira client sleeps between retries via time.sleep; record instead of waiting

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 
-def install_plugin(site: Path, monkeypatch: pytest.MonkeyPatch, *, module: str, source: str,
-                   name: str, cls: str) -> None:
+def install_plugin(
+    site: Path, monkeypatch: pytest.MonkeyPatch, *, module: str, source: str, name: str, cls: str
+) -> None:
     (site / f"{module}.py").write_text(source)
     dist = site / f"{module}-1.0.dist-info"
     dist.mkdir()

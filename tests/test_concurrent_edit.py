@@ -11,7 +11,7 @@ from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
 from tests.plugin_helpers import install_plugin
 
 # A tracker that is slow in the worst way: while it "creates", a colleague edits the file.
-SLOW_TRACKER = textwrap.dedent('''
+SLOW_TRACKER = textwrap.dedent("""
     from pathlib import Path
     from pm_sync.tracker.contract import CreateResult, TicketState
     from pm_sync_local import LocalConnector
@@ -27,14 +27,19 @@ SLOW_TRACKER = textwrap.dedent('''
                                 "| Lower the DB alert threshold to 70% |")
             doc.write_text("Intro line added by a colleague.\\n\\n" + text)
             return super().create(drafts)
-''')
+""")
 
 
 @pytest.fixture
-def editing_tracker(tmp_path_factory: pytest.TempPathFactory,
-                    monkeypatch: pytest.MonkeyPatch) -> None:
-    install_plugin(tmp_path_factory.mktemp("site"), monkeypatch, module="pm_sync_editing",
-                   source=SLOW_TRACKER, name="editing", cls="EditingDuringCreate")
+def editing_tracker(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_plugin(
+        tmp_path_factory.mktemp("site"),
+        monkeypatch,
+        module="pm_sync_editing",
+        source=SLOW_TRACKER,
+        name="editing",
+        cls="EditingDuringCreate",
+    )
 
 
 def test_edit_made_during_push_is_kept(editing_tracker: None, workdir: Path, cli) -> None:
@@ -83,10 +88,15 @@ TYPING_TRACKER = textwrap.dedent('''
 
 
 @pytest.fixture
-def typing_tracker(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> None:
-    install_plugin(tmp_path_factory.mktemp("site"), monkeypatch, module="pm_sync_typing",
-                   source=TYPING_TRACKER, name="typing", cls="TypingDuringSync")
+def typing_tracker(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_plugin(
+        tmp_path_factory.mktemp("site"),
+        monkeypatch,
+        module="pm_sync_typing",
+        source=TYPING_TRACKER,
+        name="typing",
+        cls="TypingDuringSync",
+    )
 
 
 def test_a_cell_typed_into_during_push_keeps_the_colleagues_value(
@@ -101,8 +111,7 @@ def test_a_cell_typed_into_during_push_keeps_the_colleagues_value(
     text = doc.read_text()
     assert "| @bob | 2024-01-17 | OPS-77 |" in text  # theirs, not PM-2
     assert "| @alice | 2024-01-22 | PM-1 |" in text
-    assert any("edited while pm-sync worked" in w and "PM-2" in w
-               for w in result.json()["warnings"])
+    assert any("edited while pm-sync worked" in w and "PM-2" in w for w in result.json()["warnings"])
 
 
 def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(
@@ -115,7 +124,8 @@ def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(
     assert cli("push", "pm.md").code == 0  # the local tracker: no typing yet
     LocalStore(workdir / ".pm-sync" / "local.db").update("PM-1", {"due": "2024-02-02"})
     (workdir / "pm-sync.toml").write_text(
-        'tracker = "typing"\n[trackers.typing]\npath = ".pm-sync/local.db"\n')
+        'tracker = "typing"\n[trackers.typing]\npath = ".pm-sync/local.db"\n'
+    )
 
     result = cli("reconcile", "pm.md", "--json")
 

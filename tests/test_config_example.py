@@ -17,9 +17,14 @@ def commented_block(start: str, end: str | None = None) -> dict[str, object]:
     part = EXAMPLE.read_text().split(start, 1)[1]
     if end:
         part = part.split(end, 1)[0]
-    lines = [line[2:] for line in part.splitlines()
-             if line.startswith("# ") and "=" in line and not line.startswith("# [")
-             and not line.startswith('# "@')]
+    lines = [
+        line[2:]
+        for line in part.splitlines()
+        if line.startswith("# ")
+        and "=" in line
+        and not line.startswith("# [")
+        and not line.startswith('# "@')
+    ]
     return tomllib.loads("\n".join(lines))
 
 
@@ -31,11 +36,14 @@ def test_example_file_loads_as_is(tmp_path: Path) -> None:
     assert config.docs.paths == ["docs/technical/postmortem-*.md"]
 
 
-@pytest.mark.parametrize(("tracker", "start", "end"), [
-    ("jira", "# Jira Cloud\n", "# Jira Data Center"),
-    ("jira", "# Jira Data Center (instead of the table above)\n", "# Owners for Jira"),
-    ("github", "# GitHub Issues\n", None),
-])
+@pytest.mark.parametrize(
+    ("tracker", "start", "end"),
+    [
+        ("jira", "# Jira Cloud\n", "# Jira Data Center"),
+        ("jira", "# Jira Data Center (instead of the table above)\n", "# Owners for Jira"),
+        ("github", "# GitHub Issues\n", None),
+    ],
+)
 def test_each_documented_tracker_block_is_valid(tracker: str, start: str, end: str | None) -> None:
     settings = commented_block(start, end)
     assert settings, "block not found"
@@ -49,4 +57,5 @@ def test_example_owner_lines_are_valid_owner_entries() -> None:
         Config.model_validate(tomllib.loads("[owners]\n" + line))
     carol = next(line for line in owners if "@carol" in line)
     assert Config.model_validate(tomllib.loads("[owners]\n" + carol)).owners["@carol"] == {
-        "email": "carol@example.com"}
+        "email": "carol@example.com"
+    }

@@ -105,9 +105,7 @@ def test_create_issue_with_labels_and_assignees(fake_github: FakeGitHub, gh: Git
         "Rotate runbook", body="details", labels=["SEV1", "postmortem"], assignees=["ann", "bob"]
     )
     # exactly one POST, no follow-up GET (PyGithub builds the issue from the reply)
-    assert [(r.method, r.route) for r in fake_github.request_log] == [
-        ("POST", f"/repos/{REPO}/issues")
-    ]
+    assert [(r.method, r.route) for r in fake_github.request_log] == [("POST", f"/repos/{REPO}/issues")]
     assert fake_github.request_log[0].json == {
         "title": "Rotate runbook",
         "body": "details",
@@ -248,12 +246,8 @@ def test_link_header_format(fake_github: FakeGitHub) -> None:
 
 
 def test_list_since_sort_direction(fake_github: FakeGitHub, gh: Github) -> None:
-    fake_github.add_issue(
-        REPO, "old", created_at="2025-01-01T00:00:00Z", updated_at="2025-01-02T00:00:00Z"
-    )
-    fake_github.add_issue(
-        REPO, "new", created_at="2025-02-01T00:00:00Z", updated_at="2025-02-01T00:00:00Z"
-    )
+    fake_github.add_issue(REPO, "old", created_at="2025-01-01T00:00:00Z", updated_at="2025-01-02T00:00:00Z")
+    fake_github.add_issue(REPO, "new", created_at="2025-02-01T00:00:00Z", updated_at="2025-02-01T00:00:00Z")
     fake_github.add_issue(
         REPO, "touched", created_at="2024-12-01T00:00:00Z", updated_at="2025-03-01T00:00:00Z"
     )
@@ -283,9 +277,7 @@ def test_labels_create_get_and_duplicate(fake_github: FakeGitHub, gh: Github) ->
     with pytest.raises(GithubException) as ei:
         repo.create_label("SEV 1", "000000")  # case-insensitive duplicate
     assert ei.value.status == 422
-    assert ei.value.data["errors"] == [
-        {"resource": "Label", "code": "already_exists", "field": "name"}
-    ]
+    assert ei.value.data["errors"] == [{"resource": "Label", "code": "already_exists", "field": "name"}]
     for i in range(40):
         fake_github.add_label(REPO, f"l{i}")
     fake_github.clear_log()
@@ -354,9 +346,7 @@ def test_deleted_issue_and_disabled_issues_are_410(fake_github: FakeGitHub, gh: 
     assert nr.has_issues is False
     with pytest.raises(GithubException) as ei:
         nr.create_issue("x")
-    assert (
-        ei.value.status == 410 and ei.value.data["message"] == "Issues are disabled for this repo"
-    )
+    assert ei.value.status == 410 and ei.value.data["message"] == "Issues are disabled for this repo"
 
 
 # --------------------------------------------------------------------------- rate limits
@@ -434,9 +424,7 @@ def test_secondary_limit_without_retry_after_waits_60s(
     assert slept == [60]
 
 
-def test_429_without_retry_after_is_plain_github_exception(
-    fake_github: FakeGitHub, gh: Github
-) -> None:
+def test_429_without_retry_after_is_plain_github_exception(fake_github: FakeGitHub, gh: Github) -> None:
     repo = gh.get_repo(REPO)
     fake_github.secondary_limit("GET", None, retry_after=None, status=429)
     with pytest.raises(GithubException) as ei:
@@ -448,9 +436,7 @@ def test_429_without_retry_after_is_plain_github_exception(
 # --------------------------------------------------------------------------- faults
 
 
-def test_5xx_is_retried_and_endless_5xx_raises_retry_error(
-    fake_github: FakeGitHub, gh: Github
-) -> None:
+def test_5xx_is_retried_and_endless_5xx_raises_retry_error(fake_github: FakeGitHub, gh: Github) -> None:
     repo = gh.get_repo(REPO)
     repo.create_issue("a")
     fake_github.clear_log()
@@ -514,9 +500,7 @@ def test_ghes_prefix(fake_ghes: FakeGitHub) -> None:
     assert len(list(repo.get_issues(state="all"))) == 36  # second page via /api/v3/repositories/...
     assert all(r.path.startswith("/api/v3/") for r in fake_ghes.request_log)
     assert fake_ghes.request_log[-1].route.startswith("/repositories/")
-    r = requests.get(
-        fake_ghes.url + f"/repos/{REPO}", timeout=5, headers={"Authorization": f"token {TOKEN}"}
-    )
+    r = requests.get(fake_ghes.url + f"/repos/{REPO}", timeout=5, headers={"Authorization": f"token {TOKEN}"})
     assert r.status_code == 404  # nothing outside the prefix
 
 

@@ -39,8 +39,10 @@ def test_push_creates_labelled_assigned_issues_and_writes_keys(
     assert result.json()["errors"] == []
     assert ticket_cells(doc) == ["#1", "#2", "#3"]
     issues = fake_github.issues(REPO)
-    assert [(i["title"], sorted(lab["name"] for lab in i["labels"]),
-             [a["login"] for a in i["assignees"]]) for i in issues] == [
+    assert [
+        (i["title"], sorted(lab["name"] for lab in i["labels"]), [a["login"] for a in i["assignees"]])
+        for i in issues
+    ] == [
         ("Integration test for connection pool", ["P0", "postmortem"], ["alice"]),
         ("Lower DB alert threshold to 70%", ["P0", "postmortem"], ["bob"]),
         ("Document connection management patterns", ["P1", "postmortem"], ["alice"]),
@@ -51,9 +53,13 @@ def test_push_creates_labelled_assigned_issues_and_writes_keys(
     m = meta(first)
     assert str(m["marker"]).startswith("pm-sync-")
     assert m["due"] == "2024-01-22"
-    assert m["baseline"] == {"summary": "Integration test for connection pool",
-                             "priority": "P0", "assignee": "alice", "due": "2024-01-22",
-                             "status": "open"}
+    assert m["baseline"] == {
+        "summary": "Integration test for connection pool",
+        "priority": "P0",
+        "assignee": "alice",
+        "due": "2024-01-22",
+        "status": "open",
+    }
     assert len({meta(i)["marker"] for i in issues}) == 3
     # the priority labels were made with colours, not left for GitHub to create grey
     made = [r.json["name"] for r in fake_github.requests_to("POST", r"/labels$")]
@@ -99,8 +105,9 @@ def test_drifted_fields_are_updated_and_other_labels_kept(
     fake_github.edit_issue(REPO, 1, labels=["postmortem", "P0", "customer-facing"])
     # the table changes: priority of row 1, due date of row 2, owner of row 3
     text = doc.read_text()
-    text = text.replace("| P0 | Integration test for connection pool |",
-                        "| P2 | Integration test for connection pool |")
+    text = text.replace(
+        "| P0 | Integration test for connection pool |", "| P2 | Integration test for connection pool |"
+    )
     text = text.replace("@bob | 2024-01-17", "@bob | 2024-02-01")
     text = text.replace("patterns | @alice", "patterns | @bob")
     doc.write_text(text)
@@ -143,7 +150,8 @@ def test_item_routed_to_another_repo_by_ticket_cell_hint(
     assert result.json()["created"] == ["#1", "#2", "acme/other#1"]
     assert ticket_cells(doc) == ["#1", "#2", "acme/other#1"]
     assert [i["title"] for i in fake_github.issues("acme/other")] == [
-        "Document connection management patterns"]
+        "Document connection management patterns"
+    ]
     assert len(fake_github.issues(REPO)) == 2
 
     fake_github.clear_log()
@@ -167,8 +175,7 @@ def test_front_matter_project_sends_the_postmortem_to_its_repo(
     assert result.json()["created"] == ["acme/payments#1", "acme/payments#2"]
     assert len(fake_github.issues("acme/payments")) == 2 and fake_github.issues(REPO) == []
     fake_github.clear_log()
-    assert cli("push", str(doc), "--json").json()["unchanged"] == [
-        "acme/payments#1", "acme/payments#2"]
+    assert cli("push", str(doc), "--json").json()["unchanged"] == ["acme/payments#1", "acme/payments#2"]
     assert writes(fake_github) == []
 
 
@@ -180,8 +187,9 @@ def test_existing_references_in_every_spelling(
     for row in STANDARD_ROWS:
         fake_github.add_issue(REPO, row[1], assignees=["alice"])
     url = f"{fake_github.url}/acme/app/issues/3"
-    doc = write_doc(workdir, [(*STANDARD_ROWS[0], "#1"), (*STANDARD_ROWS[1], "acme/app#2"),
-                              (*STANDARD_ROWS[2], url)])
+    doc = write_doc(
+        workdir, [(*STANDARD_ROWS[0], "#1"), (*STANDARD_ROWS[1], "acme/app#2"), (*STANDARD_ROWS[2], url)]
+    )
 
     result = cli("push", str(doc), "--json")
 
@@ -255,7 +263,10 @@ def test_unassignable_owner_with_unassigned_policy_creates_unassigned(
     [warning] = result.json()["warnings"]
     assert "@bob" in warning and "unassigned" in warning
     assert [[a["login"] for a in i["assignees"]] for i in fake_github.issues(REPO)] == [
-        ["alice"], [], ["alice"]]
+        ["alice"],
+        [],
+        ["alice"],
+    ]
     fake_github.clear_log()
     assert cli("push", str(doc), "--json").json()["unchanged"] == ["#1", "#2", "#3"]
     assert writes(fake_github) == []
@@ -264,8 +275,7 @@ def test_unassignable_owner_with_unassigned_policy_creates_unassigned(
 def test_owner_map_names_the_github_login(
     workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure(workdir, fake_github, monkeypatch,
-              top='[owners]\n"@alice" = { github = "alice-gh" }\n')
+    configure(workdir, fake_github, monkeypatch, top='[owners]\n"@alice" = { github = "alice-gh" }\n')
     fake_github.add_collaborator(REPO, "alice-gh")
     doc = write_doc(workdir, NEW_ROWS[:1])
 
@@ -281,9 +291,14 @@ def test_reconcile_pulls_github_side_changes_using_the_baseline_in_the_body(
 ) -> None:
     configure(workdir, fake_github, monkeypatch)
     doc = write_doc(workdir, [(*r, "", "Open") for r in STANDARD_ROWS])
-    doc.write_text(doc.read_text().replace("| Priority | Action | Owner | Due | Ticket |",
-                                           "| Priority | Action | Owner | Due | Ticket | Status |")
-                   .replace("|---|---|---|---|---|", "|---|---|---|---|---|---|"))
+    doc.write_text(
+        doc.read_text()
+        .replace(
+            "| Priority | Action | Owner | Due | Ticket |",
+            "| Priority | Action | Owner | Due | Ticket | Status |",
+        )
+        .replace("|---|---|---|---|---|", "|---|---|---|---|---|---|")
+    )
     assert cli("push", str(doc)).code == 0
     # on GitHub: #1 closed as completed, #2 closed as not planned, #3 re-prioritised
     fake_github.close_issue(REPO, 1, reason="completed")
@@ -296,8 +311,7 @@ def test_reconcile_pulls_github_side_changes_using_the_baseline_in_the_body(
 
     assert result.code == 0, result.stdout
     pulled = {(p["key"], p["field"], p["value"]) for p in result.json()[0]["pulled"]}
-    assert pulled == {("#1", "status", "Done"), ("#2", "status", "Won't do"),
-                      ("#3", "priority", "P0")}
+    assert pulled == {("#1", "status", "Done"), ("#2", "status", "Won't do"), ("#3", "priority", "P0")}
     rows = [ln for ln in doc.read_text().splitlines() if ln.startswith("| P")][1:]
     assert rows[0].endswith("| Done |") and rows[1].endswith("| Won't do |")
     assert rows[2].startswith("| P0 | Document")
@@ -309,8 +323,9 @@ def test_many_issues_are_paged_and_few_keys_read_one_by_one(
 ) -> None:
     configure(workdir, fake_github, monkeypatch)
     for n in range(150):  # older postmortems' issues
-        fake_github.add_issue(REPO, f"Old item {n}", labels=["postmortem"],
-                              created_at=fake_github.now() - 86400 + n)
+        fake_github.add_issue(
+            REPO, f"Old item {n}", labels=["postmortem"], created_at=fake_github.now() - 86400 + n
+        )
     fake_github.add_pull_request(REPO, "A PR with the label", labels=["postmortem"])
     doc = write_doc(workdir, NEW_ROWS[:1])
 
@@ -356,7 +371,7 @@ def test_tricky_action_text_round_trips_through_the_hidden_comment(
     assert cli("push", str(doc)).code == 0
     [issue] = fake_github.issues(REPO)
     assert issue["title"] == 'Fail over db-a --> db-b and test "" parsing'  # plain text
-    assert '<!-- pm-sync: {} -->' in issue["body"]  # the action, verbatim, in the body
+    assert "<!-- pm-sync: {} -->" in issue["body"]  # the action, verbatim, in the body
     assert meta(issue)["baseline"]["summary"] == issue["title"]  # type: ignore[index]
     fake_github.clear_log()
 

@@ -20,6 +20,7 @@ from tests.github_env import BOARD, OPTIONS, PROJECT, REPO, TOKEN, configure, ti
 
 __all__ = ["fake_ghes", "fake_github"]  # fixtures re-exported for pytest
 
+
 class GraphQL:
     """A Projects v2 endpoint: answers the board query and the two mutations, records calls."""
 
@@ -30,9 +31,16 @@ class GraphQL:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         payload = json.loads(request.content)
         query, variables = payload["query"], payload.get("variables") or {}
-        name = next(n for n in ("projectV2", "addProjectV2ItemById",
-                                "updateProjectV2ItemFieldValue", "clearProjectV2ItemFieldValue")
-                    if n + "(" in query)
+        name = next(
+            n
+            for n in (
+                "projectV2",
+                "addProjectV2ItemById",
+                "updateProjectV2ItemFieldValue",
+                "clearProjectV2ItemFieldValue",
+            )
+            if n + "(" in query
+        )
         self.calls.append((name, variables, request))
         if self.fail is not None and self.fail["when"] == name:
             return httpx.Response(200, json=self.fail["reply"])
@@ -41,8 +49,7 @@ class GraphQL:
         if name == "addProjectV2ItemById":
             item = "PVTI_" + variables["content"]
             return httpx.Response(200, json={"data": {name: {"item": {"id": item}}}})
-        return httpx.Response(200, json={"data": {name: {"projectV2Item": {
-            "id": variables["item"]}}}})
+        return httpx.Response(200, json={"data": {name: {"projectV2Item": {"id": variables["item"]}}}})
 
     def named(self, name: str) -> list[dict[str, Any]]:
         return [v for n, v, _ in self.calls if n == name]
@@ -57,7 +64,10 @@ def graphql(fake_github: FakeGitHub) -> Iterator[GraphQL]:
 
 
 def test_new_issues_are_added_to_the_board_with_due_date_and_priority(
-    workdir: Path, cli, fake_github: FakeGitHub, graphql: GraphQL,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    graphql: GraphQL,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
@@ -70,21 +80,46 @@ def test_new_issues_are_added_to_the_board_with_due_date_and_priority(
     assert len(graphql.named("projectV2")) == 1  # fields and options looked up once per run
     assert graphql.named("projectV2")[0] == {"owner": "acme", "number": 5}
     assert graphql.named("addProjectV2ItemById") == [
-        {"project": PROJECT["id"], "content": i["node_id"]} for i in issues]
+        {"project": PROJECT["id"], "content": i["node_id"]} for i in issues
+    ]
     sets = graphql.named("updateProjectV2ItemFieldValue")
     assert sets == [
-        {"project": PROJECT["id"], "item": "PVTI_" + issues[0]["node_id"],
-         "field": "PVTF_due", "value": {"date": "2024-01-22"}},
-        {"project": PROJECT["id"], "item": "PVTI_" + issues[0]["node_id"],
-         "field": "PVTSSF_prio", "value": {"singleSelectOptionId": OPTIONS["P0"]}},
-        {"project": PROJECT["id"], "item": "PVTI_" + issues[1]["node_id"],
-         "field": "PVTF_due", "value": {"date": "2024-01-17"}},
-        {"project": PROJECT["id"], "item": "PVTI_" + issues[1]["node_id"],
-         "field": "PVTSSF_prio", "value": {"singleSelectOptionId": OPTIONS["P0"]}},
-        {"project": PROJECT["id"], "item": "PVTI_" + issues[2]["node_id"],
-         "field": "PVTF_due", "value": {"date": "2024-01-29"}},
-        {"project": PROJECT["id"], "item": "PVTI_" + issues[2]["node_id"],
-         "field": "PVTSSF_prio", "value": {"singleSelectOptionId": OPTIONS["P1"]}},
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + issues[0]["node_id"],
+            "field": "PVTF_due",
+            "value": {"date": "2024-01-22"},
+        },
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + issues[0]["node_id"],
+            "field": "PVTSSF_prio",
+            "value": {"singleSelectOptionId": OPTIONS["P0"]},
+        },
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + issues[1]["node_id"],
+            "field": "PVTF_due",
+            "value": {"date": "2024-01-17"},
+        },
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + issues[1]["node_id"],
+            "field": "PVTSSF_prio",
+            "value": {"singleSelectOptionId": OPTIONS["P0"]},
+        },
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + issues[2]["node_id"],
+            "field": "PVTF_due",
+            "value": {"date": "2024-01-29"},
+        },
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + issues[2]["node_id"],
+            "field": "PVTSSF_prio",
+            "value": {"singleSelectOptionId": OPTIONS["P1"]},
+        },
     ]
     request = graphql.calls[0][2]
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
@@ -92,7 +127,10 @@ def test_new_issues_are_added_to_the_board_with_due_date_and_priority(
 
 
 def test_changed_due_date_updates_only_that_board_field(
-    workdir: Path, cli, fake_github: FakeGitHub, graphql: GraphQL,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    graphql: GraphQL,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
@@ -106,11 +144,15 @@ def test_changed_due_date_updates_only_that_board_field(
     assert result.code == 0, result.stdout
     assert result.json()["updated"] == ["#2"]
     node = fake_github.issues(REPO)[1]["node_id"]
-    assert graphql.named("addProjectV2ItemById") == [
-        {"project": PROJECT["id"], "content": node}]
+    assert graphql.named("addProjectV2ItemById") == [{"project": PROJECT["id"], "content": node}]
     assert graphql.named("updateProjectV2ItemFieldValue") == [
-        {"project": PROJECT["id"], "item": "PVTI_" + node, "field": "PVTF_due",
-         "value": {"date": "2024-02-02"}}]
+        {
+            "project": PROJECT["id"],
+            "item": "PVTI_" + node,
+            "field": "PVTF_due",
+            "value": {"date": "2024-02-02"},
+        }
+    ]
 
     graphql.calls.clear()
     assert cli("push", str(doc), "--json").json()["unchanged"] == ["#1", "#2", "#3"]
@@ -118,17 +160,28 @@ def test_changed_due_date_updates_only_that_board_field(
 
 
 def test_graphql_errors_with_http_200_become_a_clear_error(
-    workdir: Path, cli, fake_github: FakeGitHub, graphql: GraphQL,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    graphql: GraphQL,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
-    graphql.fail = {"when": "updateProjectV2ItemFieldValue", "reply": {
-        "data": {"updateProjectV2ItemFieldValue": None},
-        "errors": [{"type": "NOT_FOUND", "path": ["updateProjectV2ItemFieldValue"],
+    graphql.fail = {
+        "when": "updateProjectV2ItemFieldValue",
+        "reply": {
+            "data": {"updateProjectV2ItemFieldValue": None},
+            "errors": [
+                {
+                    "type": "NOT_FOUND",
+                    "path": ["updateProjectV2ItemFieldValue"],
                     "locations": [{"line": 2, "column": 3}],
-                    "message": "Could not resolve to a node with the global id of 'PVTF_x'"}]}}
-    doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice",
-                               "2024-01-22", "")])
+                    "message": "Could not resolve to a node with the global id of 'PVTF_x'",
+                }
+            ],
+        },
+    }
+    doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice", "2024-01-22", "")])
 
     result = cli("push", str(doc), "--json")
 
@@ -146,13 +199,19 @@ def test_graphql_errors_with_http_200_become_a_clear_error(
 
 
 def test_unknown_board_field_names_the_config_key(
-    workdir: Path, cli, fake_github: FakeGitHub, graphql: GraphQL,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    graphql: GraphQL,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    configure(workdir, fake_github, monkeypatch,
-              extra=BOARD.replace('due_field = "Due date"', 'due_field = "Deadline"'))
-    doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice",
-                               "2024-01-22", "")])
+    configure(
+        workdir,
+        fake_github,
+        monkeypatch,
+        extra=BOARD.replace('due_field = "Due date"', 'due_field = "Deadline"'),
+    )
+    doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice", "2024-01-22", "")])
 
     result = cli("push", str(doc), "--json")
 
@@ -164,11 +223,14 @@ def test_unknown_board_field_names_the_config_key(
 def test_user_board_on_github_enterprise(
     workdir: Path, cli, fake_ghes: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure(workdir, fake_ghes, monkeypatch, extra=BOARD.replace(
-        'number = 5 }', 'number = 5, owner_type = "user" }'))
+    configure(
+        workdir,
+        fake_ghes,
+        monkeypatch,
+        extra=BOARD.replace("number = 5 }", 'number = 5, owner_type = "user" }'),
+    )
     handler = GraphQL()
-    doc = write_doc(workdir, [("P1", "Integration test for connection pool", "@alice",
-                               "2024-01-22", "")])
+    doc = write_doc(workdir, [("P1", "Integration test for connection pool", "@alice", "2024-01-22", "")])
 
     def user_board(request: httpx.Request) -> httpx.Response:
         reply = handler(request)
@@ -183,6 +245,9 @@ def test_user_board_on_github_enterprise(
 
     assert result.code == 0, result.stdout
     assert [n for n, _, _ in handler.calls] == [
-        "projectV2", "addProjectV2ItemById", "updateProjectV2ItemFieldValue",
-        "updateProjectV2ItemFieldValue"]
+        "projectV2",
+        "addProjectV2ItemById",
+        "updateProjectV2ItemFieldValue",
+        "updateProjectV2ItemFieldValue",
+    ]
     assert "user(login: $owner)" in json.loads(handler.calls[0][2].content)["query"]

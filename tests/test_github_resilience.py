@@ -31,12 +31,18 @@ def markers(fake: FakeGitHub) -> list[str]:
     return [i["body"].split("pm-sync-")[1][:12] for i in fake.issues(REPO)]
 
 
-@pytest.mark.parametrize("fault", [
-    {"drop": True},  # GitHub stored the issue, then the connection dropped
-    {"status": 502},  # GitHub stored the issue, then a proxy answered 502
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"drop": True},  # GitHub stored the issue, then the connection dropped
+        {"status": 502},  # GitHub stored the issue, then a proxy answered 502
+    ],
+)
 def test_lost_create_reply_is_found_by_marker_not_resent(
-    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
     fault: dict[str, object],
 ) -> None:
     configure(workdir, fake_github, monkeypatch)
@@ -54,12 +60,18 @@ def test_lost_create_reply_is_found_by_marker_not_resent(
     assert ticket_cells(doc) == ["#1", "#2", "#3"]
 
 
-@pytest.mark.parametrize("fault", [
-    {"drop": True},  # the connection dropped before GitHub did anything
-    {"status": 502},  # a proxy answered 502 without passing the request on
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"drop": True},  # the connection dropped before GitHub did anything
+        {"status": 502},  # a proxy answered 502 without passing the request on
+    ],
+)
 def test_create_lost_before_github_stored_it_is_sent_again_once(
-    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
     fault: dict[str, object],
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra="recheck_delay = 0")
@@ -80,8 +92,7 @@ def test_create_that_times_out_is_found_not_duplicated(
     configure(workdir, fake_github, monkeypatch)
     config = workdir / "pm-sync.toml"
     config.write_text(config.read_text().replace("timeout = 5", "timeout = 1"))
-    doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice",
-                               "2024-01-22", "")])
+    doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice", "2024-01-22", "")])
     fake_github.inject("POST", CREATE, after=True, delay=1.5)  # stored, answer comes too late
 
     result = cli("push", str(doc), "--json")
@@ -134,8 +145,9 @@ def test_run_killed_after_creating_resumes_without_duplicates(
     configure(workdir, fake_github, monkeypatch)
     doc = write_doc(workdir)
 
-    killed = run_subprocess(["push", str(doc)], cwd=workdir,
-                            env={TOKEN_ENV: TOKEN, "PM_SYNC_FAILPOINT": "after-create"})
+    killed = run_subprocess(
+        ["push", str(doc)], cwd=workdir, env={TOKEN_ENV: TOKEN, "PM_SYNC_FAILPOINT": "after-create"}
+    )
 
     assert killed.returncode != 0
     assert len(fake_github.issues(REPO)) == 3 and ticket_cells(doc) == ["", "", ""]
@@ -237,10 +249,17 @@ def test_primary_rate_limit_while_creating_waits_and_creates_once(
     configure(workdir, fake_github, monkeypatch)
     doc = write_doc(workdir)
     slept = patch_sleep(monkeypatch, fake_github)
-    fake_github.inject("POST", CREATE, status=403, times=1, headers={
-        "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake_github.now()) + 5)},
-        body={"message": "API rate limit exceeded for user ID 1.",
-              "documentation_url": "https://docs.github.com/rest"})
+    fake_github.inject(
+        "POST",
+        CREATE,
+        status=403,
+        times=1,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake_github.now()) + 5)},
+        body={
+            "message": "API rate limit exceeded for user ID 1.",
+            "documentation_url": "https://docs.github.com/rest",
+        },
+    )
 
     result = cli("push", str(doc), "--json")
 
@@ -248,14 +267,23 @@ def test_primary_rate_limit_while_creating_waits_and_creates_once(
     assert len(fake_github.issues(REPO)) == 3 and len(slept) == 1 and 4 <= slept[0] <= 7
 
 
-@pytest.mark.parametrize(("method", "path", "retry_after", "expected"), [
-    ("POST", CREATE, 7, 7.0),  # on a create: honoured, and the create is not duplicated
-    ("GET", CREATE, 3, 3.0),  # on the marker look-up
-    ("GET", CREATE, None, 60.0),  # no retry-after: GitHub asks for at least a minute
-])
+@pytest.mark.parametrize(
+    ("method", "path", "retry_after", "expected"),
+    [
+        ("POST", CREATE, 7, 7.0),  # on a create: honoured, and the create is not duplicated
+        ("GET", CREATE, 3, 3.0),  # on the marker look-up
+        ("GET", CREATE, None, 60.0),  # no retry-after: GitHub asks for at least a minute
+    ],
+)
 def test_secondary_rate_limit_is_honoured(
-    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch,
-    method: str, path: str, retry_after: int | None, expected: float,
+    workdir: Path,
+    cli,
+    fake_github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    path: str,
+    retry_after: int | None,
+    expected: float,
 ) -> None:
     configure(workdir, fake_github, monkeypatch)
     doc = write_doc(workdir)
@@ -303,8 +331,7 @@ def test_bad_token_is_an_auth_error_that_never_shows_the_token(
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
     assert fake_github.issues(REPO) == []
-    assert all(r.headers.get("authorization") == "token <redacted>"
-               for r in fake_github.request_log)
+    assert all(r.headers.get("authorization") == "token <redacted>" for r in fake_github.request_log)
 
 
 def test_missing_token_variable_names_the_variable(
@@ -326,8 +353,7 @@ def test_missing_repository_is_a_clear_error(
     workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(workdir, fake_github, monkeypatch)
-    text = (workdir / "pm-sync.toml").read_text().replace('repo = "acme/app"',
-                                                          'repo = "acme/nope"')
+    text = (workdir / "pm-sync.toml").read_text().replace('repo = "acme/app"', 'repo = "acme/nope"')
     (workdir / "pm-sync.toml").write_text(text)
     doc = write_doc(workdir)
 

@@ -22,8 +22,7 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     assert result.code == 0, result.stdout + result.stderr
     out = result.json()
     assert out["created"] == KEYS and out["errors"] == []
-    assert doc.read_text() == postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, KEYS,
-                                                                         strict=True)])
+    assert doc.read_text() == postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, KEYS, strict=True)])
     issue = env.issue("OPS-1")["fields"]
     assert issue["summary"] == "Integration test for connection pool"
     assert issue["priority"]["name"] == "Highest"
@@ -35,22 +34,33 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     assert labels[0] == "postmortem" and len(labels) == 2
     assert labels[1].startswith("pm-sync-") and len(labels[1]) == len("pm-sync-") + 12
     description = issue["description"]
-    for text in ("Integration test for connection pool", "Payment API errors", "2024-01-15",
-                 "SEV2", "docs/technical/postmortem-2024-01-15-payments.md", "@alice",
-                 "2024-01-22"):
+    for text in (
+        "Integration test for connection pool",
+        "Payment API errors",
+        "2024-01-15",
+        "SEV2",
+        "docs/technical/postmortem-2024-01-15-payments.md",
+        "@alice",
+        "2024-01-22",
+    ):
         assert text in description
     third = env.issue("OPS-3")["fields"]
     assert third["priority"]["name"] == "High"
     bob = env.issue("OPS-2")["fields"]["assignee"]  # owner map gives bob's email: looked up
     assert (bob.get("accountId") if env.cloud else bob.get("name")) == (BOB if env.cloud else "bob")
     assert env.fake.properties("OPS-2")["pm-sync"]["baseline"] == {
-        "summary": "Lower DB alert threshold to 70%", "priority": "P0",
-        "assignee": env.ident("bob"), "due": "2024-01-17", "status": "open"}
+        "summary": "Lower DB alert threshold to 70%",
+        "priority": "P0",
+        "assignee": env.ident("bob"),
+        "due": "2024-01-17",
+        "status": "open",
+    }
 
     bulk = env.fake.requests_to("POST", "issue/bulk")
     assert len(bulk) == 1 and len(bulk[0].json["issueUpdates"]) == 3
     assert not env.fake.requests_to("POST", "issue/") or all(
-        r.api_path == "issue/bulk" for r in env.fake.requests_to("POST", "issue"))
+        r.api_path == "issue/bulk" for r in env.fake.requests_to("POST", "issue")
+    )
     assert [r.method for r in env.writes()] == ["POST"] + ["PUT"] * 3  # bulk + 3 baselines
     paths = {r.path for r in env.fake.request_log}
     if env.cloud:
@@ -95,8 +105,11 @@ def test_drifted_fields_are_updated_with_only_what_changed(jira_env: JiraEnv, cl
 
     assert result.code == 0, result.stdout
     assert sorted(result.json()["updated"]) == ["OPS-2", "OPS-3"]
-    edits = {r.api_path: r.json for r in env.fake.requests_to("PUT", "issue/")
-             if "/properties/" not in (r.api_path or "")}
+    edits = {
+        r.api_path: r.json
+        for r in env.fake.requests_to("PUT", "issue/")
+        if "/properties/" not in (r.api_path or "")
+    }
     assignee = {"accountId": env.ident("alice")} if env.cloud else {"name": "alice"}
     assert edits == {
         "issue/OPS-2": {"fields": {"duedate": "2024-01-19", "assignee": assignee}},
@@ -120,8 +133,7 @@ def test_lost_answer_to_the_bulk_create_is_recovered_by_marker(jira_env: JiraEnv
     assert sorted(result.json()["created"]) == KEYS
     assert len(env.fake.issues) == 3  # no duplicates: the markers were looked up first
     assert len(env.fake.requests_to("POST", "issue/bulk")) == 1
-    lookups = [r.query["jql"] for r in env.fake.request_log
-               if r.api_path in ("search", "search/jql")]
+    lookups = [r.query["jql"] for r in env.fake.request_log if r.api_path in ("search", "search/jql")]
     assert sum("labels in" in q for q in lookups) == 2  # before planning, after the lost answer
     assert "OPS-1" in doc.read_text() and "OPS-3" in doc.read_text()
     assert all(env.fake.properties(k).get("pm-sync") for k in KEYS)
@@ -228,8 +240,7 @@ def test_dry_run_writes_nothing(jira_env: JiraEnv, cli) -> None:
     assert env.writes() == [] and env.fake.issues == [] and doc.read_bytes() == before
 
 
-def test_many_items_are_created_in_bulk_chunks_and_read_in_one_query(jira_env: JiraEnv,
-                                                                       cli) -> None:
+def test_many_items_are_created_in_bulk_chunks_and_read_in_one_query(jira_env: JiraEnv, cli) -> None:
     env = jira_env
     rows = [("P2", f"Follow-up number {n}", "@alice", "2024-02-01") for n in range(60)]
     doc = env.write_doc(rows)
@@ -279,8 +290,13 @@ def test_owner_map_email_is_used_when_no_jira_identity_is_given(jira_env: JiraEn
 def test_jira_without_bulk_create_gets_one_create_per_item(jira_env: JiraEnv, cli) -> None:
     """Some Jira servers and proxies do not offer issue/bulk: fall back, still one per item."""
     env = jira_env
-    env.fake.inject("POST", r"issue/bulk$", status=404, times=None,
-                    body={"errorMessages": ["null for uri: issue/bulk"], "errors": {}})
+    env.fake.inject(
+        "POST",
+        r"issue/bulk$",
+        status=404,
+        times=None,
+        body={"errorMessages": ["null for uri: issue/bulk"], "errors": {}},
+    )
     doc = env.write_doc([*STANDARD_ROWS, ("P1", "x", "@ghost", "2024-02-01")])
     env.write_config(owners={"@ghost": "ghost"}, labels=["postmortem"])
 
@@ -308,8 +324,9 @@ def test_run_killed_after_create_waits_out_search_lag_on_rerun(jira_env: JiraEnv
     env = jira_env
     doc = env.write_doc()
     env.fake.search_lag = 1.5
-    killed = run_subprocess(["push", str(doc)], env.workdir,
-                            {TOKEN_ENV: env.fake.token, "PM_SYNC_FAILPOINT": "after-create"})
+    killed = run_subprocess(
+        ["push", str(doc)], env.workdir, {TOKEN_ENV: env.fake.token, "PM_SYNC_FAILPOINT": "after-create"}
+    )
     assert killed.returncode == -signal.SIGKILL
     assert len(env.fake.issues) == 3 and doc.read_text().count("| OPS-") == 0
 

@@ -34,11 +34,9 @@ def test_unknown_priority_name_fails_the_whole_postmortem_up_front(jira_env: Jir
     assert_nothing_created(env, before)
 
 
-def test_required_field_pm_sync_does_not_fill_is_named_before_creating(jira_env: JiraEnv,
-                                                                       cli) -> None:
+def test_required_field_pm_sync_does_not_fill_is_named_before_creating(jira_env: JiraEnv, cli) -> None:
     env = jira_env
-    env.fake.add_project("REQ", required_fields=[{"id": "customfield_10050",
-                                                  "name": "Postmortem ID"}])
+    env.fake.add_project("REQ", required_fields=[{"id": "customfield_10050", "name": "Postmortem ID"}])
     env.write_config(project="REQ")
     doc = env.write_doc()
     before = doc.read_text()
@@ -54,8 +52,7 @@ def test_required_due_date_missing_on_one_row(jira_env: JiraEnv, cli) -> None:
     env = jira_env
     env.fake.add_project("DUE", required_fields=["duedate"])
     env.write_config(project="DUE")
-    doc = env.write_doc([("P1", "Has a due date", "@alice", "2024-02-01"),
-                         ("P2", "Has none", "@bob", "")])
+    doc = env.write_doc([("P1", "Has a due date", "@alice", "2024-02-01"), ("P2", "Has none", "@bob", "")])
     before = doc.read_text()
 
     errors = failed(cli("push", str(doc), "--json"))
@@ -150,8 +147,9 @@ def test_forbidden_project(jira_env: JiraEnv, cli) -> None:
 def test_forbidden_search(jira_env: JiraEnv, cli) -> None:
     env = jira_env
     doc = env.write_doc()
-    env.fake.inject("GET", r"/api/2/search(/jql)?$", status=403, body={"errorMessages": ["Forbidden"],
-                                                         "errors": {}})
+    env.fake.inject(
+        "GET", r"/api/2/search(/jql)?$", status=403, body={"errorMessages": ["Forbidden"], "errors": {}}
+    )
 
     [error] = failed(cli("push", str(doc), "--json"))
 

@@ -29,7 +29,8 @@ def test_set_read_list_delete_and_search(client: tuple[FakeJira, JIRA]) -> None:
     assert jira.issue_property(key, "pm-sync").value.baseline.due == "2024-01-23"
     assert [p.key for p in jira.issue_properties(key)] == ["pm-sync"]
     assert jira.issue(key, fields="summary", properties="pm-sync").raw["properties"] == {
-        "pm-sync": {"baseline": {"due": "2024-01-23"}}}
+        "pm-sync": {"baseline": {"due": "2024-01-23"}}
+    }
     assert "properties" not in jira.issue(key, fields="summary").raw
     search = jira.enhanced_search_issues if fake.is_cloud else jira.search_issues
     found = search(f"key = {key}", fields=["summary"], properties="pm-sync,other", json_result=True)

@@ -29,8 +29,11 @@ def fresh_checkout(env: JiraEnv) -> None:
 
 
 def field_edits(env: JiraEnv) -> list[str]:
-    return [r.api_path or "" for r in env.fake.requests_to("PUT", "issue/")
-            if "/properties/" not in (r.api_path or "")]
+    return [
+        r.api_path or ""
+        for r in env.fake.requests_to("PUT", "issue/")
+        if "/properties/" not in (r.api_path or "")
+    ]
 
 
 def test_in_sync_reconcile_only_reads(pushed: JiraEnv, cli) -> None:
@@ -41,8 +44,7 @@ def test_in_sync_reconcile_only_reads(pushed: JiraEnv, cli) -> None:
     assert pushed.writes() == [] and pushed.doc.read_bytes() == before
 
 
-def test_status_category_and_resolution_flow_into_the_status_column(pushed: JiraEnv,
-                                                                     cli) -> None:
+def test_status_category_and_resolution_flow_into_the_status_column(pushed: JiraEnv, cli) -> None:
     env = pushed
     env.fake.set_status("OPS-1", "Done")
     env.fake.set_status("OPS-2", "In Progress")
@@ -57,9 +59,13 @@ def test_status_category_and_resolution_flow_into_the_status_column(pushed: Jira
     assert "| 2024-01-29 | OPS-3 | Won't do |" in text
     # pulling status never transitions: the only writes record each ticket's new baseline
     assert {(r.method, r.api_path) for r in env.writes()} == {
-        ("PUT", f"issue/OPS-{n}/properties/pm-sync") for n in (1, 2, 3)}
-    assert [env.fake.properties(f"OPS-{n}")["pm-sync"]["baseline"]["status"]
-            for n in (1, 2, 3)] == ["done", "in_progress", "dropped"]
+        ("PUT", f"issue/OPS-{n}/properties/pm-sync") for n in (1, 2, 3)
+    }
+    assert [env.fake.properties(f"OPS-{n}")["pm-sync"]["baseline"]["status"] for n in (1, 2, 3)] == [
+        "done",
+        "in_progress",
+        "dropped",
+    ]
     env.fake.set_status("OPS-1", "To Do")  # reopened in Jira
     assert cli("reconcile", str(env.doc)).code == 0
     assert "| 2024-01-22 | OPS-1 | Open |" in env.doc.read_text()
@@ -75,8 +81,7 @@ def test_tracker_side_edit_is_pulled_even_from_a_fresh_checkout(pushed: JiraEnv,
     assert result.code == 0, result.stdout
     pulled = {(p["key"], p["field"], p["value"]) for p in result.json()[0]["pulled"]}
     assert pulled == {("OPS-2", "due", "2024-02-01"), ("OPS-2", "owner", "@alice")}
-    assert "| P0 | Lower DB alert threshold to 70% | @alice | 2024-02-01 | OPS-2 |" in \
-        env.doc.read_text()
+    assert "| P0 | Lower DB alert threshold to 70% | @alice | 2024-02-01 | OPS-2 |" in env.doc.read_text()
     assert field_edits(env) == []  # Jira's values were not pushed back over
     baseline = env.fake.properties("OPS-2")["pm-sync"]["baseline"]
     assert baseline["due"] == "2024-02-01" and baseline["assignee"] == env.ident("alice")
@@ -123,11 +128,11 @@ def test_deleted_issue_is_reported_missing(pushed: JiraEnv, cli) -> None:
     assert result.json()[0]["unchanged"] == ["OPS-1", "OPS-2"]
 
 
-def test_tracker_assignee_outside_the_owner_map_is_written_as_a_handle(pushed: JiraEnv,
-                                                                       cli) -> None:
+def test_tracker_assignee_outside_the_owner_map_is_written_as_a_handle(pushed: JiraEnv, cli) -> None:
     env = pushed
-    env.fake.add_user(account_id="557058:cccc", name="carol", email="carol@example.com",
-                      display_name="Carol Chen")
+    env.fake.add_user(
+        account_id="557058:cccc", name="carol", email="carol@example.com", display_name="Carol Chen"
+    )
     env.fake.edit_fields("OPS-3", assignee="carol")
 
     result = cli("reconcile", str(env.doc), "--json")

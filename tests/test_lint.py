@@ -104,6 +104,7 @@ def edit(old: str, new: str, text: str = CLEAN) -> str:
 
 # --- the good documents ---------------------------------------------------------------------
 
+
 def test_filled_in_standard_template_has_no_findings(tmp_path: Path) -> None:
     assert lint(tmp_path, CLEAN) == []
 
@@ -120,22 +121,39 @@ def test_crlf_and_bom_do_not_change_the_result(tmp_path: Path) -> None:
 
 def test_finding_as_dict_has_exactly_the_public_keys(tmp_path: Path) -> None:
     findings = lint(tmp_path, edit("| @bob | 2024-01-17 |", "|  | 2024-01-17 |"))
-    assert [f.as_dict() for f in findings] == [{
-        "path": str(tmp_path / NAME), "line": 51, "rule": "missing-owner",
-        "severity": "error", "message": "action item has no owner; name one person (e.g. @alice)",
-    }]
+    assert [f.as_dict() for f in findings] == [
+        {
+            "path": str(tmp_path / NAME),
+            "line": 51,
+            "rule": "missing-owner",
+            "severity": "error",
+            "message": "action item has no owner; name one person (e.g. @alice)",
+        }
+    ]
     assert has_errors(findings)
 
 
 def test_registry_lists_every_rule_with_a_reason() -> None:
     severities = {name: r.severity for name, r in RULES.items()}
     assert severities == {
-        "missing-metadata": "error", "missing-section": "error", "no-action-items": "error",
-        "too-many-action-items": "warning", "missing-owner": "error", "missing-due": "error",
-        "bad-priority": "error", "bad-date": "error", "bad-status": "error",
-        "bad-table": "error", "missing-action": "error", "bad-front-matter": "error",
-        "parse-problem": "error", "duplicate-ticket": "error", "shallow-whys": "warning",
-        "human-error-root-cause": "error", "blame-language": "warning", "filename": "error",
+        "missing-metadata": "error",
+        "missing-section": "error",
+        "no-action-items": "error",
+        "too-many-action-items": "warning",
+        "missing-owner": "error",
+        "missing-due": "error",
+        "bad-priority": "error",
+        "bad-date": "error",
+        "bad-status": "error",
+        "bad-table": "error",
+        "missing-action": "error",
+        "bad-front-matter": "error",
+        "parse-problem": "error",
+        "duplicate-ticket": "error",
+        "shallow-whys": "warning",
+        "human-error-root-cause": "error",
+        "blame-language": "warning",
+        "filename": "error",
         "placeholder": "warning",
     }
     assert all(r.doc for r in RULES.values())
@@ -154,6 +172,7 @@ def test_unreadable_file_raises_a_located_error(tmp_path: Path) -> None:
 
 # --- metadata and sections ------------------------------------------------------------------
 
+
 def test_missing_and_empty_metadata(tmp_path: Path) -> None:
     text = edit("**Authors**: @alice, @bob | **Status**: Final", "**Status**: Final")
     text = edit(" | **Duration**: 47 min", " | **Duration**: TBD", text)
@@ -171,12 +190,12 @@ def test_missing_and_empty_metadata(tmp_path: Path) -> None:
 def test_quick_postmortems_need_the_quick_templates_metadata(tmp_path: Path) -> None:
     """The quick template's line is Date | Duration | Severity: no Authors or Status line."""
     name = "postmortem-2024-03-02-cache-stampede.md"
-    without_people = "\n".join(line for line in QUICK.splitlines()
-                               if not line.startswith("**Authors**"))
+    without_people = "\n".join(line for line in QUICK.splitlines() if not line.startswith("**Authors**"))
     assert lint(tmp_path, without_people, name) == []
     no_duration = QUICK.replace("**Duration**: 12 min | ", "")
     assert [(f.rule, f.severity, f.message) for f in lint(tmp_path, no_duration, name)] == [
-        ("missing-metadata", "error", "no Duration metadata; add `**Duration**: ...` under the title")]
+        ("missing-metadata", "error", "no Duration metadata; add `**Duration**: ...` under the title")
+    ]
 
 
 def test_unreadable_document_date_is_bad_date_not_missing(tmp_path: Path) -> None:
@@ -215,6 +234,7 @@ def test_no_h1_points_missing_sections_at_line_1(tmp_path: Path) -> None:
 
 # --- action items ---------------------------------------------------------------------------
 
+
 def test_action_section_without_rows(tmp_path: Path) -> None:
     text = CLEAN.split("| P0 | Integration", maxsplit=1)[0]
     assert summary(lint(tmp_path, text)) == [("no-action-items", 47, "error")]
@@ -233,16 +253,20 @@ def test_more_than_five_action_items_is_a_warning_at_the_sixth(tmp_path: Path) -
 
 
 def test_dropped_items_do_not_count_towards_the_cap(tmp_path: Path) -> None:
-    text = edit("| Priority | Action | Owner | Due | Ticket |", "| Priority | Action | Owner | Due "
-                "| Ticket | Status |")
+    text = edit(
+        "| Priority | Action | Owner | Due | Ticket |",
+        "| Priority | Action | Owner | Due | Ticket | Status |",
+    )
     text = edit("|---|---|---|---|---|", "|---|---|---|---|---|---|", text)
     text += "| P3 | Rewrite the ORM |  |  |  | Won't do |\n" * 2
     assert lint(tmp_path, text) == []
 
 
 def test_missing_owner_and_due_on_open_items(tmp_path: Path) -> None:
-    text = edit("| P1 | Document connection management patterns | @alice | 2024-01-29 |",
-                "| P1 | Document connection management patterns | TBD | - |")
+    text = edit(
+        "| P1 | Document connection management patterns | @alice | 2024-01-29 |",
+        "| P1 | Document connection management patterns | TBD | - |",
+    )
     assert summary(lint(tmp_path, text)) == [
         ("missing-owner", 52, "error"),
         ("missing-due", 52, "error"),
@@ -262,8 +286,10 @@ def test_bad_due_date_is_not_also_missing(tmp_path: Path) -> None:
 
 
 def test_bad_status_and_missing_action_text(tmp_path: Path) -> None:
-    text = edit("| Priority | Action | Owner | Due | Ticket |",
-                "| Priority | Action | Owner | Due | Ticket | Status |")
+    text = edit(
+        "| Priority | Action | Owner | Due | Ticket |",
+        "| Priority | Action | Owner | Due | Ticket | Status |",
+    )
     text = edit("|---|---|---|---|---|", "|---|---|---|---|---|---|", text)
     text += "| P3 |  | @dana | 2024-02-01 |  | someday |\n"
     assert summary(lint(tmp_path, text)) == [
@@ -274,10 +300,13 @@ def test_bad_status_and_missing_action_text(tmp_path: Path) -> None:
 
 def test_action_table_without_action_column(tmp_path: Path) -> None:
     text = edit("| Priority | Action | Owner |", "| Priority | What | Owner |")
-    assert summary(lint(tmp_path, text)) == [
-        ("bad-table", 48, "error"),
-        ("no-action-items", 47, "error"),
-    ][::-1]
+    assert (
+        summary(lint(tmp_path, text))
+        == [
+            ("bad-table", 48, "error"),
+            ("no-action-items", 47, "error"),
+        ][::-1]
+    )
 
 
 def test_duplicate_ticket_points_at_the_second_row(tmp_path: Path) -> None:
@@ -289,8 +318,9 @@ def test_duplicate_ticket_points_at_the_second_row(tmp_path: Path) -> None:
 
 # --- analysis quality -----------------------------------------------------------------------
 
+
 def test_one_why_is_shallow(tmp_path: Path) -> None:
-    whys = CLEAN[CLEAN.index("- Why exhausted?"):CLEAN.index("### Contributing")]
+    whys = CLEAN[CLEAN.index("- Why exhausted?") : CLEAN.index("### Contributing")]
     findings = lint(tmp_path, edit(whys, "\n"))
     assert summary(findings) == [("shallow-whys", 27, "warning")]
     assert findings[0].message.startswith("only 1 'why' step;")
@@ -298,7 +328,7 @@ def test_one_why_is_shallow(tmp_path: Path) -> None:
 
 def test_root_cause_without_a_whys_heading_counts_whys_there(tmp_path: Path) -> None:
     start = CLEAN.index("### 5 Whys")
-    text = CLEAN[:start] + CLEAN[CLEAN.index("### Contributing"):]
+    text = CLEAN[:start] + CLEAN[CLEAN.index("### Contributing") :]
     assert summary(lint(tmp_path, text)) == [("shallow-whys", 22, "warning")]
 
 
@@ -309,36 +339,44 @@ def test_numbered_and_bold_whys_count(tmp_path: Path) -> None:
     assert lint(tmp_path, text) == []
 
 
-@pytest.mark.parametrize("phrase", [
-    "Human error: the operator ran the wrong script.",
-    "Root cause was operator error.",
-    "Someone forgot to enable the pool.",
-    "Classic PEBKAC.",
-    "@bob fat-fingered the config.",
-    "Human error caused this; it was not the first time.",
-    "Operator error, and the runbook was not the problem.",
-])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "Human error: the operator ran the wrong script.",
+        "Root cause was operator error.",
+        "Someone forgot to enable the pool.",
+        "Classic PEBKAC.",
+        "@bob fat-fingered the config.",
+        "Human error caused this; it was not the first time.",
+        "Operator error, and the runbook was not the problem.",
+    ],
+)
 def test_human_error_as_root_cause(tmp_path: Path, phrase: str) -> None:
     text = edit("Each payment request opened", f"{phrase}\nEach payment request opened")
     findings = lint(tmp_path, text)
     assert ("human-error-root-cause", 24, "error") in summary(findings)
 
 
-@pytest.mark.parametrize("phrase", [
-    "This was not human error: nothing stopped the deploy.",
-    'We avoid "human error" as a root cause.',
-    "The user error rate stayed flat.",
-    "Human error was ruled out as a root cause.",
-    "Human error is a symptom, not the cause.",
-])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "This was not human error: nothing stopped the deploy.",
+        'We avoid "human error" as a root cause.',
+        "The user error rate stayed flat.",
+        "Human error was ruled out as a root cause.",
+        "Human error is a symptom, not the cause.",
+    ],
+)
 def test_human_error_mentions_that_are_fine(tmp_path: Path, phrase: str) -> None:
     text = edit("Each payment request opened", f"{phrase}\nEach payment request opened")
     assert lint(tmp_path, text) == []
 
 
 def test_human_error_outside_root_cause_is_not_that_rule(tmp_path: Path) -> None:
-    text = edit("Rolling back restored service.", "Rolling back restored service. No human "
-                "error involved, and human error is never a root cause here.")
+    text = edit(
+        "Rolling back restored service.",
+        "Rolling back restored service. No human error involved, and human error is never a root cause here.",
+    )
     assert lint(tmp_path, text) == []
 
 
@@ -349,70 +387,89 @@ def test_quick_root_cause_paragraph_is_checked(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("phrase", [
-    "@bob caused the outage.",
-    "It was the fault of @carol.",
-    "That was @dave's fault.",
-    "The on-call engineer should have known better.",
-    "A careless deploy on Friday.",
-    "The operator was negligent.",
-    "@erin failed to review the diff.",
-    "The engineer forgot to run the migration.",
-])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "@bob caused the outage.",
+        "It was the fault of @carol.",
+        "That was @dave's fault.",
+        "The on-call engineer should have known better.",
+        "A careless deploy on Friday.",
+        "The operator was negligent.",
+        "@erin failed to review the diff.",
+        "The engineer forgot to run the migration.",
+    ],
+)
 def test_blame_language_is_a_warning(tmp_path: Path, phrase: str) -> None:
     text = edit("Rolling back restored service.", f"Rolling back restored service.\n{phrase}")
     findings = lint(tmp_path, text)
     assert summary(findings) == [("blame-language", 8, "warning")]
 
 
-@pytest.mark.parametrize("phrase", [
-    "The connection failed to open.",
-    "v2.3.4 caused the outage.",
-    "The alert should have fired earlier.",
-    "We use lazy loading and caught the fault of the disk controller.",
-    "Mail ops@example.com failed to deliver.",
-    "`@bob failed to` appears only in code.",
-])
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "The connection failed to open.",
+        "v2.3.4 caused the outage.",
+        "The alert should have fired earlier.",
+        "We use lazy loading and caught the fault of the disk controller.",
+        "Mail ops@example.com failed to deliver.",
+        "`@bob failed to` appears only in code.",
+    ],
+)
 def test_blame_language_avoids_false_positives(tmp_path: Path, phrase: str) -> None:
     text = edit("Rolling back restored service.", f"Rolling back restored service.\n{phrase}")
     assert lint(tmp_path, text) == []
 
 
 def test_blame_in_code_blocks_and_comments_is_ignored(tmp_path: Path) -> None:
-    text = edit("Rolling back restored service.", "Rolling back restored service.\n\n"
-                "```\n@bob caused the outage\n```\n<!-- @bob caused the outage -->\n")
+    text = edit(
+        "Rolling back restored service.",
+        "Rolling back restored service.\n\n"
+        "```\n@bob caused the outage\n```\n<!-- @bob caused the outage -->\n",
+    )
     assert lint(tmp_path, text) == []
 
 
 # --- file name and placeholders -------------------------------------------------------------
 
+
 def test_file_name_date_must_match_the_document(tmp_path: Path) -> None:
     findings = lint(tmp_path, CLEAN, "postmortem-2024-01-16-payment-api-outage.md")
     assert summary(findings) == [("filename", 2, "error")]
-    assert findings[0].message == ("file name date 2024-01-16 does not match the document "
-                                   "date 2024-01-15")
+    assert findings[0].message == ("file name date 2024-01-16 does not match the document date 2024-01-15")
 
 
-@pytest.mark.parametrize("name", [
-    "2024-01-15-payment.md", "postmortem-2024-01-15-Payment_API.md",
-    "postmortem-2024-01-15.md", "postmortem-2024-1-15-payment.md", "postmortem-2024-01-15-x-.md",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "2024-01-15-payment.md",
+        "postmortem-2024-01-15-Payment_API.md",
+        "postmortem-2024-01-15.md",
+        "postmortem-2024-1-15-payment.md",
+        "postmortem-2024-01-15-x-.md",
+    ],
+)
 def test_file_name_shape(tmp_path: Path, name: str) -> None:
     assert summary(lint(tmp_path, CLEAN, name)) == [("filename", None, "error")]
 
 
 def test_leftover_template_placeholders(tmp_path: Path) -> None:
-    text = edit("Payments failed for 47 minutes", "[2-3 sentences: what broke] Payments failed "
-                "for 47 minutes")
+    text = edit(
+        "Payments failed for 47 minutes", "[2-3 sentences: what broke] Payments failed for 47 minutes"
+    )
     text = edit("# Postmortem: Payment API outage", "# Postmortem: [Title]", text)
     findings = lint(tmp_path, text)
     assert summary(findings) == [("placeholder", 1, "warning"), ("placeholder", 6, "warning")]
 
 
 def test_links_checkboxes_and_references_are_not_placeholders(tmp_path: Path) -> None:
-    text = edit("Rolling back restored service.", "Rolling back restored service. See "
-                "[the runbook](https://x.example/rb), [the dashboard][dash], [ ] and [x].\n\n"
-                "[dash]: https://grafana.example\n")
+    text = edit(
+        "Rolling back restored service.",
+        "Rolling back restored service. See "
+        "[the runbook](https://x.example/rb), [the dashboard][dash], [ ] and [x].\n\n"
+        "[dash]: https://grafana.example\n",
+    )
     assert lint(tmp_path, text) == []
 
 
@@ -455,8 +512,7 @@ Workers stalled behind one lock.
 def test_front_matter_document_in_other_real_world_shapes(tmp_path: Path) -> None:
     findings = lint(tmp_path, FRONT_MATTER, "postmortem-2024-05-01-queue-backlog.md")
     assert [(f.rule, f.line, f.severity, f.message) for f in findings] == [
-        ("missing-metadata", 2, "error",
-         "no Duration metadata; add `duration: ...` to the front matter"),
+        ("missing-metadata", 2, "error", "no Duration metadata; add `duration: ...` to the front matter"),
     ]
 
 

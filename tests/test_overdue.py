@@ -23,11 +23,19 @@ STATUS_DELIMITER = "|---|---|---|---|---|---|"
 
 
 def write_pm(
-    folder: Path, name: str, rows: Sequence[Sequence[str]], *, status: str = "Final",
-    title: str = "Payment API errors", with_status: bool = False, date: str | None = None,
+    folder: Path,
+    name: str,
+    rows: Sequence[Sequence[str]],
+    *,
+    status: str = "Final",
+    title: str = "Payment API errors",
+    with_status: bool = False,
+    date: str | None = None,
 ) -> Path:
     text = postmortem_text(
-        rows, status=status, title=title,
+        rows,
+        status=status,
+        title=title,
         header=STATUS_HEADER if with_status else TICKET_HEADER,
         delimiter=STATUS_DELIMITER if with_status else "|---|---|---|---|---|",
     )
@@ -57,14 +65,18 @@ def line_of(path: Path, action: str) -> int:
 
 # -- the overdue set around the due boundary --------------------------------------------------
 
-@pytest.mark.parametrize(("as_of", "overdue", "due_soon"), [
-    ("2024-01-14", [], []),                                   # 8 days ahead: not yet listed
-    ("2024-01-15", [], [("Fix pool", "@alice", "2024-01-22", -7)]),  # exactly 7 days ahead
-    ("2024-01-21", [], [("Fix pool", "@alice", "2024-01-22", -1)]),
-    ("2024-01-22", [], [("Fix pool", "@alice", "2024-01-22", 0)]),   # due today: not overdue
-    ("2024-01-23", [("Fix pool", "@alice", "2024-01-22", 1)], []),   # the day after: 1 day late
-    ("2024-03-01", [("Fix pool", "@alice", "2024-01-22", 39)], []),
-])
+
+@pytest.mark.parametrize(
+    ("as_of", "overdue", "due_soon"),
+    [
+        ("2024-01-14", [], []),  # 8 days ahead: not yet listed
+        ("2024-01-15", [], [("Fix pool", "@alice", "2024-01-22", -7)]),  # exactly 7 days ahead
+        ("2024-01-21", [], [("Fix pool", "@alice", "2024-01-22", -1)]),
+        ("2024-01-22", [], [("Fix pool", "@alice", "2024-01-22", 0)]),  # due today: not overdue
+        ("2024-01-23", [("Fix pool", "@alice", "2024-01-22", 1)], []),  # the day after: 1 day late
+        ("2024-03-01", [("Fix pool", "@alice", "2024-01-22", 39)], []),
+    ],
+)
 def test_overdue_set_around_the_due_date(
     workdir: Path, cli: Any, as_of: str, overdue: list[Any], due_soon: list[Any]
 ) -> None:
@@ -84,22 +96,39 @@ def test_each_row_has_the_documented_fields(workdir: Path, cli: Any) -> None:
 
     data = report_json(cli, "postmortem-a.md", "--as-of", "2024-01-25")
 
-    assert set(data) == {"as_of", "priorities", "overdue", "due_soon", "unowned", "stale_drafts",
-                         "warnings"}
-    assert data["overdue"] == [{
-        "path": "postmortem-a.md", "title": "Payment API errors", "line": line_of(doc, "Fix pool"),
-        "priority": "P0", "action": "Fix pool", "owner": "@alice", "due": "2024-01-22",
-        "days_overdue": 3, "ticket": "PM-1", "url": None, "tracker_status": "open",
-        "status": "open", "tracker": "local", "postmortem_status": "Final",
-    }]
+    assert set(data) == {"as_of", "priorities", "overdue", "due_soon", "unowned", "stale_drafts", "warnings"}
+    assert data["overdue"] == [
+        {
+            "path": "postmortem-a.md",
+            "title": "Payment API errors",
+            "line": line_of(doc, "Fix pool"),
+            "priority": "P0",
+            "action": "Fix pool",
+            "owner": "@alice",
+            "due": "2024-01-22",
+            "days_overdue": 3,
+            "ticket": "PM-1",
+            "url": None,
+            "tracker_status": "open",
+            "status": "open",
+            "tracker": "local",
+            "postmortem_status": "Final",
+        }
+    ]
     assert data["warnings"] == []
 
 
 def test_priority_filter(workdir: Path, cli: Any) -> None:
-    write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Zero", "@a", "2024-01-10", ""), ("P1", "One", "@a", "2024-01-10", ""),
-        ("P2", "Two", "@a", "2024-01-10", ""), ("P3", "Three", "@a", "2024-01-10", ""),
-    ])
+    write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Zero", "@a", "2024-01-10", ""),
+            ("P1", "One", "@a", "2024-01-10", ""),
+            ("P2", "Two", "@a", "2024-01-10", ""),
+            ("P3", "Three", "@a", "2024-01-10", ""),
+        ],
+    )
 
     def actions(*extra: str) -> list[str]:
         data = report_json(cli, "postmortem-a.md", "--as-of", "2024-02-01", *extra)
@@ -115,13 +144,19 @@ def test_priority_filter(workdir: Path, cli: Any) -> None:
 
 # -- done as the tracker says, else as the Status column says ------------------------------------
 
+
 def test_tracker_status_overrides_the_status_column(workdir: Path, cli: Any) -> None:
-    doc = write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Closed in tracker", "@alice", "2024-01-10", "", "Open"),
-        ("P0", "Dropped in tracker", "@alice", "2024-01-10", "", "Open"),
-        ("P0", "Done only on paper", "@bob", "2024-01-10", "", "Done"),
-        ("P1", "Still open", "@bob", "2024-01-10", "", "Open"),
-    ], with_status=True)
+    doc = write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Closed in tracker", "@alice", "2024-01-10", "", "Open"),
+            ("P0", "Dropped in tracker", "@alice", "2024-01-10", "", "Open"),
+            ("P0", "Done only on paper", "@bob", "2024-01-10", "", "Done"),
+            ("P1", "Still open", "@bob", "2024-01-10", "", "Open"),
+        ],
+        with_status=True,
+    )
     assert cli("push", "postmortem-a.md").code == 0
     assert "| PM-4 | Open |" in doc.read_text()
     assert cli("local", "close", "PM-1").code == 0
@@ -141,17 +176,22 @@ def test_tracker_status_overrides_the_status_column(workdir: Path, cli: Any) -> 
 
 
 def test_without_a_ticket_the_status_column_decides(workdir: Path, cli: Any) -> None:
-    write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Finished", "@alice", "2024-01-10", "", "Done"),
-        ("P0", "Abandoned", "@alice", "2024-01-10", "", "Won't do"),
-        ("P0", "Underway", "@alice", "2024-01-10", "", "In progress"),
-        ("P1", "Untouched", "@alice", "2024-01-10", "", ""),
-    ], with_status=True, status="Draft")
+    write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Finished", "@alice", "2024-01-10", "", "Done"),
+            ("P0", "Abandoned", "@alice", "2024-01-10", "", "Won't do"),
+            ("P0", "Underway", "@alice", "2024-01-10", "", "In progress"),
+            ("P1", "Untouched", "@alice", "2024-01-10", "", ""),
+        ],
+        with_status=True,
+        status="Draft",
+    )
 
     data = report_json(cli, "postmortem-a.md", "--as-of", "2024-01-20")
 
-    assert [(r["action"], r["status"], r["tracker_status"], r["ticket"])
-            for r in data["overdue"]] == [
+    assert [(r["action"], r["status"], r["tracker_status"], r["ticket"]) for r in data["overdue"]] == [
         ("Underway", "in_progress", None, None),
         ("Untouched", "open", None, None),
     ]
@@ -160,17 +200,23 @@ def test_without_a_ticket_the_status_column_decides(workdir: Path, cli: Any) -> 
 def test_unreadable_tracker_falls_back_to_the_status_column(workdir: Path, cli: Any) -> None:
     (workdir / "not-a-db").mkdir()  # where the SQLite file should be: sqlite cannot open it
     (workdir / "pm-sync.toml").write_text('[trackers.local]\npath = "not-a-db"\n')
-    write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Done per table", "@alice", "2024-01-10", "PM-1", "Done"),
-        ("P0", "Open per table", "@alice", "2024-01-10", "PM-2", "Open"),
-    ], with_status=True)
+    write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Done per table", "@alice", "2024-01-10", "PM-1", "Done"),
+            ("P0", "Open per table", "@alice", "2024-01-10", "PM-2", "Open"),
+        ],
+        with_status=True,
+    )
 
     result = cli("overdue", "postmortem-a.md", "--as-of", "2024-01-20", "--format", "json")
 
     assert result.code == 0, result.stderr
     data = result.json()
-    assert [(r["action"], r["ticket"], r["tracker_status"], r["status"])
-            for r in data["overdue"]] == [("Open per table", "PM-2", None, "open")]
+    assert [(r["action"], r["ticket"], r["tracker_status"], r["status"]) for r in data["overdue"]] == [
+        ("Open per table", "PM-2", None, "open")
+    ]
     assert len(data["warnings"]) == 1
     assert data["warnings"][0].startswith("tracker 'local' could not be read (")
     assert "cannot open local tracker database" in data["warnings"][0]
@@ -179,20 +225,25 @@ def test_unreadable_tracker_falls_back_to_the_status_column(workdir: Path, cli: 
 
 
 def test_ticket_missing_from_tracker_falls_back_with_a_warning(workdir: Path, cli: Any) -> None:
-    doc = write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Ghost ticket", "@alice", "2024-01-10", "PM-41", "Open"),
-    ], with_status=True)
+    doc = write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Ghost ticket", "@alice", "2024-01-10", "PM-41", "Open"),
+        ],
+        with_status=True,
+    )
 
     data = report_json(cli, "postmortem-a.md", "--as-of", "2024-01-20")
 
     assert [(r["ticket"], r["tracker_status"]) for r in data["overdue"]] == [("PM-41", None)]
-    assert data["warnings"] == [f"postmortem-a.md:{line_of(doc, 'Ghost ticket')}: ticket PM-41 "
-                                "not found in 'local'; using the Status column"]
+    assert data["warnings"] == [
+        f"postmortem-a.md:{line_of(doc, 'Ghost ticket')}: ticket PM-41 "
+        "not found in 'local'; using the Status column"
+    ]
 
 
-def test_one_batched_read_per_tracker(
-    workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_batched_read_per_tracker(workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [("P0", f"Item {n}", "@alice", "2024-01-10", "") for n in range(1, 6)]
     write_pm(workdir, "postmortem-a.md", rows[:3])
     write_pm(workdir, "postmortem-b.md", rows[3:])
@@ -214,31 +265,56 @@ def test_one_batched_read_per_tracker(
 
 # -- unowned, stale drafts, grouping -------------------------------------------------------------
 
+
 def test_items_without_owner_or_due_date(workdir: Path, cli: Any) -> None:
-    write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Nobody", "", "2024-03-01", "", ""),
-        ("P1", "Someday", "@bob", "TBD", "", ""),
-        ("P0", "Nobody, late", "", "2024-01-01", "", ""),
-        ("P2", "Low and loose", "", "", "", ""),
-        ("P0", "Nobody but done", "", "", "", "Done"),
-        ("P0", "Fine", "@bob", "2024-03-01", "", ""),
-    ], with_status=True)
+    write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Nobody", "", "2024-03-01", "", ""),
+            ("P1", "Someday", "@bob", "TBD", "", ""),
+            ("P0", "Nobody, late", "", "2024-01-01", "", ""),
+            ("P2", "Low and loose", "", "", "", ""),
+            ("P0", "Nobody but done", "", "", "", "Done"),
+            ("P0", "Fine", "@bob", "2024-03-01", "", ""),
+        ],
+        with_status=True,
+    )
 
     data = report_json(cli, "postmortem-a.md", "--as-of", "2024-01-20")
 
-    assert brief(data["unowned"]) == [("Someday", "@bob", None, None),
-                                      ("Nobody", None, "2024-03-01", -41),
-                                      ("Nobody, late", None, "2024-01-01", 19)]
+    assert brief(data["unowned"]) == [
+        ("Someday", "@bob", None, None),
+        ("Nobody", None, "2024-03-01", -41),
+        ("Nobody, late", None, "2024-01-01", 19),
+    ]
     assert brief(data["overdue"]) == [("Nobody, late", None, "2024-01-01", 19)]
 
 
 def test_drafts_still_not_final_after_day_seven(workdir: Path, cli: Any) -> None:
-    write_pm(workdir, "postmortem-draft.md", [("P2", "x", "@a", "2024-05-01", "")],
-             status="Draft", title="Draft one")
-    write_pm(workdir, "postmortem-review.md", [("P2", "x", "@a", "2024-05-01", "")],
-             status="In review", title="In review", date="2024-01-10")
-    write_pm(workdir, "postmortem-final.md", [("P2", "x", "@a", "2024-05-01", "")],
-             status="Final", title="Final one", date="2024-01-01")
+    write_pm(
+        workdir,
+        "postmortem-draft.md",
+        [("P2", "x", "@a", "2024-05-01", "")],
+        status="Draft",
+        title="Draft one",
+    )
+    write_pm(
+        workdir,
+        "postmortem-review.md",
+        [("P2", "x", "@a", "2024-05-01", "")],
+        status="In review",
+        title="In review",
+        date="2024-01-10",
+    )
+    write_pm(
+        workdir,
+        "postmortem-final.md",
+        [("P2", "x", "@a", "2024-05-01", "")],
+        status="Final",
+        title="Final one",
+        date="2024-01-01",
+    )
 
     def stale(as_of: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = report_json(cli, ".", "--as-of", as_of)["stale_drafts"]
@@ -247,34 +323,66 @@ def test_drafts_still_not_final_after_day_seven(workdir: Path, cli: Any) -> None
     assert stale("2024-01-17") == []  # Day 7 is the deadline itself
     assert [d["path"] for d in stale("2024-01-18")] == ["postmortem-review.md"]
     assert stale("2024-01-23") == [
-        {"path": "postmortem-review.md", "title": "In review", "date": "2024-01-10",
-         "status": "In review", "days_since_incident": 13},
-        {"path": "postmortem-draft.md", "title": "Draft one", "date": "2024-01-15",
-         "status": "Draft", "days_since_incident": 8},
+        {
+            "path": "postmortem-review.md",
+            "title": "In review",
+            "date": "2024-01-10",
+            "status": "In review",
+            "days_since_incident": 13,
+        },
+        {
+            "path": "postmortem-draft.md",
+            "title": "Draft one",
+            "date": "2024-01-15",
+            "status": "Draft",
+            "days_since_incident": 8,
+        },
     ]
 
 
 def test_rows_grouped_by_owner_then_postmortem(workdir: Path, cli: Any) -> None:
-    write_pm(workdir, "postmortem-b.md", [
-        ("P0", "B bob", "@bob", "2024-01-10", ""), ("P0", "B alice", "@Alice", "2024-01-11", ""),
-        ("P1", "B nobody", "", "2024-01-12", ""),
-    ], title="B")
-    write_pm(workdir, "postmortem-a.md", [
-        ("P1", "A alice 2", "alice", "2024-01-09", ""), ("P0", "A bob", "@bob", "2024-01-01", ""),
-        ("P0", "A alice 1", "@alice", "2024-01-13", ""),
-    ], title="A")
+    write_pm(
+        workdir,
+        "postmortem-b.md",
+        [
+            ("P0", "B bob", "@bob", "2024-01-10", ""),
+            ("P0", "B alice", "@Alice", "2024-01-11", ""),
+            ("P1", "B nobody", "", "2024-01-12", ""),
+        ],
+        title="B",
+    )
+    write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P1", "A alice 2", "alice", "2024-01-09", ""),
+            ("P0", "A bob", "@bob", "2024-01-01", ""),
+            ("P0", "A alice 1", "@alice", "2024-01-13", ""),
+        ],
+        title="A",
+    )
 
     data = report_json(cli, ".", "--as-of", "2024-01-20")
 
     assert [r["action"] for r in data["overdue"]] == [
-        "A alice 2", "A alice 1", "B alice", "A bob", "B bob", "B nobody"]
+        "A alice 2",
+        "A alice 1",
+        "B alice",
+        "A bob",
+        "B bob",
+        "B nobody",
+    ]
 
 
 def test_broken_files_become_warnings_and_good_rows_still_count(workdir: Path, cli: Any) -> None:
-    doc = write_pm(workdir, "docs/postmortem-a.md", [
-        ("P0", "Good row", "@alice", "2024-01-10", ""),
-        ("P0", "Bad date", "@alice", "someday", ""),
-    ])
+    doc = write_pm(
+        workdir,
+        "docs/postmortem-a.md",
+        [
+            ("P0", "Good row", "@alice", "2024-01-10", ""),
+            ("P0", "Bad date", "@alice", "someday", ""),
+        ],
+    )
     (workdir / "docs" / "postmortem-latin1.md").write_bytes("# Postmortem: caf\xe9\n".encode("latin-1"))
 
     result = cli("overdue", "docs", "--as-of", "2024-01-20", "--format", "json")
@@ -300,7 +408,8 @@ def test_default_paths_come_from_the_config_relative_to_it(workdir: Path, cli: A
     data = report_json(cli, "--config", str(repo / "pm-sync.toml"), "--as-of", "2024-01-20")
 
     assert [(r["action"], r["path"]) for r in data["overdue"]] == [
-        ("From config", "repo/pms/postmortem-a.md")]
+        ("From config", "repo/pms/postmortem-a.md")
+    ]
 
 
 def test_as_of_defaults_to_today_in_the_configured_zone(workdir: Path, cli: Any) -> None:
@@ -317,14 +426,18 @@ def test_as_of_defaults_to_today_in_the_configured_zone(workdir: Path, cli: Any)
 
 # -- output formats and exit codes ---------------------------------------------------------------
 
+
 def sample(workdir: Path, cli: Any) -> Path:
-    doc = write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Split reads \\| writes", "@alice", "2024-01-10", ""),
-        ("P1", "Tune alerts", "@bob", "2024-01-25", ""),
-        ("P1", "Write runbook", "", "2024-02-20", ""),
-    ])
-    write_pm(workdir, "postmortem-b.md", [], status="Draft", title="Cache stampede",
-             date="2024-01-02")
+    doc = write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Split reads \\| writes", "@alice", "2024-01-10", ""),
+            ("P1", "Tune alerts", "@bob", "2024-01-25", ""),
+            ("P1", "Write runbook", "", "2024-02-20", ""),
+        ],
+    )
+    write_pm(workdir, "postmortem-b.md", [], status="Draft", title="Cache stampede", date="2024-01-02")
     assert cli("push", "postmortem-a.md").code == 0
     return doc
 
@@ -344,12 +457,17 @@ def test_csv_has_a_header_and_one_row_per_item_and_category(workdir: Path, cli: 
     ]
     assert rows[0]["line"] == str(line_of(doc, "Split reads \\| writes"))
     assert rows[0]["tracker_status"] == "open"
-    assert (rows[3]["path"], rows[3]["title"], rows[3]["date"], rows[3]["postmortem_status"],
-            rows[3]["days_since_incident"]) == ("postmortem-b.md", "Cache stampede", "2024-01-02",
-                                                "Draft", "18")
+    assert (
+        rows[3]["path"],
+        rows[3]["title"],
+        rows[3]["date"],
+        rows[3]["postmortem_status"],
+        rows[3]["days_since_incident"],
+    ) == ("postmortem-b.md", "Cache stampede", "2024-01-02", "Draft", "18")
     assert result.stdout.splitlines()[0] == (
         "category,path,title,line,priority,action,owner,due,days_overdue,ticket,url,"
-        "tracker_status,status,tracker,postmortem_status,date,days_since_incident")
+        "tracker_status,status,tracker,postmortem_status,date,days_since_incident"
+    )
 
 
 def test_markdown_for_a_wiki_page(workdir: Path, cli: Any) -> None:
@@ -362,14 +480,18 @@ def test_markdown_for_a_wiki_page(workdir: Path, cli: Any) -> None:
     text = result.stdout
     assert text.startswith("# Postmortem action items as of 2024-01-20\n")
     assert "## Overdue (1)\n\n### @alice\n\n" in text
-    assert (f"| Payment API errors (`postmortem-a.md`) | {line} | P0 | Split reads \\| writes | "
-            "2024-01-10 | 10 | PM-1 | open |") in text
+    assert (
+        f"| Payment API errors (`postmortem-a.md`) | {line} | P0 | Split reads \\| writes | "
+        "2024-01-10 | 10 | PM-1 | open |"
+    ) in text
     assert "## Due soon (1)\n\n### @bob\n" in text
     assert "| Days left |" in text
     assert "## No owner or no due date (1)\n\n### (no owner)\n" in text
-    assert ("## Postmortems not Final after 7 days (1)\n\n"
-            "| Postmortem | Path | Incident date | Status | Days since incident |\n|---|---|---|---|---:|\n"
-            "| Cache stampede | postmortem-b.md | 2024-01-02 | Draft | 18 |\n") in text
+    assert (
+        "## Postmortems not Final after 7 days (1)\n\n"
+        "| Postmortem | Path | Incident date | Status | Days since incident |\n|---|---|---|---|---:|\n"
+        "| Cache stampede | postmortem-b.md | 2024-01-02 | Draft | 18 |\n"
+    ) in text
 
 
 def test_plain_lines_when_not_on_a_terminal(workdir: Path, cli: Any) -> None:
@@ -384,8 +506,7 @@ def test_plain_lines_when_not_on_a_terminal(workdir: Path, cli: Any) -> None:
         "1 stale draft",
         "overdue:",
         "  @alice",
-        f"    postmortem-a.md:{line} P0 Split reads | writes (due 2024-01-10, 10 days overdue) "
-        "PM-1 [open]",
+        f"    postmortem-a.md:{line} P0 Split reads | writes (due 2024-01-10, 10 days overdue) PM-1 [open]",
         "due soon:",
         "  @bob",
         f"    postmortem-a.md:{line + 1} P1 Tune alerts (due 2024-01-25, in 5 days) PM-2 [open]",
@@ -403,19 +524,25 @@ def test_fail_on_overdue_exit_codes(workdir: Path, cli: Any) -> None:
     assert cli("overdue", "postmortem-a.md", "--as-of", "2024-01-23", "--fail-on-overdue").code == 1
     assert cli("overdue", "postmortem-a.md", "--as-of", "2024-01-22", "--fail-on-overdue").code == 0
     assert cli("overdue", "postmortem-a.md", "--as-of", "2024-01-23").code == 0
-    json_run = cli("overdue", "postmortem-a.md", "--as-of", "2024-01-23", "--format", "json",
-                   "--fail-on-overdue")
+    json_run = cli(
+        "overdue", "postmortem-a.md", "--as-of", "2024-01-23", "--format", "json", "--fail-on-overdue"
+    )
     assert json_run.code == 1 and json_run.json()["overdue"][0]["days_overdue"] == 1
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--as-of", "2024-13-01"), "--as-of '2024-13-01' is not a date"),
-    (("--as-of", "yesterday"), "--as-of 'yesterday' is not a date"),
-    (("--format", "xml"), "--format 'xml' is not one of table, markdown, json, csv"),
-    (("--slack-webhook-env", "PM_TEST_UNSET_HOOK"), "PM_TEST_UNSET_HOOK (--slack-webhook-env) "
-                                                    "is not set or empty"),
-    (("nothing-here-*.md",), "no postmortem files match nothing-here-*.md"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--as-of", "2024-13-01"), "--as-of '2024-13-01' is not a date"),
+        (("--as-of", "yesterday"), "--as-of 'yesterday' is not a date"),
+        (("--format", "xml"), "--format 'xml' is not one of table, markdown, json, csv"),
+        (
+            ("--slack-webhook-env", "PM_TEST_UNSET_HOOK"),
+            "PM_TEST_UNSET_HOOK (--slack-webhook-env) is not set or empty",
+        ),
+        (("nothing-here-*.md",), "no postmortem files match nothing-here-*.md"),
+    ],
+)
 def test_bad_arguments_exit_2(
     workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], message: str
 ) -> None:
@@ -432,11 +559,11 @@ def test_bad_arguments_exit_2(
 
 
 def test_python_api(workdir: Path) -> None:
-    write_pm(workdir, "postmortem-a.md", [
-        ("P0", "x", "@a", "2024-01-22", ""), ("P2", "y", "@a", "2024-01-22", "")])
+    write_pm(
+        workdir, "postmortem-a.md", [("P0", "x", "@a", "2024-01-22", ""), ("P2", "y", "@a", "2024-01-22", "")]
+    )
 
-    report = overdue_report(["postmortem-a.md"], as_of=dt.date(2024, 1, 23),
-                            priorities=[Priority.P2], env={})
+    report = overdue_report(["postmortem-a.md"], as_of=dt.date(2024, 1, 23), priorities=[Priority.P2], env={})
 
     assert [(r.action, r.days_overdue) for r in report.overdue] == [("y", 1)]
     assert report.has_overdue
@@ -450,36 +577,54 @@ def test_rich_tables_on_a_terminal_and_ticket_links_in_markdown(workdir: Path) -
     from pm_sync.reports import formats as report_format
     from pm_sync.reports.overdue import ItemRow, OverdueReport
 
-    row = ItemRow(path="pm.md", title="DB | cache", line=12, priority="P0",
-                  action="Fix [bold]pool[/bold]", owner="@alice", due=dt.date(2024, 1, 10),
-                  days_overdue=10, ticket="OPS-7", url="https://jira.example/browse/OPS-7",
-                  tracker_status="in_progress", status="in_progress", tracker="jira",
-                  postmortem_status="Final")
+    row = ItemRow(
+        path="pm.md",
+        title="DB | cache",
+        line=12,
+        priority="P0",
+        action="Fix [bold]pool[/bold]",
+        owner="@alice",
+        due=dt.date(2024, 1, 10),
+        days_overdue=10,
+        ticket="OPS-7",
+        url="https://jira.example/browse/OPS-7",
+        tracker_status="in_progress",
+        status="in_progress",
+        tracker="jira",
+        postmortem_status="Final",
+    )
     report = OverdueReport(as_of=dt.date(2024, 1, 20), priorities=(Priority.P0,), overdue=[row])
     out = io.StringIO()
 
-    report_format.print_report(report, Console(file=out, force_terminal=True, width=200,
-                                               color_system=None))
+    report_format.print_report(report, Console(file=out, force_terminal=True, width=200, color_system=None))
 
     text = out.getvalue()
     assert "Overdue (1)" in text
     assert "Fix [bold]pool[/bold]" in text  # user text is never read as rich markup
     assert "in_progress" in text
-    assert ("| DB \\| cache (`pm.md`) | 12 | P0 | Fix [bold]pool[/bold] | 2024-01-10 | 10 | "
-            "[OPS-7](<https://jira.example/browse/OPS-7>) | in_progress |"
-            ) in report_format.to_markdown(report)
+    assert (
+        "| DB \\| cache (`pm.md`) | 12 | P0 | Fix [bold]pool[/bold] | 2024-01-10 | 10 | "
+        "[OPS-7](<https://jira.example/browse/OPS-7>) | in_progress |"
+    ) in report_format.to_markdown(report)
 
 
 def test_ticket_of_an_unconfigured_tracker_uses_the_status_column(workdir: Path, cli: Any) -> None:
-    doc = write_pm(workdir, "postmortem-a.md", [
-        ("P0", "Jira ticket", "@alice", "2024-01-10", "ENG-1234", "Open"),
-        ("P0", "Jira ticket done", "@alice", "2024-01-10", "OPS-567", "Done"),
-    ], with_status=True)
+    doc = write_pm(
+        workdir,
+        "postmortem-a.md",
+        [
+            ("P0", "Jira ticket", "@alice", "2024-01-10", "ENG-1234", "Open"),
+            ("P0", "Jira ticket done", "@alice", "2024-01-10", "OPS-567", "Done"),
+        ],
+        with_status=True,
+    )
 
     data = report_json(cli, "postmortem-a.md", "--as-of", "2024-01-20")
 
     assert [(r["ticket"], r["tracker"], r["tracker_status"]) for r in data["overdue"]] == [
-        ("ENG-1234", None, None)]
+        ("ENG-1234", None, None)
+    ]
     assert data["warnings"][0] == (
         f"postmortem-a.md:{line_of(doc, 'Jira ticket')}: cannot tell which tracker ticket "
-        "'ENG-1234' belongs to; using the Status column")
+        "'ENG-1234' belongs to; using the Status column"
+    )

@@ -54,11 +54,11 @@ def report(cli: Any, *args: str, code: int = 0) -> tuple[dict[str, Any], str]:
 
 
 def brief(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [(r["ticket"], r["owner"], r["due"], r["days_overdue"], r["tracker_status"])
-            for r in rows]
+    return [(r["ticket"], r["owner"], r["due"], r["days_overdue"], r["tracker_status"]) for r in rows]
 
 
 # =============================================================================== Jira
+
 
 @pytest.fixture
 def jira(jira_env: JiraEnv, cli: Any) -> JiraEnv:
@@ -78,21 +78,42 @@ def jira(jira_env: JiraEnv, cli: Any) -> JiraEnv:
     return jira_env
 
 
-@pytest.mark.parametrize(("as_of", "overdue", "due_soon"), [
-    ("2024-01-09", [], []),
-    ("2024-01-10", [], [("OPS-2", "@bob", "2024-01-17", -7, "in_progress")]),
-    ("2024-01-17", [], [("OPS-2", "@bob", "2024-01-17", 0, "in_progress")]),
-    ("2024-01-18", [("OPS-2", "@bob", "2024-01-17", 1, "in_progress")], []),
-    # OPS-1 (due 01-22, Done in Jira) is never listed, though its Status column says Open
-    ("2024-01-22", [("OPS-2", "@bob", "2024-01-17", 5, "in_progress")],
-     [("OPS-3", "@alice", "2024-01-29", -7, "open")]),
-    ("2024-01-29", [("OPS-2", "@bob", "2024-01-17", 12, "in_progress")],
-     [("OPS-3", "@alice", "2024-01-29", 0, "open")]),
-    ("2024-01-30", [("OPS-3", "@alice", "2024-01-29", 1, "open"),
-                    ("OPS-2", "@bob", "2024-01-17", 13, "in_progress")], []),
-    ("2024-03-01", [("OPS-3", "@alice", "2024-01-29", 32, "open"),
-                    ("OPS-2", "@bob", "2024-01-17", 44, "in_progress")], []),
-])
+@pytest.mark.parametrize(
+    ("as_of", "overdue", "due_soon"),
+    [
+        ("2024-01-09", [], []),
+        ("2024-01-10", [], [("OPS-2", "@bob", "2024-01-17", -7, "in_progress")]),
+        ("2024-01-17", [], [("OPS-2", "@bob", "2024-01-17", 0, "in_progress")]),
+        ("2024-01-18", [("OPS-2", "@bob", "2024-01-17", 1, "in_progress")], []),
+        # OPS-1 (due 01-22, Done in Jira) is never listed, though its Status column says Open
+        (
+            "2024-01-22",
+            [("OPS-2", "@bob", "2024-01-17", 5, "in_progress")],
+            [("OPS-3", "@alice", "2024-01-29", -7, "open")],
+        ),
+        (
+            "2024-01-29",
+            [("OPS-2", "@bob", "2024-01-17", 12, "in_progress")],
+            [("OPS-3", "@alice", "2024-01-29", 0, "open")],
+        ),
+        (
+            "2024-01-30",
+            [
+                ("OPS-3", "@alice", "2024-01-29", 1, "open"),
+                ("OPS-2", "@bob", "2024-01-17", 13, "in_progress"),
+            ],
+            [],
+        ),
+        (
+            "2024-03-01",
+            [
+                ("OPS-3", "@alice", "2024-01-29", 32, "open"),
+                ("OPS-2", "@bob", "2024-01-17", 44, "in_progress"),
+            ],
+            [],
+        ),
+    ],
+)
 def test_jira_status_decides_overdue_at_each_date(
     jira: JiraEnv, cli: Any, as_of: str, overdue: list[Any], due_soon: list[Any]
 ) -> None:
@@ -113,15 +134,27 @@ def test_jira_status_decides_overdue_at_each_date(
 def test_jira_rows_carry_ticket_url_and_tracker_status(jira: JiraEnv, cli: Any) -> None:
     data, _ = report(cli, DOC, "--as-of", "2024-01-25", "--fail-on-overdue", code=1)
 
-    assert data["overdue"] == [{
-        "path": DOC, "title": TITLE, "line": LINE["alert"], "priority": "P0",
-        "action": "Lower DB alert threshold to 70%", "owner": "@bob", "due": "2024-01-17",
-        "days_overdue": 8, "ticket": "OPS-2", "url": f"{jira.fake.url}/browse/OPS-2",
-        "tracker_status": "in_progress", "status": "in_progress", "tracker": "jira",
-        "postmortem_status": "Final",
-    }]
+    assert data["overdue"] == [
+        {
+            "path": DOC,
+            "title": TITLE,
+            "line": LINE["alert"],
+            "priority": "P0",
+            "action": "Lower DB alert threshold to 70%",
+            "owner": "@bob",
+            "due": "2024-01-17",
+            "days_overdue": 8,
+            "ticket": "OPS-2",
+            "url": f"{jira.fake.url}/browse/OPS-2",
+            "tracker_status": "in_progress",
+            "status": "in_progress",
+            "tracker": "jira",
+            "postmortem_status": "Final",
+        }
+    ]
     assert [(r["ticket"], r["url"], r["tracker_status"]) for r in data["due_soon"]] == [
-        ("OPS-3", f"{jira.fake.url}/browse/OPS-3", "open")]
+        ("OPS-3", f"{jira.fake.url}/browse/OPS-3", "open")
+    ]
 
 
 def test_jira_moved_issue_is_still_read_in_the_batch(jira: JiraEnv, cli: Any) -> None:
@@ -130,7 +163,9 @@ def test_jira_moved_issue_is_still_read_in_the_batch(jira: JiraEnv, cli: Any) ->
     data, stderr = report(cli, "--as-of", "2024-01-30")
 
     assert [(r["line"], r["tracker_status"]) for r in data["overdue"]] == [
-        (LINE["docs"], "open"), (LINE["alert"], "in_progress")]
+        (LINE["docs"], "open"),
+        (LINE["alert"], "in_progress"),
+    ]
     assert data["overdue"][0]["url"] == f"{jira.fake.url}/browse/SEC-1"
     assert data["overdue"][0]["ticket"] == "SEC-1"  # the key it has now, not the stale one
     assert data["warnings"] == [] and stderr == ""
@@ -138,8 +173,10 @@ def test_jira_moved_issue_is_still_read_in_the_batch(jira: JiraEnv, cli: Any) ->
 
 
 def test_jira_one_search_covers_every_postmortem(jira: JiraEnv, cli: Any) -> None:
-    other = status_doc(jira.doc.parent / "postmortem-2024-02-01-dns.md",
-                       [("P0", "Fail over DNS automatically", "@alice", "2024-02-03")])
+    other = status_doc(
+        jira.doc.parent / "postmortem-2024-02-01-dns.md",
+        [("P0", "Fail over DNS automatically", "@alice", "2024-02-03")],
+    )
     assert cli("push", str(other), "--json").json()["created"] == ["OPS-5"]
     jira.fake.clear_log()
 
@@ -160,18 +197,19 @@ def test_jira_deleted_issue_falls_back_to_its_status_column(jira: JiraEnv, cli: 
 
     data, stderr = report(cli, "--as-of", "2024-01-30")
 
-    assert brief(data["overdue"]) == [("OPS-3", "@alice", "2024-01-29", 1, None),
-                                      ("OPS-2", "@bob", "2024-01-17", 13, "in_progress")]
+    assert brief(data["overdue"]) == [
+        ("OPS-3", "@alice", "2024-01-29", 1, None),
+        ("OPS-2", "@bob", "2024-01-17", 13, "in_progress"),
+    ]
     assert data["overdue"][0]["status"] == "open"
     assert data["warnings"] == [
-        f"{DOC}:{LINE['docs']}: ticket OPS-3 not found in 'jira'; using the Status column"]
+        f"{DOC}:{LINE['docs']}: ticket OPS-3 not found in 'jira'; using the Status column"
+    ]
     assert "warning: " in stderr and "OPS-3 not found" in stderr
 
 
 @pytest.mark.parametrize("how", ["stopped", "closed-port"])
-def test_jira_unreachable_falls_back_to_the_status_column(
-    jira: JiraEnv, cli: Any, how: str
-) -> None:
+def test_jira_unreachable_falls_back_to_the_status_column(jira: JiraEnv, cli: Any, how: str) -> None:
     if how == "stopped":
         jira.fake.stop()
     else:
@@ -202,13 +240,17 @@ def test_jira_unreachable_table_output_does_not_crash(jira: JiraEnv, cli: Any) -
     assert result.code == 0, result.stderr
     assert result.stdout.splitlines()[0] == (
         "as of 2024-01-25 (P0, P1): 1 overdue, 1 due within 7 days, "
-        "0 without owner or due date, 0 stale drafts")
-    assert (f"    {DOC}:{LINE['pool']} P0 Integration test for connection pool "
-            "(due 2024-01-22, 3 days overdue) OPS-1 [open (document)]") in result.stdout
+        "0 without owner or due date, 0 stale drafts"
+    )
+    assert (
+        f"    {DOC}:{LINE['pool']} P0 Integration test for connection pool "
+        "(due 2024-01-22, 3 days overdue) OPS-1 [open (document)]"
+    ) in result.stdout
     assert "could not be read" in result.stderr
 
 
 # ============================================================================= GitHub
+
 
 @pytest.fixture
 def gh(workdir: Path, cli: Any, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -233,8 +275,7 @@ def gh_url(fake: FakeGitHub, number: int) -> str:
     return f"{fake.url}/{REPO}/issues/{number}"
 
 
-def test_github_closed_is_not_overdue_and_open_is(gh: Path, cli: Any,
-                                                  fake_github: FakeGitHub) -> None:
+def test_github_closed_is_not_overdue_and_open_is(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
     data, stderr = report(cli, "--as-of", "2024-02-01")
 
     assert brief(data["overdue"]) == [("#2", "@bob", "2024-01-17", 15, "open")]
@@ -251,8 +292,7 @@ def test_github_closed_is_not_overdue_and_open_is(gh: Path, cli: Any,
     assert brief(data["overdue"]) == [("#1", "@alice", "2024-01-22", 10, "open")]
 
 
-def test_github_transferred_issue_is_followed(gh: Path, cli: Any,
-                                             fake_github: FakeGitHub) -> None:
+def test_github_transferred_issue_is_followed(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
     fake_github.add_repo("acme/infra", labels=["postmortem", "P0"])
     number = fake_github.transfer_issue(REPO, 2, "acme/infra")
     fake_github.close_issue("acme/infra", number, reason="completed")
@@ -262,8 +302,7 @@ def test_github_transferred_issue_is_followed(gh: Path, cli: Any,
     assert data["overdue"] == [] and data["warnings"] == [] and "warning" not in stderr
     assert gh_listings(fake_github) == ["/repos/acme/app/issues"]
     # the old address is read once and redirected to the new one; nothing else is asked
-    assert gh_issue_gets(fake_github) == ["/repos/acme/app/issues/2",
-                                          f"/repos/acme/infra/issues/{number}"]
+    assert gh_issue_gets(fake_github) == ["/repos/acme/app/issues/2", f"/repos/acme/infra/issues/{number}"]
 
 
 def test_github_transferred_issue_leaves_cron_stderr_quiet(
@@ -272,8 +311,9 @@ def test_github_transferred_issue_leaves_cron_stderr_quiet(
     fake_github.add_repo("acme/infra", labels=["postmortem", "P0"])
     number = fake_github.transfer_issue(REPO, 2, "acme/infra")
 
-    done = run_subprocess(["overdue", "--as-of", "2024-02-01", "--format", "csv"], workdir,
-                          env={TOKEN_ENV: TOKEN})
+    done = run_subprocess(
+        ["overdue", "--as-of", "2024-02-01", "--format", "csv"], workdir, env={TOKEN_ENV: TOKEN}
+    )
 
     assert done.returncode == 0
     assert f",acme/infra#{number}," in done.stdout  # where the issue lives now
@@ -284,19 +324,25 @@ def test_github_csv_report(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
     result = cli("overdue", "--as-of", "2024-02-01", "--format", "csv")
 
     assert result.code == 0, result.stderr
-    header = ("category,path,title,line,priority,action,owner,due,days_overdue,ticket,url,"
-              "tracker_status,status,tracker,postmortem_status,date,days_since_incident")
-    assert result.stdout == "\n".join([
-        header,
-        f"overdue,{DOC},{TITLE},{LINE['alert']},P0,Lower DB alert threshold to 70%,@bob,"
-        f"2024-01-17,15,#2,{gh_url(fake_github, 2)},open,open,github,Final,,",
-        f"due_soon,{DOC},{TITLE},{LINE['dash']},P1,Add pool saturation dashboard,@bob,"
-        f"2024-02-05,-4,#4,{gh_url(fake_github, 4)},open,open,github,Final,,",
-        "",
-    ])
+    header = (
+        "category,path,title,line,priority,action,owner,due,days_overdue,ticket,url,"
+        "tracker_status,status,tracker,postmortem_status,date,days_since_incident"
+    )
+    assert result.stdout == "\n".join(
+        [
+            header,
+            f"overdue,{DOC},{TITLE},{LINE['alert']},P0,Lower DB alert threshold to 70%,@bob,"
+            f"2024-01-17,15,#2,{gh_url(fake_github, 2)},open,open,github,Final,,",
+            f"due_soon,{DOC},{TITLE},{LINE['dash']},P1,Add pool saturation dashboard,@bob,"
+            f"2024-02-05,-4,#4,{gh_url(fake_github, 4)},open,open,github,Final,,",
+            "",
+        ]
+    )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["category"], r["ticket"], r["tracker_status"]) for r in rows] == [
-        ("overdue", "#2", "open"), ("due_soon", "#4", "open")]
+        ("overdue", "#2", "open"),
+        ("due_soon", "#4", "open"),
+    ]
 
 
 def test_github_markdown_report(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
@@ -304,39 +350,41 @@ def test_github_markdown_report(gh: Path, cli: Any, fake_github: FakeGitHub) -> 
 
     assert result.code == 0, result.stderr
     pm = f"{TITLE} (`{DOC}`)"
-    assert result.stdout == "\n".join([
-        "# Postmortem action items as of 2024-02-01",
-        "",
-        "As of 2024-02-01 (P0, P1): 1 overdue, 1 due within 7 days, 0 without owner or due "
-        "date, 0 stale drafts.",
-        "",
-        "## Overdue (1)",
-        "",
-        "### @bob",
-        "",
-        "| Postmortem | Line | Priority | Action | Due | Days overdue | Ticket | Status |",
-        "|---|---:|---|---|---|---:|---|---|",
-        f"| {pm} | {LINE['alert']} | P0 | Lower DB alert threshold to 70% | 2024-01-17 | 15 | "
-        f"[#2](<{gh_url(fake_github, 2)}>) | open |",
-        "",
-        "## Due soon (1)",
-        "",
-        "### @bob",
-        "",
-        "| Postmortem | Line | Priority | Action | Due | Days left | Ticket | Status |",
-        "|---|---:|---|---|---|---:|---|---|",
-        f"| {pm} | {LINE['dash']} | P1 | Add pool saturation dashboard | 2024-02-05 | 4 | "
-        f"[#4](<{gh_url(fake_github, 4)}>) | open |",
-        "",
-        "## No owner or no due date (0)",
-        "",
-        "None.",
-        "",
-        "## Postmortems not Final after 7 days (0)",
-        "",
-        "None.",
-        "",
-    ])
+    assert result.stdout == "\n".join(
+        [
+            "# Postmortem action items as of 2024-02-01",
+            "",
+            "As of 2024-02-01 (P0, P1): 1 overdue, 1 due within 7 days, 0 without owner or due "
+            "date, 0 stale drafts.",
+            "",
+            "## Overdue (1)",
+            "",
+            "### @bob",
+            "",
+            "| Postmortem | Line | Priority | Action | Due | Days overdue | Ticket | Status |",
+            "|---|---:|---|---|---|---:|---|---|",
+            f"| {pm} | {LINE['alert']} | P0 | Lower DB alert threshold to 70% | 2024-01-17 | 15 | "
+            f"[#2](<{gh_url(fake_github, 2)}>) | open |",
+            "",
+            "## Due soon (1)",
+            "",
+            "### @bob",
+            "",
+            "| Postmortem | Line | Priority | Action | Due | Days left | Ticket | Status |",
+            "|---|---:|---|---|---|---:|---|---|",
+            f"| {pm} | {LINE['dash']} | P1 | Add pool saturation dashboard | 2024-02-05 | 4 | "
+            f"[#4](<{gh_url(fake_github, 4)}>) | open |",
+            "",
+            "## No owner or no due date (0)",
+            "",
+            "None.",
+            "",
+            "## Postmortems not Final after 7 days (0)",
+            "",
+            "None.",
+            "",
+        ]
+    )
 
 
 def test_github_unreachable_falls_back_to_the_status_column(
@@ -347,8 +395,10 @@ def test_github_unreachable_falls_back_to_the_status_column(
     data, stderr = report(cli, "--as-of", "2024-02-01")
 
     # by the column: #1 and #3 (Open) are overdue, #2 (Done) is not
-    assert brief(data["overdue"]) == [("#1", "@alice", "2024-01-22", 10, None),
-                                      ("#3", "@alice", "2024-01-29", 3, None)]
+    assert brief(data["overdue"]) == [
+        ("#1", "@alice", "2024-01-22", 10, None),
+        ("#3", "@alice", "2024-01-29", 3, None),
+    ]
     assert brief(data["due_soon"]) == [("#4", "@bob", "2024-02-05", -4, None)]
     [warning] = data["warnings"]
     assert warning.startswith("tracker 'github' could not be read (")

@@ -60,8 +60,13 @@ def one_table(header: str, *body: str, heading: str = "## Action items") -> str:
 
 def item(line: int, action: str | None, **values: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "line": line, "priority": None, "action": action, "owner": None, "due": None,
-        "ticket": None, "status": None,
+        "line": line,
+        "priority": None,
+        "action": action,
+        "owner": None,
+        "due": None,
+        "ticket": None,
+        "status": None,
     }
     base.update(values)
     return base
@@ -81,20 +86,48 @@ def test_standard_template_gives_the_documented_json() -> None:
         "authors": ["@alice", "@bob"],
         "status": "Draft",
         "action_items": [
-            item(43, "Integration test for connection pool", priority="P0", owner="@alice",
-                 due="2024-01-22", ticket="ENG-1234"),
-            item(44, "Lower DB alert threshold to 70%", priority="P0", owner="@bob",
-                 due="2024-01-17", ticket="OPS-567"),
-            item(45, "Document connection management patterns", priority="P1",
-                 owner="@alice", due="2024-01-29", ticket="DOC-89"),
-            item(46, "Evaluate canary deployment", priority="P2", owner="@charlie",
-                 due="2024-02-15", ticket="ENG-1235"),
+            item(
+                43,
+                "Integration test for connection pool",
+                priority="P0",
+                owner="@alice",
+                due="2024-01-22",
+                ticket="ENG-1234",
+            ),
+            item(
+                44,
+                "Lower DB alert threshold to 70%",
+                priority="P0",
+                owner="@bob",
+                due="2024-01-17",
+                ticket="OPS-567",
+            ),
+            item(
+                45,
+                "Document connection management patterns",
+                priority="P1",
+                owner="@alice",
+                due="2024-01-29",
+                ticket="DOC-89",
+            ),
+            item(
+                46,
+                "Evaluate canary deployment",
+                priority="P2",
+                owner="@charlie",
+                due="2024-02-15",
+                ticket="ENG-1235",
+            ),
         ],
         "problems": [],
     }
     json.dumps(pm.public())  # the --json shape is plain JSON
     assert pm.metadata_lines == {
-        "date": 3, "severity": 3, "duration": 3, "authors": 4, "status": 4,
+        "date": 3,
+        "severity": 3,
+        "duration": 3,
+        "authors": 4,
+        "status": 4,
     }
     assert pm.quick is False
     assert len(pm.tables) == 1
@@ -102,7 +135,11 @@ def test_standard_template_gives_the_documented_json() -> None:
     assert pm.tables[0].delimiter_line == 42
     assert pm.tables[0].row_lines == (43, 44, 45, 46)
     assert pm.tables[0].columns == {
-        "priority": 0, "action": 1, "owner": 2, "due": 3, "ticket": 4,
+        "priority": 0,
+        "action": 1,
+        "owner": 2,
+        "due": 3,
+        "ticket": 4,
     }
 
 
@@ -141,7 +178,12 @@ def test_front_matter_supplies_every_metadata_field_with_its_line() -> None:
     assert (pm.severity, pm.status, pm.duration) == ("SEV1", "Final", "2h 5m")
     assert pm.authors == ["@dana", "@eve"]
     assert pm.metadata_lines == {
-        "title": 2, "severity": 4, "status": 5, "duration": 6, "date": 3, "authors": 7,
+        "title": 2,
+        "severity": 4,
+        "status": 5,
+        "duration": 6,
+        "date": 3,
+        "authors": 7,
     }
     assert pm.problems == []
 
@@ -201,7 +243,11 @@ def test_bold_metadata_over_several_lines_and_paragraphs() -> None:
     assert (pm.severity, pm.duration, pm.status) == ("SEV2", "3 hours", "In review")
     assert pm.authors == ["@kim", "@lee"]
     assert pm.metadata_lines == {
-        "date": 3, "severity": 3, "duration": 4, "authors": 5, "status": 7,
+        "date": 3,
+        "severity": 3,
+        "duration": 4,
+        "authors": 5,
+        "status": 7,
     }
 
 
@@ -679,22 +725,30 @@ def test_details_mentioned_in_a_table_cell_or_code_span_does_not_hide_what_follo
 
 SYNONYMS = {
     "priority": ["Priority", "Pri", "P"],
-    "action": ["Action", "Action item", "Action item description", "Item", "Task",
-               "Description", "Follow-up"],
+    "action": [
+        "Action",
+        "Action item",
+        "Action item description",
+        "Item",
+        "Task",
+        "Description",
+        "Follow-up",
+    ],
     "owner": ["Owner", "Assignee", "Who", "DRI", "Responsible"],
     "due": ["Due", "Due date", "Deadline", "Target date", "ETA"],
-    "ticket": ["Ticket", "Issue", "Jira", "Bug", "Bug #", "Tracking bug", "Tracker", "Tracking",
-               "Link"],
+    "ticket": ["Ticket", "Issue", "Jira", "Bug", "Bug #", "Tracking bug", "Tracker", "Tracking", "Link"],
     "status": ["Status", "State"],
 }
-SAMPLE = {"priority": ("P1", "P1"), "owner": ("@ann", "@ann"),
-          "due": ("2024-06-30", "2024-06-30"), "ticket": ("ENG-7", "ENG-7"),
-          "status": ("Done", "done")}
+SAMPLE = {
+    "priority": ("P1", "P1"),
+    "owner": ("@ann", "@ann"),
+    "due": ("2024-06-30", "2024-06-30"),
+    "ticket": ("ENG-7", "ENG-7"),
+    "status": ("Done", "done"),
+}
 
 
-@pytest.mark.parametrize(
-    ("field", "name"), [(f, n) for f, names in SYNONYMS.items() for n in names]
-)
+@pytest.mark.parametrize(("field", "name"), [(f, n) for f, names in SYNONYMS.items() for n in names])
 def test_column_synonyms(field: str, name: str) -> None:
     assert header_field(name) == field
     assert header_field(name.upper()) == field
@@ -717,11 +771,23 @@ def test_columns_in_any_order_bold_headers_and_extra_columns_ignored() -> None:
         | 1 | OPS-1 | Prevent | @ann | 2024-07-01 | Add canary | see doc | P2 | In progress |
         """)
     assert rows(pm) == [
-        item(5, "Add canary", priority="P2", owner="@ann", due="2024-07-01", ticket="OPS-1",
-             status="in_progress"),
+        item(
+            5,
+            "Add canary",
+            priority="P2",
+            owner="@ann",
+            due="2024-07-01",
+            ticket="OPS-1",
+            status="in_progress",
+        ),
     ]
     assert pm.tables[0].columns == {
-        "ticket": 1, "owner": 3, "due": 4, "action": 5, "priority": 7, "status": 8,
+        "ticket": 1,
+        "owner": 3,
+        "due": 4,
+        "action": 5,
+        "priority": 7,
+        "status": 8,
     }
     assert pm.tables[0].width == 9
 
@@ -732,10 +798,12 @@ def test_header_trailing_colon_and_parenthetical_unit() -> None:
 
 
 def test_when_two_columns_name_one_field_the_plainer_name_wins() -> None:
-    pm = parse_text(one_table(
-        "| Description | Action | Link | Ticket |",
-        "| Long detail | Short action | https://doc | ENG-9 |",
-    ))
+    pm = parse_text(
+        one_table(
+            "| Description | Action | Link | Ticket |",
+            "| Long detail | Short action | https://doc | ENG-9 |",
+        )
+    )
     assert rows(pm) == [item(5, "Short action", ticket="ENG-9")]
 
 
@@ -848,10 +916,12 @@ def test_escaped_pipes_are_unescaped_including_inside_code_spans() -> None:
 
 
 def test_action_is_the_cells_markdown_source_trimmed() -> None:
-    pm = parse_text(one_table(
-        "| Action |",
-        "|    **Add** [runbook](https://wiki/x) for `pgbouncer` <br> and *alerts*   |",
-    ))
+    pm = parse_text(
+        one_table(
+            "| Action |",
+            "|    **Add** [runbook](https://wiki/x) for `pgbouncer` <br> and *alerts*   |",
+        )
+    )
     assert actions(pm) == [
         "**Add** [runbook](https://wiki/x) for `pgbouncer` <br> and *alerts*",
     ]
@@ -885,14 +955,16 @@ def test_a_row_line_is_its_one_based_line_in_the_file() -> None:
 
 
 @pytest.mark.parametrize(
-    "marker", ["", "-", "—", "–", "TBD", "tbd", "TBA", "N/A", "n/a", "none", "None", "?",
-               "*TBD*", "**N/A**"],
+    "marker",
+    ["", "-", "—", "–", "TBD", "tbd", "TBA", "N/A", "n/a", "none", "None", "?", "*TBD*", "**N/A**"],
 )
 def test_unset_markers_mean_not_set(marker: str) -> None:
-    pm = parse_text(one_table(
-        "| Priority | Action | Owner | Due | Ticket | Status |",
-        f"| {marker} | Act | {marker} | {marker} | {marker} | {marker} |",
-    ))
+    pm = parse_text(
+        one_table(
+            "| Priority | Action | Owner | Due | Ticket | Status |",
+            f"| {marker} | Act | {marker} | {marker} | {marker} | {marker} |",
+        )
+    )
     assert rows(pm) == [item(5, "Act")]
     assert pm.problems == []
 
@@ -900,14 +972,30 @@ def test_unset_markers_mean_not_set(marker: str) -> None:
 @pytest.mark.parametrize(
     ("cell", "status"),
     [
-        ("Open", "open"), ("To do", "open"), ("TODO", "open"), ("Not started", "open"),
-        ("In progress", "in_progress"), ("In Progress", "in_progress"),
-        ("in-progress", "in_progress"), ("WIP", "in_progress"), ("Blocked", "in_progress"),
-        ("Done", "done"), ("DONE", "done"), ("Completed", "done"), ("Complete", "done"),
-        ("Fixed", "done"), ("Resolved", "done"), ("Closed", "done"), ("✅ Done", "done"),
+        ("Open", "open"),
+        ("To do", "open"),
+        ("TODO", "open"),
+        ("Not started", "open"),
+        ("In progress", "in_progress"),
+        ("In Progress", "in_progress"),
+        ("in-progress", "in_progress"),
+        ("WIP", "in_progress"),
+        ("Blocked", "in_progress"),
+        ("Done", "done"),
+        ("DONE", "done"),
+        ("Completed", "done"),
+        ("Complete", "done"),
+        ("Fixed", "done"),
+        ("Resolved", "done"),
+        ("Closed", "done"),
+        ("✅ Done", "done"),
         ("**Done**", "done"),
-        ("Won't do", "dropped"), ("Won’t do", "dropped"), ("Won't fix", "dropped"),
-        ("Wontfix", "dropped"), ("Dropped", "dropped"), ("Cancelled", "dropped"),
+        ("Won't do", "dropped"),
+        ("Won’t do", "dropped"),
+        ("Won't fix", "dropped"),
+        ("Wontfix", "dropped"),
+        ("Dropped", "dropped"),
+        ("Cancelled", "dropped"),
     ],
 )
 def test_status_values_normalize(cell: str, status: str) -> None:
@@ -926,9 +1014,19 @@ def test_unknown_status_is_a_located_problem_and_the_item_stays() -> None:
 @pytest.mark.parametrize(
     ("cell", "priority"),
     [
-        ("P0", "P0"), ("p0", "P0"), ("P1", "P1"), ("p2", "P2"), ("P3", "P3"), ("P4", "P4"),
-        ("**P0**", "P0"), ("Critical", "P0"), ("critical", "P0"), ("High", "P1"),
-        ("HIGH", "P1"), ("Medium", "P2"), ("Low", "P3"),
+        ("P0", "P0"),
+        ("p0", "P0"),
+        ("P1", "P1"),
+        ("p2", "P2"),
+        ("P3", "P3"),
+        ("P4", "P4"),
+        ("**P0**", "P0"),
+        ("Critical", "P0"),
+        ("critical", "P0"),
+        ("High", "P1"),
+        ("HIGH", "P1"),
+        ("Medium", "P2"),
+        ("Low", "P3"),
     ],
 )
 def test_priority_values(cell: str, priority: str) -> None:
@@ -940,15 +1038,25 @@ def test_priority_values(cell: str, priority: str) -> None:
 def test_unknown_priority_is_a_located_problem(cell: str) -> None:
     pm = parse_text(one_table("| Priority | Action |", "| x | A |", f"| {cell} | B |"))
     assert problems(pm)[-1] == (
-        6, f"priority {cell!r} is not one of P0–P4 (or Critical, High, Medium, Low)",
+        6,
+        f"priority {cell!r} is not one of P0–P4 (or Critical, High, Medium, Low)",
     )
     assert pm.action_items[1].priority is None
 
 
 @pytest.mark.parametrize(
     "cell",
-    ["2024-01-22", "2024/01/22", "Jan 22, 2024", "January 22, 2024", "22 Jan 2024",
-     "22 January 2024", "jan 22, 2024", "**2024-01-22**", "  2024-01-22  "],
+    [
+        "2024-01-22",
+        "2024/01/22",
+        "Jan 22, 2024",
+        "January 22, 2024",
+        "22 Jan 2024",
+        "22 January 2024",
+        "jan 22, 2024",
+        "**2024-01-22**",
+        "  2024-01-22  ",
+    ],
 )
 def test_due_date_formats_normalize_to_iso(cell: str) -> None:
     pm = parse_text(one_table("| Action | Due |", f"| A | {cell} |"))
@@ -958,8 +1066,19 @@ def test_due_date_formats_normalize_to_iso(cell: str) -> None:
 
 @pytest.mark.parametrize(
     "cell",
-    ["01/02/2024", "22/01/2024", "1/22/2024", "next week", "Q1 2024", "2024-13-01",
-     "2024-02-30", "Jan 2024", "22.01.2024", "2024-01-22 (moved)", "EOW"],
+    [
+        "01/02/2024",
+        "22/01/2024",
+        "1/22/2024",
+        "next week",
+        "Q1 2024",
+        "2024-13-01",
+        "2024-02-30",
+        "Jan 2024",
+        "22.01.2024",
+        "2024-01-22 (moved)",
+        "EOW",
+    ],
 )
 def test_bad_due_date_is_a_located_problem_never_a_guess(cell: str) -> None:
     pm = parse(f"""
@@ -974,8 +1093,7 @@ def test_bad_due_date_is_a_located_problem_never_a_guess(cell: str) -> None:
         """)
     assert rows(pm) == [item(7, "Fine", due="2024-01-22"), item(8, "Vague")]
     assert problems(pm) == [
-        (8, f"due date {cell!r} is not a date pm-sync reads; "
-            "write it as YYYY-MM-DD (e.g. 2024-01-22)"),
+        (8, f"due date {cell!r} is not a date pm-sync reads; write it as YYYY-MM-DD (e.g. 2024-01-22)"),
     ]
 
 
@@ -999,10 +1117,14 @@ def test_ticket_is_link_text_or_cell_text(cell: str, ticket: str) -> None:
 
 
 def test_owner_emphasis_is_dropped_but_handles_kept() -> None:
-    pm = parse_text(one_table(
-        "| Action | Owner |",
-        "| A | **@alice** |", "| B | Bob Smith |", "| C | **@a** and **@b** |",
-    ))
+    pm = parse_text(
+        one_table(
+            "| Action | Owner |",
+            "| A | **@alice** |",
+            "| B | Bob Smith |",
+            "| C | **@a** and **@b** |",
+        )
+    )
     assert [i.owner for i in pm.action_items] == ["@alice", "Bob Smith", "**@a** and **@b**"]
 
 
@@ -1057,9 +1179,7 @@ STORY_ITEMS = [
         ("mixed", STORY.replace("\n", "\r\n", 5).encode()),
     ],
 )
-def test_bom_line_endings_non_ascii_and_missing_final_newline(
-    tmp_path: Path, name: str, data: bytes
-) -> None:
+def test_bom_line_endings_non_ascii_and_missing_final_newline(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / f"postmortem-2024-01-15-{name}.md"
     path.write_bytes(data)
     pm = parse_file(path)
@@ -1095,8 +1215,15 @@ def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_empty_document() -> None:
     pm = parse_text("")
     assert pm.public() == {
-        "path": "<text>", "title": None, "date": None, "severity": None, "duration": None,
-        "authors": [], "status": None, "action_items": [], "problems": [],
+        "path": "<text>",
+        "title": None,
+        "date": None,
+        "severity": None,
+        "duration": None,
+        "authors": [],
+        "status": None,
+        "action_items": [],
+        "problems": [],
     }
 
 
@@ -1104,10 +1231,8 @@ def test_empty_document() -> None:
 
 
 def test_uids_are_stable_distinct_for_duplicates_and_survive_reordering() -> None:
-    first = parse_text(one_table("| Action | Owner |", "| Same | @a |", "| Same | @b |",
-                                 "| Other | @c |"))
-    again = parse_text(one_table("| Action | Owner |", "| Same | @a |", "| Same | @b |",
-                                 "| Other | @c |"))
+    first = parse_text(one_table("| Action | Owner |", "| Same | @a |", "| Same | @b |", "| Other | @c |"))
+    again = parse_text(one_table("| Action | Owner |", "| Same | @a |", "| Same | @b |", "| Other | @c |"))
     uids = [i.uid for i in first.action_items]
     assert uids == [i.uid for i in again.action_items]
     assert len(set(uids)) == 3
@@ -1151,8 +1276,15 @@ def test_inline_plain_drops_markup() -> None:
 
 @pytest.mark.parametrize(
     ("text", "field"),
-    [("Owner:", "owner"), ("  due  date ", "due"), ("Notes", None), ("#", None),
-     ("Type", None), ("", None), ("Due (UTC)", "due")],
+    [
+        ("Owner:", "owner"),
+        ("  due  date ", "due"),
+        ("Notes", None),
+        ("#", None),
+        ("Type", None),
+        ("", None),
+        ("Due (UTC)", "due"),
+    ],
 )
 def test_header_field(text: str, field: str | None) -> None:
     assert header_field(text) == field
@@ -1187,12 +1319,32 @@ SAFE = (
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "
     ".,:;!?'\"/()[]{}#@&%+=~^$<>*_`-|éüßñçØ日本語テスト中文한국어🚀✅€→"
 )
-PRIORITY_CELLS = {"P0": "P0", "p1": "P1", "P2": "P2", "p3": "P3", "P4": "P4",
-                  "Critical": "P0", "high": "P1", "Medium": "P2", "LOW": "P3", "": None,
-                  "TBD": None, "-": None}
-STATUS_CELLS = {"Open": "open", "In progress": "in_progress", "Done": "done",
-                "Completed": "done", "Fixed": "done", "Won't do": "dropped",
-                "Won't fix": "dropped", "Dropped": "dropped", "": None, "N/A": None}
+PRIORITY_CELLS = {
+    "P0": "P0",
+    "p1": "P1",
+    "P2": "P2",
+    "p3": "P3",
+    "P4": "P4",
+    "Critical": "P0",
+    "high": "P1",
+    "Medium": "P2",
+    "LOW": "P3",
+    "": None,
+    "TBD": None,
+    "-": None,
+}
+STATUS_CELLS = {
+    "Open": "open",
+    "In progress": "in_progress",
+    "Done": "done",
+    "Completed": "done",
+    "Fixed": "done",
+    "Won't do": "dropped",
+    "Won't fix": "dropped",
+    "Dropped": "dropped",
+    "": None,
+    "N/A": None,
+}
 DUE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y")
 
 
@@ -1200,11 +1352,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-action_text = st.text(alphabet=SAFE, min_size=1, max_size=40).map(str.strip).filter(
-    lambda s: bool(s) and not is_unset(s)
+action_text = (
+    st.text(alphabet=SAFE, min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(lambda s: bool(s) and not is_unset(s))
 )
-owner_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü日本.-", min_size=1,
-                     max_size=12).map(lambda s: "@" + s)
+owner_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü日本.-", min_size=1, max_size=12).map(
+    lambda s: "@" + s
+)
 ticket_cell = st.one_of(
     st.from_regex(r"[A-Z]{2,5}-[1-9][0-9]{0,4}", fullmatch=True).map(lambda k: (k, k)),
     st.integers(1, 99999).map(lambda n: (f"#{n}", f"#{n}")),
@@ -1215,28 +1370,30 @@ ticket_cell = st.one_of(
     st.just(("", None)),
 )
 due_cell = st.one_of(
-    st.tuples(st.dates(dt.date(1990, 1, 1), dt.date(2099, 12, 31)),
-              st.sampled_from(DUE_FORMATS)).map(
+    st.tuples(st.dates(dt.date(1990, 1, 1), dt.date(2099, 12, 31)), st.sampled_from(DUE_FORMATS)).map(
         lambda df: (df[0].strftime(df[1]), df[0].isoformat())
     ),
     st.just(("TBD", None)),
 )
-row_strategy = st.fixed_dictionaries({
-    "priority": st.sampled_from(sorted(PRIORITY_CELLS.items())),
-    "action": action_text.map(lambda a: (_cell(a), a)),
-    "owner": st.one_of(owner_text.map(lambda o: (o, o)), st.just(("—", None))),
-    "due": due_cell,
-    "ticket": ticket_cell.map(lambda t: (_cell(t[0]), t[1])),
-    "status": st.sampled_from(sorted(STATUS_CELLS.items())),
-    "notes": st.text(alphabet=SAFE, max_size=20).map(lambda n: (_cell(n.strip()), None)),
-})
+row_strategy = st.fixed_dictionaries(
+    {
+        "priority": st.sampled_from(sorted(PRIORITY_CELLS.items())),
+        "action": action_text.map(lambda a: (_cell(a), a)),
+        "owner": st.one_of(owner_text.map(lambda o: (o, o)), st.just(("—", None))),
+        "due": due_cell,
+        "ticket": ticket_cell.map(lambda t: (_cell(t[0]), t[1])),
+        "status": st.sampled_from(sorted(STATUS_CELLS.items())),
+        "notes": st.text(alphabet=SAFE, max_size=20).map(lambda n: (_cell(n.strip()), None)),
+    }
+)
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(
     body=st.lists(row_strategy, min_size=1, max_size=6),
-    order=st.permutations(["priority", "action", "owner", "due", "ticket", "status",
-                           "notes"]),
+    order=st.permutations(["priority", "action", "owner", "due", "ticket", "status", "notes"]),
     bold=st.booleans(),
     pad=st.integers(0, 3),
     newline=st.sampled_from(["\n", "\r\n"]),
@@ -1244,24 +1401,49 @@ row_strategy = st.fixed_dictionaries({
     preamble=st.integers(0, 3),
 )
 def test_generated_tables_round_trip(
-    body: list[dict[str, tuple[str, str | None]]], order: list[str], bold: bool,
-    pad: int, newline: str, bom: bool, preamble: int,
+    body: list[dict[str, tuple[str, str | None]]],
+    order: list[str],
+    bold: bool,
+    pad: int,
+    newline: str,
+    bom: bool,
+    preamble: int,
 ) -> None:
-    names = {"priority": "Priority", "action": "Action", "owner": "Owner", "due": "Due",
-             "ticket": "Ticket", "status": "Status", "notes": "Notes"}
+    names = {
+        "priority": "Priority",
+        "action": "Action",
+        "owner": "Owner",
+        "due": "Due",
+        "ticket": "Ticket",
+        "status": "Status",
+        "notes": "Notes",
+    }
     space = " " * pad
 
     def line(cells: list[str]) -> str:
         return "|" + "|".join(f"{space}{c}{space}" for c in cells) + "|"
 
     header = [f"**{names[k]}**" if bold else names[k] for k in order]
-    lines = ["# Postmortem: Generated", *(["Some text."] * preamble), "",
-             "## Action items", "", line(header), line(["---"] * len(order))]
+    lines = [
+        "# Postmortem: Generated",
+        *(["Some text."] * preamble),
+        "",
+        "## Action items",
+        "",
+        line(header),
+        line(["---"] * len(order)),
+    ]
     first_row = len(lines) + 1
     for row in body:
         lines.append(line([row[k][0] for k in order]))
-    lines += ["", "## Lessons", "", line(header), line(["---"] * len(order)),
-              line([body[0][k][0] for k in order])]
+    lines += [
+        "",
+        "## Lessons",
+        "",
+        line(header),
+        line(["---"] * len(order)),
+        line([body[0][k][0] for k in order]),
+    ]
     data = newline.join(lines).encode()
     pm = parse_source(Source.from_bytes((b"\xef\xbb\xbf" if bom else b"") + data, "g.md"))
     expected = [
@@ -1283,20 +1465,36 @@ def test_generated_tables_round_trip(
 
 
 def test_metadata_pairs_split_on_any_separator() -> None:
-    pm = parse_text("# Postmortem: X\n\n**Date**: 2024-01-15 · **Severity**: SEV2 · "
-                    "**Status**: Final\n**Authors:** @a, @b; **Duration:** 9 min\n")
+    pm = parse_text(
+        "# Postmortem: X\n\n**Date**: 2024-01-15 · **Severity**: SEV2 · "
+        "**Status**: Final\n**Authors:** @a, @b; **Duration:** 9 min\n"
+    )
     assert (pm.date, pm.severity, pm.status, pm.duration, pm.authors, pm.problems) == (
-        dt.date(2024, 1, 15), "SEV2", "Final", "9 min", ["@a", "@b"], [])
+        dt.date(2024, 1, 15),
+        "SEV2",
+        "Final",
+        "9 min",
+        ["@a", "@b"],
+        [],
+    )
 
 
 def test_owner_written_as_a_link_is_its_link_text() -> None:
-    pm = parse_text(one_table("| Action | Owner |",
-                              "| Fix | [@alice](https://github.com/alice) |"))
+    pm = parse_text(one_table("| Action | Owner |", "| Fix | [@alice](https://github.com/alice) |"))
     assert pm.action_items[0].owner == "@alice"
 
 
-@pytest.mark.parametrize(("status", "final"), [
-    ("Final", True), ("final", True), ("**Final**", True), ("Published", False),
-    ("Finalized", False), ("Draft", False), ("In review", False)])
+@pytest.mark.parametrize(
+    ("status", "final"),
+    [
+        ("Final", True),
+        ("final", True),
+        ("**Final**", True),
+        ("Published", False),
+        ("Finalized", False),
+        ("Draft", False),
+        ("In review", False),
+    ],
+)
 def test_only_final_is_final(status: str, final: bool) -> None:
     assert parse_text(f"# P\n\n**Status**: {status}\n").is_final is final

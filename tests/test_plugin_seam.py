@@ -65,10 +65,15 @@ PLUGIN = textwrap.dedent('''
 
 
 @pytest.fixture
-def plugin_installed(tmp_path_factory: pytest.TempPathFactory,
-                     monkeypatch: pytest.MonkeyPatch) -> None:
-    install_plugin(tmp_path_factory.mktemp("site"), monkeypatch, module="pm_sync_notes",
-                   source=PLUGIN, name="notes", cls="NotesConnector")
+def plugin_installed(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_plugin(
+        tmp_path_factory.mktemp("site"),
+        monkeypatch,
+        module="pm_sync_notes",
+        source=PLUGIN,
+        name="notes",
+        cls="NotesConnector",
+    )
 
 
 def test_builtin_trackers_are_registered_as_entry_points() -> None:
@@ -77,10 +82,10 @@ def test_builtin_trackers_are_registered_as_entry_points() -> None:
     assert found["local"].name == "local"
 
 
-def test_third_party_tracker_is_used_like_a_builtin(plugin_installed: None, workdir: Path,
-                                                    cli) -> None:
+def test_third_party_tracker_is_used_like_a_builtin(plugin_installed: None, workdir: Path, cli) -> None:
     (workdir / "pm-sync.toml").write_text(
-        'tracker = "notes"\nlabels = ["incident"]\n[trackers.notes]\nfile = "tickets.json"\n')
+        'tracker = "notes"\nlabels = ["incident"]\n[trackers.notes]\nfile = "tickets.json"\n'
+    )
     doc = workdir / "pm.md"
     doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS[:2]]))
 

@@ -14,10 +14,12 @@ import pytest
 
 from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text, run_subprocess
 
-FIVE_ROWS = [*STANDARD_ROWS, ("P2", "Evaluate canary deployment", "@charlie", "2024-02-15"),
-             ("P3", "Add deploy markers to dashboards", "@dana", "2024-02-20")]
-FINAL = postmortem_text([(*r, k) for r, k in zip(FIVE_ROWS, [f"PM-{n}" for n in range(1, 6)],
-                                                   strict=True)])
+FIVE_ROWS = [
+    *STANDARD_ROWS,
+    ("P2", "Evaluate canary deployment", "@charlie", "2024-02-15"),
+    ("P3", "Add deploy markers to dashboards", "@dana", "2024-02-20"),
+]
+FINAL = postmortem_text([(*r, k) for r, k in zip(FIVE_ROWS, [f"PM-{n}" for n in range(1, 6)], strict=True)])
 
 
 def fresh(workdir: Path) -> Path:
@@ -37,10 +39,18 @@ def assert_converged(workdir: Path, doc: Path) -> None:
     assert not list(workdir.glob(".*.pm-sync.tmp"))
 
 
-@pytest.mark.parametrize("point", [
-    "before-create", "after-create-item:1", "after-create-item:3", "after-create",
-    "before-writeback", "writeback-before-rename", "after-writeback",
-])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "before-create",
+        "after-create-item:1",
+        "after-create-item:3",
+        "after-create",
+        "before-writeback",
+        "writeback-before-rename",
+        "after-writeback",
+    ],
+)
 def test_killed_at_each_step_then_rerun(workdir: Path, point: str) -> None:
     doc = fresh(workdir)
 
@@ -72,8 +82,12 @@ def test_killed_at_random_instants(workdir: Path) -> None:
     doc = fresh(workdir)
     rng = random.Random(20261128)
     for _ in range(5):
-        proc = subprocess.Popen([sys.executable, "-m", "pm_sync", "push", doc.name], cwd=workdir,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pm_sync", "push", doc.name],
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.05, 0.6))
         proc.kill()
         proc.wait(timeout=30)
@@ -84,9 +98,16 @@ def test_killed_at_random_instants(workdir: Path) -> None:
 
 def test_two_concurrent_pushes_create_each_ticket_once(workdir: Path) -> None:
     doc = fresh(workdir)
-    procs = [subprocess.Popen([sys.executable, "-m", "pm_sync", "push", doc.name, "--json"],
-                              cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pm_sync", "push", doc.name, "--json"],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     created = sorted(key for out, _ in outputs for key in json.loads(out)["created"])

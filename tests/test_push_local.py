@@ -24,19 +24,24 @@ def test_push_creates_one_ticket_per_item_and_writes_keys(workdir: Path, cli) ->
 
     assert result.code == 0, result.stderr
     assert result.json() == {
-        "file": str(doc), "created": ["PM-1", "PM-2", "PM-3"], "updated": [],
-        "unchanged": [], "errors": [], "recovered": [], "moved": [], "warnings": [],
+        "file": str(doc),
+        "created": ["PM-1", "PM-2", "PM-3"],
+        "updated": [],
+        "unchanged": [],
+        "errors": [],
+        "recovered": [],
+        "moved": [],
+        "warnings": [],
     }
-    expected = postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"],
-                                                          strict=True)])
+    expected = postmortem_text(
+        [(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"], strict=True)]
+    )
     assert doc.read_text() == expected
     tickets = local_tickets(workdir)
-    assert [(t["key"], t["summary"], t["priority"], t["owner"], t["due"], t["status"])
-            for t in tickets] == [
+    assert [(t["key"], t["summary"], t["priority"], t["owner"], t["due"], t["status"]) for t in tickets] == [
         ("PM-1", "Integration test for connection pool", "P0", "@alice", "2024-01-22", "open"),
         ("PM-2", "Lower DB alert threshold to 70%", "P0", "@bob", "2024-01-17", "open"),
-        ("PM-3", "Document connection management patterns", "P1", "@alice", "2024-01-29",
-         "open"),
+        ("PM-3", "Document connection management patterns", "P1", "@alice", "2024-01-29", "open"),
     ]
     assert all(t["postmortem"] == doc.name for t in tickets)
     assert len({t["marker"] for t in tickets}) == 3
@@ -66,20 +71,25 @@ def test_crlf_and_bom_survive_write_back(workdir: Path, cli) -> None:
 
     assert cli("push", str(doc)).code == 0
 
-    expected = with_keys(postmortem_text(STANDARD_ROWS, header="| Priority | Action | Owner | "
-                                          "Due | Ticket |"), [])
-    expected = postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"],
-                                                          strict=True)])
+    expected = with_keys(
+        postmortem_text(STANDARD_ROWS, header="| Priority | Action | Owner | Due | Ticket |"), []
+    )
+    expected = postmortem_text(
+        [(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"], strict=True)]
+    )
     assert doc.read_bytes() == b"\xef\xbb\xbf" + expected.replace("\n", "\r\n").encode()
 
 
 def test_table_without_outer_pipes(workdir: Path, cli) -> None:
     doc = workdir / "pm.md"
-    doc.write_text(postmortem_text(
-        [(*r, "") for r in STANDARD_ROWS[:2]],
-        header="Priority | Action | Owner | Due | Ticket", delimiter="--- | --- | --- | --- | ---",
-        row_format=lambda r: " | ".join(r).rstrip(),
-    ))
+    doc.write_text(
+        postmortem_text(
+            [(*r, "") for r in STANDARD_ROWS[:2]],
+            header="Priority | Action | Owner | Due | Ticket",
+            delimiter="--- | --- | --- | --- | ---",
+            row_format=lambda r: " | ".join(r).rstrip(),
+        )
+    )
     assert cli("push", str(doc)).code == 0
     lines = doc.read_text().splitlines()
     assert "P0 | Integration test for connection pool | @alice | 2024-01-22 | PM-1 |" in lines
@@ -90,8 +100,10 @@ def test_table_without_outer_pipes(workdir: Path, cli) -> None:
 def test_table_without_ticket_column_gets_one(workdir: Path, cli) -> None:
     doc = workdir / "pm.md"
     original = postmortem_text(
-        [r[:4] for r in STANDARD_ROWS[:2]], header="| Priority | Action | Owner | Due |",
-        delimiter="|:--|---|---|--:|", extra="\nTrailing text stays.\n",
+        [r[:4] for r in STANDARD_ROWS[:2]],
+        header="| Priority | Action | Owner | Due |",
+        delimiter="|:--|---|---|--:|",
+        extra="\nTrailing text stays.\n",
     )
     doc.write_text(original)
 
@@ -133,8 +145,7 @@ def test_dry_run_prints_plan_and_touches_nothing(workdir: Path, cli) -> None:
     assert result.code == 0
     data = result.json()
     assert data["created"] == [] and data["dry_run"] is True
-    assert [(p["line"], p["kind"]) for p in data["plan"]] == [(14, "create"), (15, "create"),
-                                                              (16, "create")]
+    assert [(p["line"], p["kind"]) for p in data["plan"]] == [(14, "create"), (15, "create"), (16, "create")]
     assert doc.read_bytes() == before
     assert not (workdir / ".pm-sync").exists()
     human = cli("push", str(doc), "--dry-run")
@@ -143,8 +154,11 @@ def test_dry_run_prints_plan_and_touches_nothing(workdir: Path, cli) -> None:
 
 def test_bad_row_blocks_that_postmortem_only(workdir: Path, cli) -> None:
     bad = workdir / "bad.md"
-    bad.write_text(postmortem_text([("P0", "Fix it", "@alice", "next week", ""),
-                                    ("P9", "Other", "@bob", "2024-01-02", "")]))
+    bad.write_text(
+        postmortem_text(
+            [("P0", "Fix it", "@alice", "next week", ""), ("P9", "Other", "@bob", "2024-01-02", "")]
+        )
+    )
     good = workdir / "good.md"
     good.write_text(postmortem_text([(*STANDARD_ROWS[0], "")]))
     bad_before = bad.read_bytes()
@@ -165,8 +179,10 @@ def test_edited_table_updates_only_changed_fields(workdir: Path, cli) -> None:
     doc = workdir / "pm.md"
     doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS]))
     assert cli("push", str(doc)).code == 0
-    text = doc.read_text().replace("| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 |",
-                                   "| P1 | Lower DB alert threshold to 70% | @carol | 2024-02-01 |")
+    text = doc.read_text().replace(
+        "| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 |",
+        "| P1 | Lower DB alert threshold to 70% | @carol | 2024-02-01 |",
+    )
     doc.write_text(text)
 
     result = cli("push", str(doc), "--json")
@@ -181,8 +197,14 @@ def test_edited_table_updates_only_changed_fields(workdir: Path, cli) -> None:
 
 def test_project_hint_routes_to_tracker_and_unknown_key_is_located(workdir: Path, cli) -> None:
     doc = workdir / "pm.md"
-    doc.write_text(postmortem_text([("P0", "Hinted", "@alice", "2024-01-22", "PM-?"),
-                                    ("P1", "Foreign", "@bob", "2024-01-22", "ZZ-12")]))
+    doc.write_text(
+        postmortem_text(
+            [
+                ("P0", "Hinted", "@alice", "2024-01-22", "PM-?"),
+                ("P1", "Foreign", "@bob", "2024-01-22", "ZZ-12"),
+            ]
+        )
+    )
     result = cli("push", str(doc), "--json")
     assert result.code == 1
     [error] = result.json()["errors"]
@@ -213,9 +235,17 @@ def test_local_close_and_reopen(workdir: Path, cli) -> None:
     assert cli("local", "list", "--json").json()[0]["status"] == "dropped"
     assert cli("local", "reopen", "PM-1").code == 0
     listed = cli("local", "list", "--json").json()
-    assert listed == [{"key": "PM-1", "summary": "Integration test for connection pool",
-                       "status": "open", "priority": "P0", "owner": "@alice",
-                       "due": "2024-01-22", "postmortem": "pm.md"}]
+    assert listed == [
+        {
+            "key": "PM-1",
+            "summary": "Integration test for connection pool",
+            "status": "open",
+            "priority": "P0",
+            "owner": "@alice",
+            "due": "2024-01-22",
+            "postmortem": "pm.md",
+        }
+    ]
     missing = cli("local", "close", "PM-9")
     assert missing.code == 1 and "PM-9" in missing.stderr
 
@@ -241,10 +271,18 @@ def test_parse_and_lint_report_an_unreadable_file_and_go_on(workdir: Path, cli) 
     ok, broken = parsed.json()
     assert len(ok["action_items"]) == 3 and ok["problems"] == []
     assert broken["path"] == str(bad)
-    assert broken["problems"] == [{"line": 1, "message":
-                                   "file is not valid UTF-8 (save the postmortem as UTF-8)"}]
+    assert broken["problems"] == [
+        {"line": 1, "message": "file is not valid UTF-8 (save the postmortem as UTF-8)"}
+    ]
 
     linted = cli("lint", str(bad), "--json")
     assert linted.code == 1
-    assert linted.json() == [{"path": str(bad), "line": 1, "rule": "unreadable",
-                              "severity": "error", "message": "file is not valid UTF-8"}]
+    assert linted.json() == [
+        {
+            "path": str(bad),
+            "line": 1,
+            "rule": "unreadable",
+            "severity": "error",
+            "message": "file is not valid UTF-8",
+        }
+    ]

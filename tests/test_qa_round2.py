@@ -37,9 +37,9 @@ ROWS4 = [
 
 # =========================================================================== helpers
 
+
 def cells(doc: Path, column: int) -> list[str]:
-    rows = [ln for ln in doc.read_text().splitlines()
-            if re.match(r"\| P\d ", ln)]
+    rows = [ln for ln in doc.read_text().splitlines() if re.match(r"\| P\d ", ln)]
     return [ln.strip().strip("|").split("|")[column].strip() for ln in rows]
 
 
@@ -54,8 +54,11 @@ def statuses(doc: Path) -> list[str]:
 def status_doc(path: Path, rows: list[tuple[str, ...]], status: str = "Final") -> Path:
     """A postmortem whose table has empty Ticket cells and an `Open` Status column."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(postmortem_text([(*r, "", "Open") for r in rows], header=STATUS_HEADER,
-                                    delimiter=STATUS_DELIM, status=status))
+    path.write_text(
+        postmortem_text(
+            [(*r, "", "Open") for r in rows], header=STATUS_HEADER, delimiter=STATUS_DELIM, status=status
+        )
+    )
     return path
 
 
@@ -63,11 +66,11 @@ def json_of(result: CliResult) -> Any:
     try:
         return result.json()
     except ValueError:
-        raise AssertionError(f"not JSON (exit {result.code}):\n{result.stdout}\n{result.stderr}"
-                             ) from None
+        raise AssertionError(f"not JSON (exit {result.code}):\n{result.stdout}\n{result.stderr}") from None
 
 
 # =========================================================================== GitHub double
+
 
 class DocsGitHub(FakeGitHub):
     """GitHub as someone else read its docs.
@@ -78,8 +81,7 @@ class DocsGitHub(FakeGitHub):
     * labels carry extra fields GitHub may add; `assignee` is null while `assignees` is set.
     """
 
-    def _paginate(self, items: Any, query: dict[str, str], raw_query: str, link_base: str,
-                  doc: str) -> Any:
+    def _paginate(self, items: Any, query: dict[str, str], raw_query: str, link_base: str, doc: str) -> Any:
         query = {k: v for k, v in query.items() if k != "per_page"}
         raw = "&".join(p for p in raw_query.split("&") if not p.startswith("per_page="))
         return super()._paginate(items, query, raw, link_base, doc)
@@ -92,8 +94,7 @@ class DocsGitHub(FakeGitHub):
 
     def _label_json(self, repo: Any, lab: Any) -> dict[str, Any]:
         data = super()._label_json(repo, lab)
-        data.update({"is_exclusive": False, "created_at": "2024-01-01T00:00:00Z",
-                     "archived_at": None})
+        data.update({"is_exclusive": False, "created_at": "2024-01-01T00:00:00Z", "archived_at": None})
         return data
 
     def _issue_json(self, iss: Any) -> dict[str, Any]:
@@ -112,9 +113,13 @@ def docs_gh(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitH
         for login in ("alice", "bob"):
             fake.add_collaborator(REPO, login)
         for n in range(70):
-            fake.add_issue(REPO, f"Older item {n}", labels=["postmortem", "P2"],
-                           body=None if n % 3 == 0 else f"older body {n}",
-                           created_at=fake.now() - 90 * 86400 + n)
+            fake.add_issue(
+                REPO,
+                f"Older item {n}",
+                labels=["postmortem", "P2"],
+                body=None if n % 3 == 0 else f"older body {n}",
+                created_at=fake.now() - 90 * 86400 + n,
+            )
         fake.add_pull_request(REPO, "Fix pool sizing", labels=["postmortem"])
         fake.add_pull_request(REPO, "Bump deps", labels=["postmortem", "P0"])
         monkeypatch.setenv(TOKEN_ENV, TOKEN)
@@ -127,7 +132,8 @@ def write_gh_config(workdir: Path, fake: FakeGitHub, extra: str = "") -> None:
     (workdir / "pm-sync.toml").write_text(
         'tracker = "github"\n\n[trackers.github]\n'
         f'repo = "{REPO}"\napi_url = "{fake.api_url}"\ntoken_env = "{TOKEN_ENV}"\n'
-        "timeout = 5\nseconds_between_writes = 0\nrecheck_delay = 0\n" + extra)
+        "timeout = 5\nseconds_between_writes = 0\nrecheck_delay = 0\n" + extra
+    )
 
 
 def numbers(doc: Path) -> list[int]:
@@ -143,8 +149,7 @@ def issue_by_number(fake: FakeGitHub, repo: str, n: int) -> dict[str, Any]:
 def test_push_reconcile_overdue_against_a_docs_double_on_ghes(
     workdir: Path, cli: Cli, docs_gh: FakeGitHub
 ) -> None:
-    doc = status_doc(workdir / "docs" / "technical" / "postmortem-2024-01-15-payments.md",
-                     ROWS4)
+    doc = status_doc(workdir / "docs" / "technical" / "postmortem-2024-01-15-payments.md", ROWS4)
 
     pushed = cli("push", str(doc), "--json")
 
@@ -152,10 +157,13 @@ def test_push_reconcile_overdue_against_a_docs_double_on_ghes(
     assert json_of(pushed)["created"] == ["#73", "#74", "#75", "#76"]
     assert tickets(doc) == ["#73", "#74", "#75", "#76"]
     made = [issue_by_number(docs_gh, REPO, n) for n in (73, 74, 75, 76)]
-    assert [[a["login"] for a in i["assignees"]] for i in made] == [
-        ["alice"], ["bob"], ["alice"], ["bob"]]
+    assert [[a["login"] for a in i["assignees"]] for i in made] == [["alice"], ["bob"], ["alice"], ["bob"]]
     assert [sorted(lab["name"] for lab in i["labels"]) for i in made] == [
-        ["P0", "postmortem"], ["P0", "postmortem"], ["P1", "postmortem"], ["P2", "postmortem"]]
+        ["P0", "postmortem"],
+        ["P0", "postmortem"],
+        ["P1", "postmortem"],
+        ["P2", "postmortem"],
+    ]
     assert len(docs_gh.issues(REPO)) == 74  # 70 older + 4, PRs not counted
 
     docs_gh.clear_log()
@@ -171,7 +179,9 @@ def test_push_reconcile_overdue_against_a_docs_double_on_ghes(
     assert rec.code == 0, rec.stdout + rec.stderr
     [out] = json_of(rec)
     assert {(p["key"], p["field"], p["value"]) for p in out["pulled"]} == {
-        ("#73", "status", "Done"), ("#74", "status", "Won't do")}
+        ("#73", "status", "Done"),
+        ("#74", "status", "Won't do"),
+    }
     assert statuses(doc) == ["Done", "Won't do", "Open", "Open"]
     assert gh_ticket_writes(docs_gh) == []
     assert len(docs_gh.issues(REPO)) == 74
@@ -203,8 +213,9 @@ def test_issue_with_a_null_body_referenced_in_the_table_is_adopted(
 ) -> None:
     n = docs_gh.add_issue(REPO, "pool test (filed by hand)", body=None)
     doc = workdir / "postmortem-2024-01-15-payments.md"
-    doc.write_text(postmortem_text([("P0", "Integration test for connection pool", "@alice",
-                                     "2024-01-22", f"#{n}")]))
+    doc.write_text(
+        postmortem_text([("P0", "Integration test for connection pool", "@alice", "2024-01-22", f"#{n}")])
+    )
 
     result = cli("push", str(doc), "--json")
 
@@ -245,10 +256,17 @@ def test_primary_limit_without_headers_then_secondary_429_during_reconcile(
     assert cli("push", str(doc)).code == 0
     slept = patch_sleep(monkeypatch, docs_gh)
     reset = str(int(docs_gh.now()) + 4)
-    docs_gh.inject("GET", r"/issues$", status=403, times=1,
-                   headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
-                   body={"message": "API rate limit exceeded for user ID 1.",
-                         "documentation_url": "https://docs.github.com/rest"})
+    docs_gh.inject(
+        "GET",
+        r"/issues$",
+        status=403,
+        times=1,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+        body={
+            "message": "API rate limit exceeded for user ID 1.",
+            "documentation_url": "https://docs.github.com/rest",
+        },
+    )
     docs_gh.secondary_limit("GET", r"/issues$", retry_after=3, status=429)
     docs_gh.close_issue(REPO, 75, reason="completed")
 
@@ -282,9 +300,13 @@ def test_a_pull_request_in_the_ticket_cell_is_never_edited(
 ) -> None:
     """Teams often link the fix PR in the Ticket (or Link) column; pm-sync must not rewrite it."""
     doc = workdir / "postmortem-2024-01-15-payments.md"
-    doc.write_text(postmortem_text(
-        [("P0", "Integration test for connection pool", "@alice", "2024-01-22", cell, "Open")],
-        header=STATUS_HEADER, delimiter=STATUS_DELIM))
+    doc.write_text(
+        postmortem_text(
+            [("P0", "Integration test for connection pool", "@alice", "2024-01-22", cell, "Open")],
+            header=STATUS_HEADER,
+            delimiter=STATUS_DELIM,
+        )
+    )
     before = docs_gh.issues(REPO, include_pull_requests=True)
     pr = next(i for i in before if i["number"] == 71)
     assert "pull_request" in pr and pr["title"] == "Fix pool sizing"
@@ -293,12 +315,12 @@ def test_a_pull_request_in_the_ticket_cell_is_never_edited(
     cli(command, str(doc), "--json")
 
     assert [w for w in gh_writes(docs_gh) if w[1].endswith("/issues/71")] == []
-    after = next(i for i in docs_gh.issues(REPO, include_pull_requests=True)
-                 if i["number"] == 71)
+    after = next(i for i in docs_gh.issues(REPO, include_pull_requests=True) if i["number"] == 71)
     assert after["title"] == "Fix pool sizing" and after["assignees"] == []
 
 
 # =========================================================================== Projects v2
+
 
 class Board:
     """GitHub's GraphQL endpoint for one org board, from the documented shapes; `script` lets a
@@ -313,9 +335,16 @@ class Board:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         payload = json.loads(request.content)
         query, variables = payload["query"], payload.get("variables") or {}
-        name = next(n for n in ("projectV2", "addProjectV2ItemById",
-                                "updateProjectV2ItemFieldValue", "clearProjectV2ItemFieldValue")
-                    if n + "(" in query)
+        name = next(
+            n
+            for n in (
+                "projectV2",
+                "addProjectV2ItemById",
+                "updateProjectV2ItemFieldValue",
+                "clearProjectV2ItemFieldValue",
+            )
+            if n + "(" in query
+        )
         self.calls.append((name, variables))
         if self.script.get(name):
             return self.script[name].pop(0)
@@ -330,8 +359,7 @@ class Board:
             self.values[(variables["item"], variables["field"])] = value
         else:
             self.values.pop((variables["item"], variables["field"]), None)
-        return httpx.Response(200, json={"data": {name: {"projectV2Item": {
-            "id": variables["item"]}}}})
+        return httpx.Response(200, json={"data": {name: {"projectV2Item": {"id": variables["item"]}}}})
 
     def named(self, name: str) -> list[dict[str, Any]]:
         return [v for n, v in self.calls if n == name]
@@ -370,8 +398,8 @@ def test_board_fields_are_looked_up_once_for_a_whole_reconcile_run(
     assert len(gql.named("projectV2")) == 1
     nodes = [i["node_id"] for i in fake.issues(REPO)]
     assert [gql.fields_of(n) for n in nodes] == [
-        {"PVTF_due": {"date": d}, "PVTSSF_prio": {"singleSelectOptionId": OPTIONS[p]}}
-        for p, _, _, d in ROWS4]
+        {"PVTF_due": {"date": d}, "PVTSSF_prio": {"singleSelectOptionId": OPTIONS[p]}} for p, _, _, d in ROWS4
+    ]
     assert tickets(a) == ["#1", "#2"] and tickets(b) == ["#3", "#4"]
 
 
@@ -379,11 +407,22 @@ def test_issue_whose_board_step_failed_reaches_the_board_on_the_next_push(
     workdir: Path, cli: Cli, board: tuple[FakeGitHub, Board]
 ) -> None:
     fake, gql = board
-    gql.script["addProjectV2ItemById"] = [httpx.Response(200, json={
-        "data": {"addProjectV2ItemById": None},
-        "errors": [{"type": "FORBIDDEN", "path": ["addProjectV2ItemById"],
-                    "locations": [{"line": 2, "column": 3}],
-                    "message": "Resource not accessible by integration"}]})]
+    gql.script["addProjectV2ItemById"] = [
+        httpx.Response(
+            200,
+            json={
+                "data": {"addProjectV2ItemById": None},
+                "errors": [
+                    {
+                        "type": "FORBIDDEN",
+                        "path": ["addProjectV2ItemById"],
+                        "locations": [{"line": 2, "column": 3}],
+                        "message": "Resource not accessible by integration",
+                    }
+                ],
+            },
+        )
+    ]
     doc = status_doc(workdir / "postmortem-2024-01-15-payments.md", ROWS4[:1])
 
     first = cli("push", str(doc), "--json")
@@ -394,8 +433,10 @@ def test_issue_whose_board_step_failed_reaches_the_board_on_the_next_push(
     assert second.code == 0, second.stdout
     assert tickets(doc) == ["#1"] and len(fake.issues(REPO)) == 1
     node = fake.issues(REPO)[0]["node_id"]
-    assert gql.fields_of(node) == {"PVTF_due": {"date": "2024-01-22"},
-                                   "PVTSSF_prio": {"singleSelectOptionId": OPTIONS["P0"]}}
+    assert gql.fields_of(node) == {
+        "PVTF_due": {"date": "2024-01-22"},
+        "PVTSSF_prio": {"singleSelectOptionId": OPTIONS["P0"]},
+    }
 
 
 def test_successful_graphql_reply_that_spends_the_last_point_is_not_a_rate_limit(
@@ -403,10 +444,18 @@ def test_successful_graphql_reply_that_spends_the_last_point_is_not_a_rate_limit
 ) -> None:
     fake, gql = board
     reset = str(int(fake.now()) + 3600)
-    gql.script["updateProjectV2ItemFieldValue"] = [httpx.Response(
-        200, headers={"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000",
-                      "x-ratelimit-reset": reset, "x-ratelimit-resource": "graphql"},
-        json={"data": {"updateProjectV2ItemFieldValue": {"projectV2Item": {"id": "PVTI_1"}}}})]
+    gql.script["updateProjectV2ItemFieldValue"] = [
+        httpx.Response(
+            200,
+            headers={
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-reset": reset,
+                "x-ratelimit-resource": "graphql",
+            },
+            json={"data": {"updateProjectV2ItemFieldValue": {"projectV2Item": {"id": "PVTI_1"}}}},
+        )
+    ]
     doc = status_doc(workdir / "postmortem-2024-01-15-payments.md", ROWS4[:1])
 
     result = cli("push", str(doc), "--json")
@@ -422,10 +471,13 @@ def test_graphql_rate_limited_with_http_200_is_waited_out(
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     reset = str(int(time.time()) + 4)
-    gql.script["addProjectV2ItemById"] = [httpx.Response(
-        200, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
-        json={"errors": [{"type": "RATE_LIMITED",
-                          "message": "API rate limit exceeded for user ID 1."}]})]
+    gql.script["addProjectV2ItemById"] = [
+        httpx.Response(
+            200,
+            headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+            json={"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]},
+        )
+    ]
     doc = status_doc(workdir / "postmortem-2024-01-15-payments.md", ROWS4[:1])
 
     result = cli("push", str(doc), "--json")
@@ -437,15 +489,20 @@ def test_graphql_rate_limited_with_http_200_is_waited_out(
 
 # =========================================================================== unseen postmortem sets
 
+
 def _pm(title: str, date: str, status: str, body: str, quick: bool = False) -> str:
     head = "Quick Postmortem" if quick else "Postmortem"
-    return (f"# {head}: {title}\n\n**Date**: {date} | **Severity**: SEV2 | **Duration**: 1h\n"
-            f"**Authors**: @alice | **Status**: {status}\n\n{body}")
+    return (
+        f"# {head}: {title}\n\n**Date**: {date} | **Severity**: SEV2 | **Duration**: 1h\n"
+        f"**Authors**: @alice | **Status**: {status}\n\n{body}"
+    )
 
 
 UNSEEN = {
     "docs/technical/postmortem-2024-03-01-api-latency.md": _pm(
-        "API latency spike", "2024-03-01", "Final",
+        "API latency spike",
+        "2024-03-01",
+        "Final",
         "## Action items\n\n| Priority | Action | Owner | Due | Ticket | Status |\n"
         "|---|---|---|---|---|---|\n"
         "| P0 | Add latency SLO alert | @alice | 2024-03-05 | | Open |\n"
@@ -454,49 +511,73 @@ UNSEEN = {
         "| P1 | Capacity review | | 2024-03-20 | | Open |\n"
         "| P0 | Load test the API | @dave | | | Open |\n"
         "| P0 | Roll back bad config | @alice | 2024-03-02 | | Done |\n"
-        "| P1 | Rewrite the gateway | @bob | 2024-03-03 | | Won't do |\n"),
+        "| P1 | Rewrite the gateway | @bob | 2024-03-03 | | Won't do |\n",
+    ),
     "docs/technical/postmortem-2024-03-04-dns.md": _pm(
-        "DNS resolution failures", "2024-03-04", "Draft",
+        "DNS resolution failures",
+        "2024-03-04",
+        "Draft",
         "## Action items\n\n| Priority | Action | Owner | Due | Ticket |\n|---|---|---|---|---|\n"
-        "| P0 | Add second resolver | @bob | 2024-03-08 | |\n"),
+        "| P0 | Add second resolver | @bob | 2024-03-08 | |\n",
+    ),
     "docs/technical/postmortem-2024-02-20-cache-quick.md": _pm(
-        "Cache stampede", "2024-02-20", "Draft",
-        "**What happened**: Cache expired at once.\n\n**Fixes**: jitter the TTLs\n", quick=True),
+        "Cache stampede",
+        "2024-02-20",
+        "Draft",
+        "**What happened**: Cache expired at once.\n\n**Fixes**: jitter the TTLs\n",
+        quick=True,
+    ),
     "docs/technical/postmortem-2024-02-10-queue.md": (
         "---\ntitle: Queue backlog\ndate: 2024-02-10\nseverity: SEV2\nstatus: Final\n"
-        "authors: [\"@erin\"]\n---\n\n# Queue backlog\n\n## Follow-ups\n\n"
+        'authors: ["@erin"]\n---\n\n# Queue backlog\n\n## Follow-ups\n\n'
         "| Pri | Task | DRI | Deadline | Jira | State |\n"
         "|-----|------|-----|----------|------|-------|\n"
         "| P1 | Autoscale consumers | @erin | Mar 1, 2024 | | Open |\n"
         "| P0 | Alert on queue age | @Alice | 2024/03/09 | | In progress |\n"
         "| P1 | Dead-letter review | @erin | 22 Mar 2024 | | Done |\n"
-        "| P3 | Rename queues | @erin | 2024-02-15 | | Open |\n"),
+        "| P3 | Rename queues | @erin | 2024-02-15 | | Open |\n"
+    ),
     "docs/technical/postmortem-2024-03-02-review.md": _pm(
-        "Disk full on db-3", "2024-03-02", "In review",
+        "Disk full on db-3",
+        "2024-03-02",
+        "In review",
         "## Corrective actions\n\n| Priority | Action | Owner | Due |\n|---|---|---|---|\n"
-        "| P1 | Add disk alert | @dave | 2024-03-09 |\n| P4 | Clean old logs | @dave | 2024-03-01 |\n"),
+        "| P1 | Add disk alert | @dave | 2024-03-09 |\n| P4 | Clean old logs | @dave | 2024-03-01 |\n",
+    ),
     "docs/technical/postmortem-2024-01-05-low.md": _pm(
-        "Typo in banner", "2024-01-05", "Final",
+        "Typo in banner",
+        "2024-01-05",
+        "Final",
         "## Action items\n\n| Priority | Action | Owner | Due | Ticket |\n|---|---|---|---|---|\n"
         "| P3 | Spell-check banners | @frank | 2024-01-10 | |\n"
-        "| P4 | Add banner preview | @frank | 2024-01-20 | |\n"),
+        "| P4 | Add banner preview | @frank | 2024-01-20 | |\n",
+    ),
     "docs/technical/postmortem-2024-02-28-mixed.md": _pm(
-        "Payment webhook drops", "2024-02-28", "Final",
+        "Payment webhook drops",
+        "2024-02-28",
+        "Final",
         "## Action items\n\n| Priority | Action | Owner | Due | Ticket | Status |\n"
         "|---|---|---|---|---|---|\n"
         "| P0 | Retry webhooks | @gina | 2024-03-04 | OPS-12 | Open |\n"
         "| P1 | Idempotency keys | @gina | 2024-03-06 | #44 | Done |\n"
         "| P1 | Webhook dashboard | @alice | 2024-03-10 | | Open |\n"
         "| P0 | Replay dropped events | @gina | 2024-03-17 | | Open |\n"
-        "| P0 | Backfill ledger | @gina | 2024-03-18 | | Open |\n"),
+        "| P0 | Backfill ledger | @gina | 2024-03-18 | | Open |\n",
+    ),
     "docs/technical/postmortem-2024-03-06-no-table.md": _pm(
-        "Login flaps", "2024-03-06", "Final", "## Action items\n\nNone yet, see thread.\n"),
-    "docs/technical/notes.md": ("# Notes\n\n| Priority | Action | Owner | Due |\n|---|---|---|---|\n"
-                                "| P0 | Not a postmortem | @x | 2024-01-01 |\n"),
+        "Login flaps", "2024-03-06", "Final", "## Action items\n\nNone yet, see thread.\n"
+    ),
+    "docs/technical/notes.md": (
+        "# Notes\n\n| Priority | Action | Owner | Due |\n|---|---|---|---|\n"
+        "| P0 | Not a postmortem | @x | 2024-01-01 |\n"
+    ),
     "docs/other/postmortem-2024-03-01-elsewhere.md": _pm(
-        "Elsewhere", "2024-03-01", "Final",
+        "Elsewhere",
+        "2024-03-01",
+        "Final",
         "## Action items\n\n| Priority | Action | Owner | Due |\n|---|---|---|---|\n"
-        "| P0 | Outside the configured paths | @x | 2024-03-02 |\n"),
+        "| P0 | Outside the configured paths | @x | 2024-03-02 |\n",
+    ),
 }
 
 
@@ -520,9 +601,7 @@ def brief(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(r["owner"], r["action"], r["days_overdue"]) for r in rows]
 
 
-def test_weekly_report_over_an_unseen_folder_from_the_default_paths(
-    unseen: Path, cli: Cli
-) -> None:
+def test_weekly_report_over_an_unseen_folder_from_the_default_paths(unseen: Path, cli: Cli) -> None:
     data = overdue_json(cli, "--as-of", "2024-03-10")
 
     assert brief(data["overdue"]) == [
@@ -534,36 +613,41 @@ def test_weekly_report_over_an_unseen_folder_from_the_default_paths(
         ("@gina", "Retry webhooks", 6),
     ]
     assert brief(data["due_soon"]) == [
-        ("@alice", "Webhook dashboard", 0), ("@bob", "Tune GC settings", -2),
-        ("@gina", "Replay dropped events", -7)]
-    assert brief(data["unowned"]) == [("@dave", "Load test the API", None),
-                                      (None, "Capacity review", -10)]
+        ("@alice", "Webhook dashboard", 0),
+        ("@bob", "Tune GC settings", -2),
+        ("@gina", "Replay dropped events", -7),
+    ]
+    assert brief(data["unowned"]) == [("@dave", "Load test the API", None), (None, "Capacity review", -10)]
     assert [(d["path"], d["days_since_incident"]) for d in data["stale_drafts"]] == [
         ("docs/technical/postmortem-2024-02-20-cache-quick.md", 19),
-        ("docs/technical/postmortem-2024-03-02-review.md", 8)]
+        ("docs/technical/postmortem-2024-03-02-review.md", 8),
+    ]
     everything = json.dumps(data)
     assert "Not a postmortem" not in everything and "Outside the configured" not in everything
-    assert all(r["priority"] in ("P0", "P1") for c in ("overdue", "due_soon", "unowned")
-               for r in data[c])
+    assert all(r["priority"] in ("P0", "P1") for c in ("overdue", "due_soon", "unowned") for r in data[c])
 
 
-@pytest.mark.parametrize(("as_of", "resolver", "stale"), [
-    ("2024-03-08", "due_soon", ["cache-quick"]),  # due that day: not overdue yet
-    ("2024-03-09", "overdue", ["cache-quick"]),  # the review is on its Day 7: the deadline
-    ("2024-03-10", "overdue", ["cache-quick", "review"]),  # review on Day 8: stale
-    ("2024-03-11", "overdue", ["cache-quick", "review"]),  # dns Draft on Day 7: not yet stale
-    ("2024-03-12", "overdue", ["cache-quick", "review", "dns"]),  # dns on Day 8
-])
+@pytest.mark.parametrize(
+    ("as_of", "resolver", "stale"),
+    [
+        ("2024-03-08", "due_soon", ["cache-quick"]),  # due that day: not overdue yet
+        ("2024-03-09", "overdue", ["cache-quick"]),  # the review is on its Day 7: the deadline
+        ("2024-03-10", "overdue", ["cache-quick", "review"]),  # review on Day 8: stale
+        ("2024-03-11", "overdue", ["cache-quick", "review"]),  # dns Draft on Day 7: not yet stale
+        ("2024-03-12", "overdue", ["cache-quick", "review", "dns"]),  # dns on Day 8
+    ],
+)
 def test_as_of_boundaries_for_due_dates_and_the_day_seven_rule(
     unseen: Path, cli: Cli, as_of: str, resolver: str, stale: list[str]
 ) -> None:
     data = overdue_json(cli, "--as-of", as_of)
 
-    where = [c for c in ("overdue", "due_soon") if any(
-        r["action"] == "Add second resolver" for r in data[c])]
+    where = [c for c in ("overdue", "due_soon") if any(r["action"] == "Add second resolver" for r in data[c])]
     assert where == [resolver]
-    assert [d["path"].rsplit("-", 1)[-1].removesuffix(".md") if "quick" not in d["path"]
-            else "cache-quick" for d in data["stale_drafts"]] == stale
+    assert [
+        d["path"].rsplit("-", 1)[-1].removesuffix(".md") if "quick" not in d["path"] else "cache-quick"
+        for d in data["stale_drafts"]
+    ] == stale
 
 
 def test_priorities_widen_the_set_but_p3_p4_stay_out(unseen: Path, cli: Cli) -> None:
@@ -572,21 +656,23 @@ def test_priorities_widen_the_set_but_p3_p4_stay_out(unseen: Path, cli: Cli) -> 
     assert ("@carol", "Write runbook", 8) in brief(data["overdue"])
     assert data["priorities"] == ["P0", "P1", "P2"]
     listed = {r["action"] for c in ("overdue", "due_soon", "unowned") for r in data[c]}
-    assert not listed & {"Rename queues", "Clean old logs", "Spell-check banners",
-                         "Add banner preview"}
+    assert not listed & {"Rename queues", "Clean old logs", "Spell-check banners", "Add banner preview"}
 
 
 def test_every_format_and_fail_on_overdue(unseen: Path, cli: Cli) -> None:
     table = cli("overdue", "--as-of", "2024-03-10")
     markdown = cli("overdue", "--as-of", "2024-03-10", "--format", "markdown")
-    rows = list(csv.DictReader(io.StringIO(
-        cli("overdue", "--as-of", "2024-03-10", "--format", "csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(cli("overdue", "--as-of", "2024-03-10", "--format", "csv").stdout))
+    )
     failing = cli("overdue", "--as-of", "2024-03-10", "--fail-on-overdue", "--format", "csv")
     calm = cli("overdue", "--as-of", "2024-02-01", "--fail-on-overdue")
 
     assert table.code == markdown.code == 0
-    assert table.stdout.startswith("as of 2024-03-10 (P0, P1): 6 overdue, 3 due within 7 days,"
-                                   " 2 without owner or due date, 2 stale drafts")
+    assert table.stdout.startswith(
+        "as of 2024-03-10 (P0, P1): 6 overdue, 3 due within 7 days,"
+        " 2 without owner or due date, 2 stale drafts"
+    )
     assert "### @gina" in markdown.stdout and "| Retry webhooks |" in markdown.stdout
     assert [r["category"] for r in rows].count("overdue") == 6
     assert [r["category"] for r in rows].count("stale_drafts") == 2
@@ -604,8 +690,7 @@ def test_tracker_status_beats_the_status_column_across_the_set(unseen: Path, cli
 
     data = overdue_json(cli, "--as-of", "2024-03-10")
 
-    overdue = {r["action"]: (r["ticket"], r["status"], r["tracker_status"])
-               for r in data["overdue"]}
+    overdue = {r["action"]: (r["ticket"], r["status"], r["tracker_status"]) for r in data["overdue"]}
     assert "Autoscale consumers" not in overdue and "Alert on queue age" not in overdue
     assert overdue["Add latency SLO alert"] == (keys["Add latency SLO alert"], "open", "open")
     assert "Tune GC settings" not in {r["action"] for r in data["due_soon"]}
@@ -621,15 +706,18 @@ def test_report_of_the_unseen_set_reaches_slack_after_a_429(
     unseen: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pm_sync.reports import slack
+
     waited: list[float] = []
     monkeypatch.setattr(slack, "sleep", waited.append)
     monkeypatch.setenv(HOOK_VAR, HOOK)
     with respx.mock(assert_all_called=True) as mock:
-        route = mock.post(HOOK).mock(side_effect=[
-            httpx.Response(429, text="rate_limited", headers={"Retry-After": "3"}),
-            httpx.Response(200, text="ok")])
-        result = cli("overdue", "--as-of", "2024-03-10", "--slack-webhook-env", HOOK_VAR,
-                     "--fail-on-overdue")
+        route = mock.post(HOOK).mock(
+            side_effect=[
+                httpx.Response(429, text="rate_limited", headers={"Retry-After": "3"}),
+                httpx.Response(200, text="ok"),
+            ]
+        )
+        result = cli("overdue", "--as-of", "2024-03-10", "--slack-webhook-env", HOOK_VAR, "--fail-on-overdue")
 
     assert result.code == 1 and route.call_count == 2 and waited == [3.0]
     text = json.loads(route.calls.last.request.content)["text"]
@@ -641,12 +729,12 @@ def test_slack_invalid_payload_fails_the_run_but_prints_the_report(
     unseen: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pm_sync.reports import slack
+
     monkeypatch.setattr(slack, "sleep", lambda s: None)
     monkeypatch.setenv(HOOK_VAR, HOOK)
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(HOOK).mock(return_value=httpx.Response(400, text="invalid_payload"))
-        result = cli("overdue", "--as-of", "2024-03-10", "--slack-webhook-env", HOOK_VAR,
-                     "--format", "json")
+        result = cli("overdue", "--as-of", "2024-03-10", "--slack-webhook-env", HOOK_VAR, "--format", "json")
 
     assert result.code == 1 and route.call_count == 1
     assert json_of(result)["as_of"] == "2024-03-10"
@@ -655,18 +743,23 @@ def test_slack_invalid_payload_fails_the_run_but_prints_the_report(
 
 # -- reconcile ---------------------------------------------------------------------------------
 
-def test_nightly_reconcile_over_several_unseen_files_with_local_tracker(
-    unseen: Path, cli: Cli
-) -> None:
+
+def test_nightly_reconcile_over_several_unseen_files_with_local_tracker(unseen: Path, cli: Cli) -> None:
     from pm_sync_local import LocalStore
 
     mixed = unseen / "docs/technical/postmortem-2024-02-28-mixed.md"
     mixed.write_text(mixed.read_text().replace("OPS-12", "").replace("#44", ""))
     broken = unseen / "docs/technical/postmortem-2024-03-07-broken.md"
-    broken.write_text(_pm("Broken dates", "2024-03-07", "Final",
-                          "## Action items\n\n| Priority | Action | Owner | Due | Ticket |\n"
-                          "|---|---|---|---|---|\n| P0 | Good row | @h | 2024-03-09 | |\n"
-                          "| P1 | Bad date row | @h | next week | |\n"))
+    broken.write_text(
+        _pm(
+            "Broken dates",
+            "2024-03-07",
+            "Final",
+            "## Action items\n\n| Priority | Action | Owner | Due | Ticket |\n"
+            "|---|---|---|---|---|\n| P0 | Good row | @h | 2024-03-09 | |\n"
+            "| P1 | Bad date row | @h | next week | |\n",
+        )
+    )
     first = cli("reconcile", "--json")
     assert first.code == 1, first.stdout
     by_file = {Path(o["file"]).name: o for o in json_of(first)}
@@ -677,8 +770,7 @@ def test_nightly_reconcile_over_several_unseen_files_with_local_tracker(
     assert by_file["postmortem-2024-02-20-cache-quick.md"]["skipped"]
     assert by_file["postmortem-2024-03-02-review.md"]["skipped"]
     for out in by_file.values():
-        assert {"created", "updated", "unchanged", "pulled", "conflicts", "missing",
-                "errors"} <= set(out)
+        assert {"created", "updated", "unchanged", "pulled", "conflicts", "missing", "errors"} <= set(out)
 
     keys = {t["summary"]: t["key"] for t in local_tickets(unseen)}
     store = LocalStore(unseen / ".pm-sync" / "local.db")
@@ -693,12 +785,18 @@ def test_nightly_reconcile_over_several_unseen_files_with_local_tracker(
     assert second.code == 1
     by_file = {Path(o["file"]).name: o for o in json_of(second)}
     queue = by_file["postmortem-2024-02-10-queue.md"]
-    assert queue["pulled"] == [{"key": keys["Autoscale consumers"], "field": "status",
-                                "value": "Done", "line": "15"}]
+    assert queue["pulled"] == [
+        {"key": keys["Autoscale consumers"], "field": "status", "value": "Done", "line": "15"}
+    ]
     assert by_file["postmortem-2024-03-01-api-latency.md"]["updated"] == [keys["Tune GC settings"]]
     [conflict] = by_file["postmortem-2024-02-28-mixed.md"]["conflicts"]
     assert (conflict["field"], conflict["document"], conflict["tracker"]) == (
-        "due", "2024-03-11", "2024-03-30")
-    assert "| P1 | Autoscale consumers | @erin | Mar 1, 2024 | " + keys["Autoscale consumers"] + \
-        " | Done |" in (unseen / "docs/technical/postmortem-2024-02-10-queue.md").read_text()
+        "due",
+        "2024-03-11",
+        "2024-03-30",
+    )
+    assert (
+        "| P1 | Autoscale consumers | @erin | Mar 1, 2024 | " + keys["Autoscale consumers"] + " | Done |"
+        in (unseen / "docs/technical/postmortem-2024-02-10-queue.md").read_text()
+    )
     assert "next week" in broken.read_text()

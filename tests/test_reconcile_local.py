@@ -21,8 +21,11 @@ def store(workdir: Path) -> LocalStore:
 def pushed(workdir: Path, cli) -> Path:
     doc = workdir / "docs" / "technical" / "postmortem-2024-01-15-payments.md"
     doc.parent.mkdir(parents=True)
-    doc.write_text(postmortem_text([(*r, "", "Open") for r in STANDARD_ROWS],
-                                   header=STATUS_HEADER, delimiter=STATUS_DELIM))
+    doc.write_text(
+        postmortem_text(
+            [(*r, "", "Open") for r in STANDARD_ROWS], header=STATUS_HEADER, delimiter=STATUS_DELIM
+        )
+    )
     assert cli("push", str(doc)).code == 0
     return doc
 
@@ -54,8 +57,10 @@ def test_tracker_change_is_pulled_into_the_document(pushed: Path, workdir: Path,
     assert result.code == 0
     pulled = {(p["key"], p["field"], p["value"]) for p in result.json()[0]["pulled"]}
     assert pulled == {("PM-2", "due", "2024-02-01"), ("PM-2", "owner", "@carol")}
-    expected = before.replace("| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 |",
-                              "| P0 | Lower DB alert threshold to 70% | @carol | 2024-02-01 |")
+    expected = before.replace(
+        "| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 |",
+        "| P0 | Lower DB alert threshold to 70% | @carol | 2024-02-01 |",
+    )
     assert pushed.read_text() == expected
     again = cli("reconcile", "--json")
     assert again.json()[0]["pulled"] == [] and again.json()[0]["updated"] == []
@@ -83,8 +88,7 @@ def test_change_on_both_sides_is_a_conflict_and_nothing_is_overwritten(
 
 def test_same_change_on_both_sides_is_not_a_conflict(pushed: Path, workdir: Path, cli) -> None:
     store(workdir).update("PM-1", {"due": "2024-02-15"})
-    pushed.write_text(pushed.read_text().replace("| @alice | 2024-01-22 |",
-                                                 "| @alice | 2024-02-15 |"))
+    pushed.write_text(pushed.read_text().replace("| @alice | 2024-01-22 |", "| @alice | 2024-02-15 |"))
     assert cli("reconcile").code == 0
     store(workdir).update("PM-1", {"due": "2024-02-20"})
     result = cli("reconcile", "--json")
@@ -119,20 +123,20 @@ def test_missing_items_are_created_like_push(pushed: Path, workdir: Path, cli) -
     text = pushed.read_text().replace(
         "| P1 | Document connection management patterns | @alice | 2024-01-29 | PM-3 | Open |",
         "| P1 | Document connection management patterns | @alice | 2024-01-29 | PM-3 | Open |\n"
-        "| P2 | Evaluate canary deployment | @charlie | 2024-02-15 |  |  |")
+        "| P2 | Evaluate canary deployment | @charlie | 2024-02-15 |  |  |",
+    )
     pushed.write_text(text)
     result = cli("reconcile", "--json")
     assert result.code == 0 and result.json()[0]["created"] == ["PM-4"]
     assert "| 2024-02-15 | PM-4 |  |" in pushed.read_text()
     follow_up = cli("reconcile", "--json")
     assert follow_up.json()[0]["pulled"] == [
-        {"key": "PM-4", "field": "status", "value": "Open", "line": "17"}]
+        {"key": "PM-4", "field": "status", "value": "Open", "line": "17"}
+    ]
     assert "| 2024-02-15 | PM-4 | Open |" in pushed.read_text()
 
 
-def test_deleted_ticket_is_reported_and_recreated_only_on_request(
-    pushed: Path, workdir: Path, cli
-) -> None:
+def test_deleted_ticket_is_reported_and_recreated_only_on_request(pushed: Path, workdir: Path, cli) -> None:
     store(workdir).delete("PM-2")
     before = pushed.read_bytes()
     result = cli("reconcile", "--json")
@@ -172,13 +176,12 @@ def test_baseline_survives_a_fresh_checkout(pushed: Path, workdir: Path, cli) ->
     result = cli("reconcile", str(copy), "--json")
     assert result.code == 0
     assert result.json()[0]["pulled"] == [
-        {"key": "PM-1", "field": "action", "value": "Integration test for the connection pool",
-         "line": "14"}]
+        {"key": "PM-1", "field": "action", "value": "Integration test for the connection pool", "line": "14"}
+    ]
     assert "| P0 | Integration test for the connection pool | @alice |" in copy.read_text()
 
 
-def test_document_status_is_kept_until_the_tracker_changes(pushed: Path, workdir: Path,
-                                                           cli) -> None:
+def test_document_status_is_kept_until_the_tracker_changes(pushed: Path, workdir: Path, cli) -> None:
     """The tracker owns status, but a Done row is not reverted by a ticket nobody touched."""
     pushed.write_text(pushed.read_text().replace("| PM-1 | Open |", "| PM-1 | Done |"))
 
@@ -193,7 +196,8 @@ def test_document_status_is_kept_until_the_tracker_changes(pushed: Path, workdir
     store(workdir).set_status("PM-1", "in_progress")  # now the tracker moves: it wins
     second = cli("reconcile", "--json")
     assert second.json()[0]["pulled"] == [
-        {"key": "PM-1", "field": "status", "value": "In progress", "line": "14"}]
+        {"key": "PM-1", "field": "status", "value": "In progress", "line": "14"}
+    ]
     assert "| PM-1 | In progress |" in pushed.read_text()
     assert cli("reconcile", "--json").json()[0]["pulled"] == []
 

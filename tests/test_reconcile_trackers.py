@@ -42,6 +42,7 @@ ROW = {name: FIRST_ROW_LINE + n for n, name in enumerate(("pool", "alert", "docs
 
 # =============================================================================== Jira
 
+
 @pytest.fixture
 def jira(jira_env: JiraEnv, cli: Any) -> JiraEnv:
     """Four items pushed to OPS-1..OPS-4 from a table with a Status column; log cleared."""
@@ -87,8 +88,10 @@ def test_jira_moved_issue_gets_its_new_key_written_back(jira: JiraEnv, cli: Any)
     assert out["moved"] == [{"from": "OPS-2", "to": "SEC-1"}]
     assert out["missing"] == [] and out["updated"] == [] and out["pulled"] == []
     assert jira.doc.read_text() == before.replace("| OPS-2 |", "| SEC-1 |")
-    assert table_rows(jira.doc)[1] == \
-        "| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 | SEC-1 | Open |"
+    assert (
+        table_rows(jira.doc)[1]
+        == "| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 | SEC-1 | Open |"
+    )
     assert jira_writes(jira.fake) == []  # following a move changes nothing in Jira
     assert len(jira_searches(jira.fake)) == 1
 
@@ -106,10 +109,8 @@ def test_jira_two_moved_issues_in_one_batch_are_both_followed(jira: JiraEnv, cli
 
     out = reconcile_json(cli, jira.doc)
 
-    assert sorted((m["from"], m["to"]) for m in out["moved"]) == [
-        ("OPS-1", "SEC-1"), ("OPS-3", "SEC-2")]
-    assert jira.doc.read_text() == before.replace("| OPS-1 |", "| SEC-1 |").replace(
-        "| OPS-3 |", "| SEC-2 |")
+    assert sorted((m["from"], m["to"]) for m in out["moved"]) == [("OPS-1", "SEC-1"), ("OPS-3", "SEC-2")]
+    assert jira.doc.read_text() == before.replace("| OPS-1 |", "| SEC-1 |").replace("| OPS-3 |", "| SEC-2 |")
     assert jira_writes(jira.fake) == []
 
 
@@ -125,12 +126,13 @@ def test_jira_moved_issue_takes_document_edits_and_gives_status_under_its_new_ke
 
     assert out["moved"] == [{"from": "OPS-2", "to": "SEC-1"}]
     assert out["updated"] == ["SEC-1"]
-    assert out["pulled"] == [{"key": "SEC-1", "field": "status", "value": "Done",
-                              "line": str(ROW["alert"])}]
+    assert out["pulled"] == [{"key": "SEC-1", "field": "status", "value": "Done", "line": str(ROW["alert"])}]
     assert jira.doc.read_text() == before.replace(
-        "| @bob | 2024-01-17 | OPS-2 | Open |", "| @bob | 2024-01-19 | SEC-1 | Done |")
+        "| @bob | 2024-01-17 | OPS-2 | Open |", "| @bob | 2024-01-19 | SEC-1 | Done |"
+    )
     assert [(r.api_path, r.json) for r in jira_field_edits(jira.fake)] == [
-        ("issue/SEC-1", {"fields": {"duedate": "2024-01-19"}})]
+        ("issue/SEC-1", {"fields": {"duedate": "2024-01-19"}})
+    ]
     assert jira.issue("SEC-1")["fields"]["duedate"] == "2024-01-19"
     assert jira.fake.properties("SEC-1")["pm-sync"]["baseline"]["due"] == "2024-01-19"
 
@@ -149,8 +151,7 @@ def test_jira_deleted_and_moved_issues_in_one_batch(jira: JiraEnv, cli: Any) -> 
     # Jira rejects the whole JQL for the unknown key (400); it is asked again without it
     assert [r.status for r in jira_searches(jira.fake)] == [400, 200]
     # a key JQL calls unknown is checked once directly (an old key can still resolve there)
-    assert [(r.api_path, r.status) for r in jira_issue_gets(jira.fake)] == [
-        ("issue/OPS-3", 404)]
+    assert [(r.api_path, r.status) for r in jira_issue_gets(jira.fake)] == [("issue/OPS-3", 404)]
     assert jira_writes(jira.fake) == []
 
 
@@ -161,15 +162,17 @@ def test_jira_tracker_edits_are_pulled_into_the_table(jira: JiraEnv, cli: Any) -
 
     out = reconcile_json(cli, jira.doc)
 
-    pulled = {(p["key"], p["field"], p["value"], p["line"])
-              for p in out["pulled"]}
-    assert pulled == {("OPS-2", "due", "2024-02-01", str(ROW["alert"])),
-                      ("OPS-3", "priority", "P0", str(ROW["docs"]))}
+    pulled = {(p["key"], p["field"], p["value"], p["line"]) for p in out["pulled"]}
+    assert pulled == {
+        ("OPS-2", "due", "2024-02-01", str(ROW["alert"])),
+        ("OPS-3", "priority", "P0", str(ROW["docs"])),
+    }
     expected = before.replace(
         "| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 |",
         "| P0 | Lower DB alert threshold to 70% | @bob | 2024-02-01 |",
-    ).replace("| P1 | Document connection management patterns |",
-              "| P0 | Document connection management patterns |")
+    ).replace(
+        "| P1 | Document connection management patterns |", "| P0 | Document connection management patterns |"
+    )
     assert jira.doc.read_text() == expected
     assert jira_field_edits(jira.fake) == []  # Jira's values are not pushed back over
     assert jira.fake.properties("OPS-2")["pm-sync"]["baseline"]["due"] == "2024-02-01"
@@ -194,8 +197,7 @@ def test_jira_document_edit_is_pushed_field_by_field(jira: JiraEnv, cli: Any) ->
     assert edit.json == {"fields": {"duedate": "2024-01-26"}}  # only what changed
     assert jira.issue("OPS-1")["fields"]["duedate"] == "2024-01-26"
     assert jira.fake.properties("OPS-1")["pm-sync"]["baseline"]["due"] == "2024-01-26"
-    assert [r.api_path for r in jira_writes(jira.fake)] == [
-        "issue/OPS-1", "issue/OPS-1/properties/pm-sync"]
+    assert [r.api_path for r in jira_writes(jira.fake)] == ["issue/OPS-1", "issue/OPS-1/properties/pm-sync"]
 
     jira.fake.clear_log()
     again = reconcile_json(cli, jira.doc)
@@ -204,16 +206,16 @@ def test_jira_document_edit_is_pushed_field_by_field(jira: JiraEnv, cli: Any) ->
 
 def test_jira_change_on_both_sides_is_a_conflict_and_nothing_moves(jira: JiraEnv, cli: Any) -> None:
     jira.fake.edit_fields("OPS-4", priority="Highest")  # P1 -> P0 in Jira
-    edited = replace_once(jira.doc, "| P1 | Add pool saturation dashboard |",
-                          "| P2 | Add pool saturation dashboard |")
+    edited = replace_once(
+        jira.doc, "| P1 | Add pool saturation dashboard |", "| P2 | Add pool saturation dashboard |"
+    )
 
     result = cli("reconcile", str(jira.doc), "--json")
 
     assert result.code == 1, result.stdout
     [out] = result.json()
     [conflict] = out["conflicts"]
-    assert (conflict["key"], conflict["field"], conflict["line"]) == ("OPS-4", "priority",
-                                                                      ROW["dash"])
+    assert (conflict["key"], conflict["field"], conflict["line"]) == ("OPS-4", "priority", ROW["dash"])
     assert (conflict["document"], conflict["tracker"]) == ("P2", "P0")
     assert out["updated"] == [] and out["pulled"] == []
     assert jira.doc.read_text() == edited
@@ -236,16 +238,21 @@ def test_jira_status_and_resolution_flow_into_the_status_column(jira: JiraEnv, c
     out = reconcile_json(cli, jira.doc)
 
     assert {(p["key"], p["value"]) for p in out["pulled"]} == {
-        ("OPS-1", "Done"), ("OPS-2", "Won't do"), ("OPS-3", "In progress")}
-    expected = (before
-                .replace("| OPS-1 | Open |", "| OPS-1 | Done |")
-                .replace("| OPS-2 | Open |", "| OPS-2 | Won't do |")
-                .replace("| OPS-3 | Open |", "| OPS-3 | In progress |"))
+        ("OPS-1", "Done"),
+        ("OPS-2", "Won't do"),
+        ("OPS-3", "In progress"),
+    }
+    expected = (
+        before.replace("| OPS-1 | Open |", "| OPS-1 | Done |")
+        .replace("| OPS-2 | Open |", "| OPS-2 | Won't do |")
+        .replace("| OPS-3 | Open |", "| OPS-3 | In progress |")
+    )
     assert jira.doc.read_text() == expected
     # status is pulled, never transitioned: the only writes record the new baseline
     assert jira_ticket_writes(jira.fake) == []
     assert {r.api_path for r in jira_writes(jira.fake)} == {
-        f"issue/OPS-{n}/properties/pm-sync" for n in (1, 2, 3)}
+        f"issue/OPS-{n}/properties/pm-sync" for n in (1, 2, 3)
+    }
 
 
 def test_jira_deleted_issue_is_missing_until_recreate_is_asked(jira: JiraEnv, cli: Any) -> None:
@@ -279,13 +286,13 @@ def test_jira_deleted_issue_is_missing_until_recreate_is_asked(jira: JiraEnv, cl
 
 # ============================================================================= GitHub
 
+
 @pytest.fixture
 def gh(workdir: Path, cli: Any, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Four items pushed to acme/app#1..#4 from a table with a Status column; log cleared."""
     configure(workdir, fake_github, monkeypatch)
     patch_sleep(monkeypatch, fake_github)
-    doc = status_doc(workdir / "docs" / "technical" / "postmortem-2024-01-15-payments.md",
-                     FOUR_ROWS)
+    doc = status_doc(workdir / "docs" / "technical" / "postmortem-2024-01-15-payments.md", FOUR_ROWS)
     result = cli("push", str(doc), "--json")
     assert result.code == 0, result.stdout + result.stderr
     assert result.json()["created"] == ["#1", "#2", "#3", "#4"]
@@ -300,8 +307,9 @@ def gh_meta(issue: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def test_github_reads_are_one_listing_not_a_get_per_issue(gh: Path, cli: Any,
-                                                          fake_github: FakeGitHub) -> None:
+def test_github_reads_are_one_listing_not_a_get_per_issue(
+    gh: Path, cli: Any, fake_github: FakeGitHub
+) -> None:
     before = gh.read_bytes()
 
     out = reconcile_json(cli, gh)
@@ -348,8 +356,7 @@ def test_github_transferred_and_closed_issue_gets_both_key_and_status(
 
     ref = f"acme/infra#{number}"
     assert out["moved"] == [{"from": "#3", "to": ref}]
-    assert out["pulled"] == [{"key": ref, "field": "status", "value": "Won't do",
-                              "line": str(ROW["docs"])}]
+    assert out["pulled"] == [{"key": ref, "field": "status", "value": "Won't do", "line": str(ROW["docs"])}]
     assert gh.read_text() == before.replace("| #3 | Open |", f"| {ref} | Won't do |")
     assert gh_ticket_writes(fake_github) == []  # only the baseline comment is refreshed
 
@@ -365,8 +372,9 @@ def test_github_transfer_that_drops_labels_and_assignee_keeps_the_row_intact(
     [out] = result.json()
     assert out["moved"] == [{"from": "#2", "to": f"acme/infra#{number}"}]
     assert [p["field"] for p in out["pulled"]] == []
-    assert table_rows(gh)[1] == (f"| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 "
-                                 f"| acme/infra#{number} | Open |")
+    assert table_rows(gh)[1] == (
+        f"| P0 | Lower DB alert threshold to 70% | @bob | 2024-01-17 | acme/infra#{number} | Open |"
+    )
     # the priority label goes back on; the owner who cannot follow the issue is reported
     moved = fake_github.get_issue("acme/infra", number)
     assert "P0" in [label["name"] for label in moved["labels"]]
@@ -381,8 +389,7 @@ def test_github_transfer_that_drops_labels_and_assignee_keeps_the_row_intact(
     assert table_rows(gh)[1].startswith("| P0 | Lower DB alert threshold to 70% | @bob |")
 
 
-def test_github_closed_issues_read_as_done_or_wont_do(gh: Path, cli: Any,
-                                                      fake_github: FakeGitHub) -> None:
+def test_github_closed_issues_read_as_done_or_wont_do(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
     before = gh.read_text()
     fake_github.close_issue(REPO, 1, reason="completed")
     fake_github.close_issue(REPO, 3, reason="not_planned")
@@ -394,32 +401,40 @@ def test_github_closed_issues_read_as_done_or_wont_do(gh: Path, cli: Any,
         {"key": "#3", "field": "status", "value": "Won't do", "line": str(ROW["docs"])},
     ]
     assert gh.read_text() == before.replace("| #1 | Open |", "| #1 | Done |").replace(
-        "| #3 | Open |", "| #3 | Won't do |")
+        "| #3 | Open |", "| #3 | Won't do |"
+    )
     assert gh_ticket_writes(fake_github) == []  # status is pulled, never written to GitHub
     assert len(gh_writes(fake_github)) == 2  # the two baseline comments
 
     fake_github.reopen_issue(REPO, 1)
     assert reconcile_json(cli, gh)["pulled"] == [
-        {"key": "#1", "field": "status", "value": "Open", "line": str(ROW["pool"])}]
+        {"key": "#1", "field": "status", "value": "Open", "line": str(ROW["pool"])}
+    ]
     assert table_rows(gh)[0].endswith("| #1 | Open |")
 
 
-def test_github_title_edit_is_pulled_into_the_action_cell(gh: Path, cli: Any,
-                                                          fake_github: FakeGitHub) -> None:
+def test_github_title_edit_is_pulled_into_the_action_cell(
+    gh: Path, cli: Any, fake_github: FakeGitHub
+) -> None:
     before = gh.read_text()
     fake_github.edit_issue(REPO, 4, title="Add a pool saturation dashboard to Grafana")
 
     out = reconcile_json(cli, gh)
 
-    assert out["pulled"] == [{"key": "#4", "field": "action",
-                              "value": "Add a pool saturation dashboard to Grafana",
-                              "line": str(ROW["dash"])}]
+    assert out["pulled"] == [
+        {
+            "key": "#4",
+            "field": "action",
+            "value": "Add a pool saturation dashboard to Grafana",
+            "line": str(ROW["dash"]),
+        }
+    ]
     assert gh.read_text() == before.replace(
-        "| Add pool saturation dashboard |", "| Add a pool saturation dashboard to Grafana |")
+        "| Add pool saturation dashboard |", "| Add a pool saturation dashboard to Grafana |"
+    )
     # only the baseline in the hidden comment moved; the title stays as GitHub has it
     patches = fake_github.requests_to("PATCH")
-    assert [(r.route, sorted(r.json)) for r in patches] == [("/repos/acme/app/issues/4",
-                                                             ["body"])]
+    assert [(r.route, sorted(r.json)) for r in patches] == [("/repos/acme/app/issues/4", ["body"])]
     issue = fake_github.get_issue(REPO, 4)
     assert issue is not None
     assert issue["title"] == "Add a pool saturation dashboard to Grafana"
@@ -430,15 +445,17 @@ def test_github_title_edit_is_pulled_into_the_action_cell(gh: Path, cli: Any,
     assert again["pulled"] == [] and gh_writes(fake_github) == []
 
 
-def test_github_title_with_a_pipe_is_escaped_in_the_cell(gh: Path, cli: Any,
-                                                         fake_github: FakeGitHub) -> None:
+def test_github_title_with_a_pipe_is_escaped_in_the_cell(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
     fake_github.edit_issue(REPO, 4, title="Alert on p99 | p999 latency")
 
     out = reconcile_json(cli, gh)
 
     assert [p["value"] for p in out["pulled"]] == ["Alert on p99 | p999 latency"]
-    assert re.fullmatch(r"\| P1 \| Alert on p99 \\\| p999 latency +\| @bob \| 2024-02-05 "
-                        r"\| #4 \| Open \|", table_rows(gh)[3])
+    assert re.fullmatch(
+        r"\| P1 \| Alert on p99 \\\| p999 latency +\| @bob \| 2024-02-05 "
+        r"\| #4 \| Open \|",
+        table_rows(gh)[3],
+    )
     parsed = cli("parse", str(gh), "--json").json()
     assert parsed["action_items"][3]["action"] == "Alert on p99 | p999 latency"
     fake_github.clear_log()
@@ -461,26 +478,22 @@ def test_github_document_edit_is_pushed(gh: Path, cli: Any, fake_github: FakeGit
     assert sorted(lb["name"] for lb in issue["labels"]) == ["P0", "postmortem"]
 
 
-def test_github_change_on_both_sides_is_a_conflict(gh: Path, cli: Any,
-                                                   fake_github: FakeGitHub) -> None:
+def test_github_change_on_both_sides_is_a_conflict(gh: Path, cli: Any, fake_github: FakeGitHub) -> None:
     fake_github.edit_issue(REPO, 2, title="Lower DB alert threshold to 60%")
-    edited = replace_once(gh, "| Lower DB alert threshold to 70% |",
-                          "| Lower DB alert threshold to 75% |")
+    edited = replace_once(gh, "| Lower DB alert threshold to 70% |", "| Lower DB alert threshold to 75% |")
 
     result = cli("reconcile", str(gh), "--json")
 
     assert result.code == 1, result.stdout
     [out] = result.json()
     [conflict] = out["conflicts"]
-    assert (conflict["key"], conflict["field"], conflict["line"]) == ("#2", "action",
-                                                                      ROW["alert"])
+    assert (conflict["key"], conflict["field"], conflict["line"]) == ("#2", "action", ROW["alert"])
     assert conflict["document"] == "Lower DB alert threshold to 75%"
     assert conflict["tracker"] == "Lower DB alert threshold to 60%"
     assert gh.read_text() == edited
     issue = fake_github.get_issue(REPO, 2)
     assert issue is not None and issue["title"] == "Lower DB alert threshold to 60%"
-    assert gh_meta(issue)["baseline"]["summary"] == (
-        "Lower DB alert threshold to 70%")
+    assert gh_meta(issue)["baseline"]["summary"] == ("Lower DB alert threshold to 70%")
     assert gh_writes(fake_github) == []
 
 

@@ -16,12 +16,19 @@ DAY = dt.date(2024, 1, 15)
 
 
 def test_standard_draft_parses_with_its_metadata(tmp_path: Path) -> None:
-    path = new_postmortem("Payment API outage", date=DAY, directory=tmp_path / "docs" / "technical",
-                          authors=["@alice", "@bob"])
+    path = new_postmortem(
+        "Payment API outage", date=DAY, directory=tmp_path / "docs" / "technical", authors=["@alice", "@bob"]
+    )
     assert path == tmp_path / "docs" / "technical" / "postmortem-2024-01-15-payment-api-outage.md"
     pm = parse_file(path)
     assert (pm.title, pm.date, pm.severity, pm.status, pm.authors, pm.quick) == (
-        "Payment API outage", DAY, "SEV2", "Draft", ["@alice", "@bob"], False)
+        "Payment API outage",
+        DAY,
+        "SEV2",
+        "Draft",
+        ["@alice", "@bob"],
+        False,
+    )
     assert pm.problems == []
     assert pm.action_items == []
     assert len(pm.tables) == 1
@@ -42,8 +49,9 @@ def test_fresh_standard_draft_lints_with_only_the_to_do_findings(tmp_path: Path)
 
 
 def test_fresh_quick_draft_follows_the_quick_template(tmp_path: Path) -> None:
-    path = new_postmortem("Cache stampede", severity="SEV3", date=DAY, quick=True,
-                          directory=tmp_path, authors=["@dana"])
+    path = new_postmortem(
+        "Cache stampede", severity="SEV3", date=DAY, quick=True, directory=tmp_path, authors=["@dana"]
+    )
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Quick Postmortem: Cache stampede\n")
     for key in ("What happened", "Timeline", "Root cause", "Fixes", "Lesson"):
@@ -52,7 +60,9 @@ def test_fresh_quick_draft_follows_the_quick_template(tmp_path: Path) -> None:
     pm = parse_file(path)
     assert (pm.quick, pm.severity, pm.status, pm.problems) == (True, "SEV3", "Draft", [])
     assert {(f.rule, f.severity) for f in lint_file(path)} == {
-        ("placeholder", "warning"), ("missing-metadata", "error")}  # Duration: TBD
+        ("placeholder", "warning"),
+        ("missing-metadata", "error"),
+    }  # Duration: TBD
 
 
 def test_date_defaults_to_today_and_folder_is_created(
@@ -75,18 +85,21 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
     assert first.read_text(encoding="utf-8") == "my edits"
 
 
-@pytest.mark.parametrize(("title", "slug"), [
-    ("Payment API outage", "payment-api-outage"),
-    ("../../etc/passwd", "etc-passwd"),
-    ("..", "incident"),
-    ("/", "incident"),
-    ("Ünïcödé outage!", "unicode-outage"),
-    ("Straße — café crash", "strae-cafe-crash"),
-    ("日本語の障害", "incident"),
-    ("   ", "incident"),
-    ("!!!", "incident"),
-    ("DB  --  pool__exhausted", "db-pool-exhausted"),
-])
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Payment API outage", "payment-api-outage"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("..", "incident"),
+        ("/", "incident"),
+        ("Ünïcödé outage!", "unicode-outage"),
+        ("Straße — café crash", "strae-cafe-crash"),
+        ("日本語の障害", "incident"),
+        ("   ", "incident"),
+        ("!!!", "incident"),
+        ("DB  --  pool__exhausted", "db-pool-exhausted"),
+    ],
+)
 def test_slug_is_safe_ascii(title: str, slug: str) -> None:
     assert slugify(title) == slug
 
@@ -119,14 +132,16 @@ def test_postmortem_prefix_in_the_title_is_not_doubled(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8").startswith("# Postmortem: Disk full\n")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"title": "  "}, "the title is empty"),
-    ({"title": "x", "severity": " "}, "the severity is empty"),
-    ({"title": "x", "severity": "SEV2 | Status: Final"}, "severity must not contain '|'"),
-    ({"title": "x", "authors": ["@a | @b"]}, "author must not contain '|'"),
-])
-def test_bad_arguments_are_usage_errors(tmp_path: Path, kwargs: dict[str, object],
-                                        message: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"title": "  "}, "the title is empty"),
+        ({"title": "x", "severity": " "}, "the severity is empty"),
+        ({"title": "x", "severity": "SEV2 | Status: Final"}, "severity must not contain '|'"),
+        ({"title": "x", "authors": ["@a | @b"]}, "author must not contain '|'"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError) as info:
         new_postmortem(directory=tmp_path, date=DAY, **kwargs)  # type: ignore[arg-type]
     assert info.value.message == message

@@ -36,10 +36,14 @@ def hook_env(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def overdue_doc(workdir: Path) -> Path:
     doc = workdir / "postmortem-2024-01-15-payments.md"
-    doc.write_text(postmortem_text([
-        ("P0", "Integration test for connection pool", "@alice", "2024-01-22", ""),
-        ("P1", "Document <pool> & patterns", "@bob", "2024-01-29", ""),
-    ]))
+    doc.write_text(
+        postmortem_text(
+            [
+                ("P0", "Integration test for connection pool", "@alice", "2024-01-22", ""),
+                ("P1", "Document <pool> & patterns", "@bob", "2024-01-29", ""),
+            ]
+        )
+    )
     return doc
 
 
@@ -55,7 +59,11 @@ def run_report(cli: Any, *extra: str) -> Any:
 
 @respx.mock(assert_all_called=True)
 def test_report_is_posted_and_slack_answers_ok(
-    respx_mock: respx.MockRouter, workdir: Path, cli: Any, hook_env: str, overdue_doc: Path,
+    respx_mock: respx.MockRouter,
+    workdir: Path,
+    cli: Any,
+    hook_env: str,
+    overdue_doc: Path,
     sleeps: list[float],
 ) -> None:
     route = respx_mock.post(HOOK).mock(return_value=httpx.Response(200, text="ok"))
@@ -78,8 +86,7 @@ def test_report_is_posted_and_slack_answers_ok(
         "— _Payment API errors_",
         "",
         "*Due soon (1)*",
-        "• @bob: P1 Document &lt;pool&gt; &amp; patterns (due 2024-01-29, in 4 days) "
-        "— _Payment API errors_",
+        "• @bob: P1 Document &lt;pool&gt; &amp; patterns (due 2024-01-29, in 4 days) — _Payment API errors_",
     ]
     assert result.stderr == f"posted the report to Slack (${VAR})\n"
     assert sleeps == []
@@ -88,13 +95,19 @@ def test_report_is_posted_and_slack_answers_ok(
 
 @respx.mock(assert_all_called=True)
 def test_429_waits_retry_after_then_posts(
-    respx_mock: respx.MockRouter, workdir: Path, cli: Any, hook_env: str, overdue_doc: Path,
+    respx_mock: respx.MockRouter,
+    workdir: Path,
+    cli: Any,
+    hook_env: str,
+    overdue_doc: Path,
     sleeps: list[float],
 ) -> None:
-    route = respx_mock.post(HOOK).mock(side_effect=[
-        httpx.Response(429, text="rate_limited", headers={"Retry-After": "2"}),
-        httpx.Response(200, text="ok"),
-    ])
+    route = respx_mock.post(HOOK).mock(
+        side_effect=[
+            httpx.Response(429, text="rate_limited", headers={"Retry-After": "2"}),
+            httpx.Response(200, text="ok"),
+        ]
+    )
 
     result = run_report(cli, "--fail-on-overdue")
 
@@ -107,29 +120,34 @@ def test_429_waits_retry_after_then_posts(
 
 @respx.mock(assert_all_called=True)
 def test_429_is_retried_a_bounded_number_of_times(
-    respx_mock: respx.MockRouter, workdir: Path, cli: Any, hook_env: str, overdue_doc: Path,
+    respx_mock: respx.MockRouter,
+    workdir: Path,
+    cli: Any,
+    hook_env: str,
+    overdue_doc: Path,
     sleeps: list[float],
 ) -> None:
     route = respx_mock.post(HOOK).mock(
-        return_value=httpx.Response(429, text="rate_limited", headers={"Retry-After": "1"}))
+        return_value=httpx.Response(429, text="rate_limited", headers={"Retry-After": "1"})
+    )
 
     result = run_report(cli)
 
     assert result.code == 1
     assert route.call_count == 3
     assert sleeps == [1.0, 1.0]
-    assert result.stderr == (f"error: Slack kept rate limiting ${VAR} after 3 attempts (429) "
-                             "(post less often; try again later)\n")
+    assert result.stderr == (
+        f"error: Slack kept rate limiting ${VAR} after 3 attempts (429) (post less often; try again later)\n"
+    )
     assert result.stdout.startswith("as of 2024-01-25")  # the report was still printed
     assert_no_secret(result.stdout, result.stderr)
 
 
 @respx.mock(assert_all_called=True)
-def test_long_retry_after_is_reported_not_slept(
-    respx_mock: respx.MockRouter, sleeps: list[float]
-) -> None:
+def test_long_retry_after_is_reported_not_slept(respx_mock: respx.MockRouter, sleeps: list[float]) -> None:
     respx_mock.post(HOOK).mock(
-        return_value=httpx.Response(429, text="rate_limited", headers={"Retry-After": "3600"}))
+        return_value=httpx.Response(429, text="rate_limited", headers={"Retry-After": "3600"})
+    )
 
     with pytest.raises(SlackError) as info:
         post_message(HOOK, "hello", source="$HOOK")
@@ -140,44 +158,56 @@ def test_long_retry_after_is_reported_not_slept(
 
 @respx.mock(assert_all_called=True)
 def test_5xx_backs_off_then_posts(respx_mock: respx.MockRouter, sleeps: list[float]) -> None:
-    route = respx_mock.post(HOOK).mock(side_effect=[
-        httpx.Response(500, text="rollup_error"),
-        httpx.Response(503, text="service unavailable"),
-        httpx.Response(200, text="ok"),
-    ])
+    route = respx_mock.post(HOOK).mock(
+        side_effect=[
+            httpx.Response(500, text="rollup_error"),
+            httpx.Response(503, text="service unavailable"),
+            httpx.Response(200, text="ok"),
+        ]
+    )
 
     post_message(HOOK, "hello", [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}])
 
     assert route.call_count == 3
     assert sleeps == [1.0, 2.0]
     assert json.loads(route.calls.last.request.content) == {
-        "text": "hello", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]}
+        "text": "hello",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}],
+    }
 
 
 @respx.mock(assert_all_called=True)
-def test_5xx_gives_up_after_three_attempts(
-    respx_mock: respx.MockRouter, sleeps: list[float]
-) -> None:
+def test_5xx_gives_up_after_three_attempts(respx_mock: respx.MockRouter, sleeps: list[float]) -> None:
     respx_mock.post(HOOK).mock(return_value=httpx.Response(500, text="rollup_error"))
 
     with pytest.raises(SlackError) as info:
         post_message(HOOK, "hello", source="$HOOK")
 
-    assert str(info.value) == ("Slack failed with 500 rollup_error after 3 attempts "
-                               "(Slack had a problem; try again later)")
+    assert str(info.value) == (
+        "Slack failed with 500 rollup_error after 3 attempts (Slack had a problem; try again later)"
+    )
     assert sleeps == [1.0, 2.0]
 
 
-@pytest.mark.parametrize(("status", "code", "hint"), [
-    (404, "channel_not_found", "the webhook's channel was deleted or the webhook revoked"),
-    (410, "channel_is_archived", "the webhook's channel is archived"),
-    (403, "action_prohibited", "a workspace admin restricted posting"),
-    (400, "invalid_payload", "Slack could not read the message; this is a pm-sync bug"),
-    (404, "no_service", "the webhook was disabled or revoked"),
-])
+@pytest.mark.parametrize(
+    ("status", "code", "hint"),
+    [
+        (404, "channel_not_found", "the webhook's channel was deleted or the webhook revoked"),
+        (410, "channel_is_archived", "the webhook's channel is archived"),
+        (403, "action_prohibited", "a workspace admin restricted posting"),
+        (400, "invalid_payload", "Slack could not read the message; this is a pm-sync bug"),
+        (404, "no_service", "the webhook was disabled or revoked"),
+    ],
+)
 def test_4xx_is_a_clear_error_without_retry_or_url(
-    workdir: Path, cli: Any, hook_env: str, overdue_doc: Path, sleeps: list[float],
-    status: int, code: str, hint: str,
+    workdir: Path,
+    cli: Any,
+    hook_env: str,
+    overdue_doc: Path,
+    sleeps: list[float],
+    status: int,
+    code: str,
+    hint: str,
 ) -> None:
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(HOOK).mock(return_value=httpx.Response(status, text=code))
@@ -187,41 +217,47 @@ def test_4xx_is_a_clear_error_without_retry_or_url(
     assert result.code == 1
     assert route.call_count == 1
     assert sleeps == []
-    assert result.stderr.startswith(
-        f"error: Slack refused the message to ${VAR}: {status} {code} ({hint}")
+    assert result.stderr.startswith(f"error: Slack refused the message to ${VAR}: {status} {code} ({hint}")
     assert result.stdout.startswith("# Postmortem action items as of 2024-01-25")
     assert_no_secret(result.stdout, result.stderr)
 
 
 @respx.mock(assert_all_called=True)
-def test_an_error_body_echoing_the_url_is_scrubbed(
-    respx_mock: respx.MockRouter, sleeps: list[float]
-) -> None:
+def test_an_error_body_echoing_the_url_is_scrubbed(respx_mock: respx.MockRouter, sleeps: list[float]) -> None:
     respx_mock.post(HOOK).mock(return_value=httpx.Response(400, text=f"bad request to {HOOK}"))
 
     with pytest.raises(SlackError) as info:
         post_message(HOOK, "hello", source="$HOOK")
 
-    assert str(info.value) == ("Slack refused the message to $HOOK: 400 bad request to "
-                               "<webhook URL> (check the webhook URL and the Slack app's "
-                               "configuration)")
+    assert str(info.value) == (
+        "Slack refused the message to $HOOK: 400 bad request to "
+        "<webhook URL> (check the webhook URL and the Slack app's "
+        "configuration)"
+    )
 
 
 @respx.mock(assert_all_called=True)
 def test_unreachable_slack_retries_then_fails_without_the_url(
-    respx_mock: respx.MockRouter, workdir: Path, cli: Any, hook_env: str, overdue_doc: Path,
+    respx_mock: respx.MockRouter,
+    workdir: Path,
+    cli: Any,
+    hook_env: str,
+    overdue_doc: Path,
     sleeps: list[float],
 ) -> None:
     route = respx_mock.post(HOOK).mock(
-        side_effect=httpx.ConnectError(f"connection refused while connecting to {HOOK}"))
+        side_effect=httpx.ConnectError(f"connection refused while connecting to {HOOK}")
+    )
 
     result = run_report(cli)
 
     assert result.code == 1
     assert route.call_count == 3
     assert sleeps == [1.0, 2.0]
-    assert result.stderr == (f"error: cannot reach Slack via ${VAR}: connection refused while "
-                             "connecting to <webhook URL> (check the network, then run again)\n")
+    assert result.stderr == (
+        f"error: cannot reach Slack via ${VAR}: connection refused while "
+        "connecting to <webhook URL> (check the network, then run again)\n"
+    )
     assert_no_secret(result.stdout, result.stderr)
 
 
@@ -255,8 +291,10 @@ def test_not_a_url_is_refused_without_echoing_it(sleeps: list[float]) -> None:
     with pytest.raises(SlackError) as info:
         post_message("xoxb-not-a-webhook-" + SECRET, "hello", source="$HOOK")
 
-    assert str(info.value) == ("the Slack webhook URL in $HOOK is not an http(s) URL "
-                               "(copy the full https://hooks.slack.com/services/... URL)")
+    assert str(info.value) == (
+        "the Slack webhook URL in $HOOK is not an http(s) URL "
+        "(copy the full https://hooks.slack.com/services/... URL)"
+    )
 
 
 @respx.mock(assert_all_called=True)

@@ -38,8 +38,11 @@ from tests.jira_support import ALICE, BOB, TOKEN_ENV, JiraEnv
 
 Cli = Callable[..., CliResult]
 
-FIVE_ROWS = [*STANDARD_ROWS, ("P2", "Evaluate canary deployment", "@alice", "2024-02-15"),
-             ("P3", "Add deploy markers to dashboards", "@bob", "2024-02-20")]
+FIVE_ROWS = [
+    *STANDARD_ROWS,
+    ("P2", "Evaluate canary deployment", "@alice", "2024-02-15"),
+    ("P3", "Add deploy markers to dashboards", "@bob", "2024-02-20"),
+]
 PUSH_KEYS = {"file", "created", "updated", "unchanged", "errors"}
 RECONCILE_KEYS = PUSH_KEYS | {"pulled", "conflicts", "missing"}
 OVERDUE_KEYS = {"as_of", "overdue", "due_soon", "unowned", "stale_drafts"}
@@ -49,14 +52,17 @@ GH_TOKEN_ENV = "PMSYNC_BLACKBOX_GH_TOKEN"
 
 # -- helpers ---------------------------------------------------------------------------------
 
+
 def ticket_cells(doc: Path) -> list[str]:
-    rows = [ln for ln in doc.read_text().splitlines()
-            if ln.startswith("| P") and not ln.startswith("| Priority")]
+    rows = [
+        ln for ln in doc.read_text().splitlines() if ln.startswith("| P") and not ln.startswith("| Priority")
+    ]
     return [ln.strip("|").split("|")[4].strip() for ln in rows]
 
 
-def fresh_doc(folder: Path, rows: Any = FIVE_ROWS,
-              name: str = "postmortem-2024-01-15-payments.md", **kw: Any) -> Path:
+def fresh_doc(
+    folder: Path, rows: Any = FIVE_ROWS, name: str = "postmortem-2024-01-15-payments.md", **kw: Any
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     doc = folder / name
     doc.write_text(postmortem_text([(*r[:4], "") for r in rows], **kw))
@@ -67,8 +73,7 @@ def start_jira(cls: type[FakeJira] = FakeJira, mode: str = "cloud", **kw: Any) -
     fake = cls(mode=mode, **kw).start()
     fake.add_project("OPS", name="Operations", issue_types=["Task", "Bug"])
     fake.add_project("SEC", name="Security")
-    fake.add_user(account_id=ALICE, name="alice", email="alice@example.com",
-                  display_name="Alice Adams")
+    fake.add_user(account_id=ALICE, name="alice", email="alice@example.com", display_name="Alice Adams")
     fake.add_user(account_id=BOB, name="bob", email="bob@example.com", display_name="Bob Brown")
     return fake
 
@@ -109,11 +114,11 @@ def write_gh_config(workdir: Path, fake: FakeGitHub, top: str = "") -> None:
     (workdir / "pm-sync.toml").write_text(
         f'tracker = "github"\n{top}\n[trackers.github]\nrepo = "acme/app"\n'
         f'api_url = "{fake.api_url}"\ntoken_env = "{GH_TOKEN_ENV}"\ntimeout = 5\n'
-        "seconds_between_writes = 0\nrecheck_delay = 0\n")
+        "seconds_between_writes = 0\nrecheck_delay = 0\n"
+    )
 
 
-def scan_for(secret: str, result: CliResult | subprocess.CompletedProcess[str],
-             folder: Path) -> list[str]:
+def scan_for(secret: str, result: CliResult | subprocess.CompletedProcess[str], folder: Path) -> list[str]:
     """Every place the secret shows up: stdout, stderr, any file under the folder."""
     out = getattr(result, "stdout", "") or ""
     err = getattr(result, "stderr", "") or ""
@@ -126,6 +131,7 @@ def scan_for(secret: str, result: CliResult | subprocess.CompletedProcess[str],
 
 # -- push idempotency: SIGKILL at random instants, concurrent runs ---------------------------
 
+
 def test_push_killed_at_random_instants_against_a_slow_jira_converges(
     make_jira: Callable[..., JiraEnv], workdir: Path
 ) -> None:
@@ -135,9 +141,13 @@ def test_push_killed_at_random_instants_against_a_slow_jira_converges(
     rng = random.Random(4242)
     extra = {TOKEN_ENV: env.fake.token}
     for _ in range(6):
-        proc = subprocess.Popen([sys.executable, "-m", "pm_sync", "push", doc.name],
-                                cwd=workdir, env=_sub_env(extra),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pm_sync", "push", doc.name],
+            cwd=workdir,
+            env=_sub_env(extra),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.25, 1.1))
         proc.kill()
         proc.wait(timeout=30)
@@ -164,9 +174,17 @@ def _sub_env(extra: dict[str, str]) -> dict[str, str]:
 def test_three_concurrent_pushes_and_a_reconcile_make_each_ticket_once(workdir: Path) -> None:
     doc = fresh_doc(workdir)
     commands = [["push", doc.name, "--json"]] * 3 + [["reconcile", doc.name, "--json"]]
-    procs = [subprocess.Popen([sys.executable, "-m", "pm_sync", *c], cwd=workdir,
-                              env=_sub_env({}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for c in commands]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pm_sync", *c],
+            cwd=workdir,
+            env=_sub_env({}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for c in commands
+    ]
     outputs = [p.communicate(timeout=60) for p in procs]
 
     assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
@@ -179,6 +197,7 @@ def test_three_concurrent_pushes_and_a_reconcile_make_each_ticket_once(workdir: 
 
 
 # -- exit codes and --json shapes -------------------------------------------------------------
+
 
 def test_push_exit_codes_and_json_shapes(workdir: Path, cli: Cli) -> None:
     good = fresh_doc(workdir, STANDARD_ROWS, name="postmortem-a.md")
@@ -226,6 +245,7 @@ def test_reconcile_and_overdue_json_shapes(workdir: Path, cli: Cli) -> None:
 
 # -- --dry-run touches nothing ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("mode", ["cloud", "datacenter"])
 def test_dry_runs_send_no_writes_to_jira_and_leave_bytes_alone(
     make_jira: Callable[..., JiraEnv], workdir: Path, cli: Cli, mode: str
@@ -243,15 +263,17 @@ def test_dry_runs_send_no_writes_to_jira_and_leave_bytes_alone(
 
     assert env.writes() == []
     assert doc.read_bytes() == before
-    assert sorted(p.name for p in workdir.rglob("*") if p.is_file()) == [
-        "pm-sync.toml", doc.name]
+    assert sorted(p.name for p in workdir.rglob("*") if p.is_file()) == ["pm-sync.toml", doc.name]
 
 
 def test_dry_runs_send_no_writes_to_github(workdir: Path, cli: Cli, gh: FakeGitHub) -> None:
     doc = fresh_doc(workdir, STANDARD_ROWS)
     assert cli("push", str(doc)).code == 0
-    doc.write_text(doc.read_text().replace("| @bob | 2024-01-17 |", "| @alice | 2024-01-19 |")
-                   .replace("Document connection", "Write down connection"))
+    doc.write_text(
+        doc.read_text()
+        .replace("| @bob | 2024-01-17 |", "| @alice | 2024-01-19 |")
+        .replace("Document connection", "Write down connection")
+    )
     before = doc.read_bytes()
     gh.clear_log()
 
@@ -264,6 +286,7 @@ def test_dry_runs_send_no_writes_to_github(workdir: Path, cli: Cli, gh: FakeGitH
 
 # -- secrets under a failing tracker ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("fault", ["401", "403", "500", "drop"])
 def test_github_token_never_leaks_when_github_fails(
     workdir: Path, cli: Cli, gh: FakeGitHub, fault: str
@@ -274,8 +297,11 @@ def test_github_token_never_leaks_when_github_fails(
     else:
         gh.inject(None, None, status=int(fault), times=None)
 
-    results = [cli("push", str(doc)), cli("reconcile", str(doc), "--json"),
-               cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json")]
+    results = [
+        cli("push", str(doc)),
+        cli("reconcile", str(doc), "--json"),
+        cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json"),
+    ]
 
     assert [r.code for r in results[:2]] == [1, 1]
     for result in results:
@@ -293,8 +319,11 @@ def test_jira_token_never_leaks_when_jira_fails(
     else:
         env.fake.inject(None, r".", status=int(fault), times=None)
 
-    results = [cli("push", str(doc)), cli("reconcile", str(doc), "--json"),
-               cli("overdue", str(doc), "--as-of", "2024-02-01")]
+    results = [
+        cli("push", str(doc)),
+        cli("reconcile", str(doc), "--json"),
+        cli("overdue", str(doc), "--as-of", "2024-02-01"),
+    ]
 
     assert [r.code for r in results[:2]] == [1, 1]
     for result in results:
@@ -309,8 +338,7 @@ def test_slack_webhook_url_never_printed_when_slack_is_unreachable(
     monkeypatch.setenv("BLACKBOX_SLACK", f"http://127.0.0.1:9/services/T000/{secret}")
     monkeypatch.setattr("pm_sync.reports.slack.sleep", lambda s: None)
 
-    result = cli("overdue", str(doc), "--as-of", "2024-02-01",
-                 "--slack-webhook-env", "BLACKBOX_SLACK")
+    result = cli("overdue", str(doc), "--as-of", "2024-02-01", "--slack-webhook-env", "BLACKBOX_SLACK")
 
     assert result.code != 0
     assert "BLACKBOX_SLACK" in result.stdout + result.stderr
@@ -320,20 +348,25 @@ def test_slack_webhook_url_never_printed_when_slack_is_unreachable(
 
 # -- config errors ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "key"), [
-    ('trackr = "local"\n', "trackr"),
-    ('unknown_owner = "maybe"\n', "unknown_owner"),
-    ('labels = "postmortem"\n', "labels"),
-    ('tracker = "jira"\n[trackers.jira]\nurl = "https://x.atlassian.net"\ntoken = "abc"\n',
-     "trackers.jira.token"),
-    ('tracker = "jira"\n[trackers.jira]\nurl = "https://x.atlassian.net"\ntimeout = "fast"\n',
-     "trackers.jira.timeout"),
-    ('tracker = "github"\n[trackers.github]\nrepo = "acme/app"\nbogus = 1\n',
-     "trackers.github.bogus"),
-])
-def test_config_errors_exit_2_naming_file_and_key(
-    workdir: Path, cli: Cli, text: str, key: str
-) -> None:
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('trackr = "local"\n', "trackr"),
+        ('unknown_owner = "maybe"\n', "unknown_owner"),
+        ('labels = "postmortem"\n', "labels"),
+        (
+            'tracker = "jira"\n[trackers.jira]\nurl = "https://x.atlassian.net"\ntoken = "abc"\n',
+            "trackers.jira.token",
+        ),
+        (
+            'tracker = "jira"\n[trackers.jira]\nurl = "https://x.atlassian.net"\ntimeout = "fast"\n',
+            "trackers.jira.timeout",
+        ),
+        ('tracker = "github"\n[trackers.github]\nrepo = "acme/app"\nbogus = 1\n', "trackers.github.bogus"),
+    ],
+)
+def test_config_errors_exit_2_naming_file_and_key(workdir: Path, cli: Cli, text: str, key: str) -> None:
     doc = fresh_doc(workdir, STANDARD_ROWS)
     (workdir / "pm-sync.toml").write_text(text)
     before = doc.read_bytes()
@@ -352,8 +385,7 @@ def test_unknown_tracker_name_names_the_config_file_and_key(workdir: Path, cli: 
     result = cli("push", str(doc))
 
     assert result.code == 2
-    assert "pm-sync.toml" in result.stderr and "tracker" in result.stderr.replace(
-        "unknown tracker", "")
+    assert "pm-sync.toml" in result.stderr and "tracker" in result.stderr.replace("unknown tracker", "")
 
 
 @pytest.mark.parametrize("tracker", ["jira", "github"])
@@ -361,11 +393,14 @@ def test_missing_token_variable_is_a_config_error(
     workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tracker: str
 ) -> None:
     monkeypatch.delenv("BLACKBOX_UNSET_TOKEN", raising=False)
-    settings = ('url = "https://acme.atlassian.net"\nemail = "bot@acme.com"\nproject = "OPS"\n'
-                if tracker == "jira" else 'repo = "acme/app"\n')
+    settings = (
+        'url = "https://acme.atlassian.net"\nemail = "bot@acme.com"\nproject = "OPS"\n'
+        if tracker == "jira"
+        else 'repo = "acme/app"\n'
+    )
     (workdir / "pm-sync.toml").write_text(
-        f'tracker = "{tracker}"\n[trackers.{tracker}]\n{settings}'
-        'token_env = "BLACKBOX_UNSET_TOKEN"\n')
+        f'tracker = "{tracker}"\n[trackers.{tracker}]\n{settings}token_env = "BLACKBOX_UNSET_TOKEN"\n'
+    )
     doc = fresh_doc(workdir, STANDARD_ROWS)
 
     result = cli("push", str(doc))
@@ -377,12 +412,11 @@ def test_missing_token_variable_is_a_config_error(
 
 # -- identity of action items ---------------------------------------------------------------
 
+
 def test_same_file_name_in_two_folders_gets_its_own_tickets(workdir: Path, cli: Cli) -> None:
     rows = [("P1", "Add runbook link to the alert", "@alice", "2024-02-01")]
-    a = fresh_doc(workdir / "payments", rows, name="postmortem-2024-01-15-outage.md",
-                  title="Payments outage")
-    b = fresh_doc(workdir / "search", rows, name="postmortem-2024-01-15-outage.md",
-                  title="Search outage")
+    a = fresh_doc(workdir / "payments", rows, name="postmortem-2024-01-15-outage.md", title="Payments outage")
+    b = fresh_doc(workdir / "search", rows, name="postmortem-2024-01-15-outage.md", title="Search outage")
 
     result = cli("push", str(a), str(b), "--json")
 
@@ -392,6 +426,7 @@ def test_same_file_name_in_two_folders_gets_its_own_tickets(workdir: Path, cli: 
 
 
 # -- routing ----------------------------------------------------------------------------------
+
 
 def test_project_hints_route_each_row(
     make_jira: Callable[..., JiraEnv], workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
@@ -408,13 +443,13 @@ def test_project_hints_route_each_row(
         (workdir / "pm-sync.toml").write_text(
             config[0] + f'[trackers.github]\nrepo = "acme/app"\napi_url = "{fake.api_url}"\n'
             f'token_env = "{GH_TOKEN_ENV}"\ntimeout = 5\nseconds_between_writes = 0\n\n'
-            '[owners]\n'
+            "[owners]\n"
             f'"@alice" = {{ jira = "{env.ident("alice")}", github = "alice" }}\n'
-            f'"@bob" = {{ jira = "{env.ident("bob")}", github = "bob" }}\n')
+            f'"@bob" = {{ jira = "{env.ident("bob")}", github = "bob" }}\n'
+        )
         cells = ["", "OPS", "SEC-?", "acme/other#?", "#?"]
         doc = workdir / "postmortem-2024-01-15-routing.md"
-        doc.write_text(postmortem_text([(*r[:4], c) for r, c in zip(FIVE_ROWS, cells,
-                                                                     strict=True)]))
+        doc.write_text(postmortem_text([(*r[:4], c) for r, c in zip(FIVE_ROWS, cells, strict=True)]))
 
         result = cli("push", str(doc), "--json")
 
@@ -443,10 +478,9 @@ def test_local_keys_keep_routing_to_local_after_switching_to_github(
 
 # -- owners ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("policy", ["error", "unassigned"])
-def test_unknown_owner_policy_on_github(
-    workdir: Path, cli: Cli, gh: FakeGitHub, policy: str
-) -> None:
+def test_unknown_owner_policy_on_github(workdir: Path, cli: Cli, gh: FakeGitHub, policy: str) -> None:
     write_gh_config(workdir, gh, top=f'unknown_owner = "{policy}"')
     rows = [("P0", "Fix A", "@alice", "2024-02-01"), ("P1", "Fix B", "@zed", "2024-02-02")]
     doc = fresh_doc(workdir, rows)
@@ -460,8 +494,7 @@ def test_unknown_owner_policy_on_github(
     else:
         assert result.code == 0
         assert any("@zed" in w for w in result.json()["warnings"])
-        assert [[a["login"] for a in i["assignees"]] for i in gh.issues("acme/app")] == [
-            ["alice"], []]
+        assert [[a["login"] for a in i["assignees"]] for i in gh.issues("acme/app")] == [["alice"], []]
 
 
 @pytest.mark.parametrize("mode", ["cloud", "datacenter"])
@@ -469,8 +502,7 @@ def test_unknown_owner_is_an_error_before_anything_is_created_in_jira(
     make_jira: Callable[..., JiraEnv], cli: Cli, mode: str
 ) -> None:
     env = make_jira(mode=mode)
-    doc = env.write_doc([("P0", "Fix A", "@alice", "2024-02-01"),
-                         ("P1", "Fix B", "@zed", "2024-02-02")])
+    doc = env.write_doc([("P0", "Fix A", "@alice", "2024-02-01"), ("P1", "Fix B", "@zed", "2024-02-02")])
 
     result = cli("push", str(doc), "--json")
 
@@ -480,6 +512,7 @@ def test_unknown_owner_is_an_error_before_anything_is_created_in_jira(
 
 
 # -- tracker doubles that differ from our fakes ----------------------------------------------
+
 
 @pytest.mark.parametrize("mode", ["cloud", "datacenter"])
 def test_lost_bulk_create_answer_with_search_lag_makes_no_duplicates(
@@ -499,13 +532,13 @@ class _JqlWithoutKeyHistory(FakeJira):
     """A Jira double whose JQL does not know historical keys: a moved issue's old key is an
     unknown key (400), while GET issue/{old key} still answers with the moved issue."""
 
-    def _run_jql(self, jql: str, cloud: bool, validate: bool,
-                 reconcile: set[Any] | None = None) -> Any:
+    def _run_jql(self, jql: str, cloud: bool, validate: bool, reconcile: set[Any] | None = None) -> Any:
         for key in re.findall(r"\b([A-Z][A-Z0-9_]*-\d+)\b", jql):
             iid = self._key_index.get(key)
             if iid is not None and self._issues[iid]["key"] != key:
-                raise fake_jira_module._Reply(400, fake_jira_module._err(
-                    [f"An issue with key '{key}' does not exist for field 'key'."]))
+                raise fake_jira_module._Reply(
+                    400, fake_jira_module._err([f"An issue with key '{key}' does not exist for field 'key'."])
+                )
         return super()._run_jql(jql, cloud, validate, reconcile)
 
 

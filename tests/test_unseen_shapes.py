@@ -20,8 +20,13 @@ def doc(text: str) -> str:
 
 def item(line: int, action: str, **values: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "line": line, "priority": None, "action": action, "owner": None, "due": None,
-        "ticket": None, "status": None,
+        "line": line,
+        "priority": None,
+        "action": action,
+        "owner": None,
+        "due": None,
+        "ticket": None,
+        "status": None,
     }
     base.update(values)
     return base
@@ -106,8 +111,11 @@ def test_sre_book_shape_front_matter_type_column_and_linked_bug(workdir: Path, c
     assert result.json() == {
         "path": str(path),
         "title": "Shakespeare Sonnet++ Postmortem (incident #465)",
-        "date": "2024-03-02", "severity": "SEV1", "duration": "66 min",
-        "authors": ["jennifer", "martym"], "status": "Final",
+        "date": "2024-03-02",
+        "severity": "SEV1",
+        "duration": "66 min",
+        "authors": ["jennifer", "martym"],
+        "status": "Final",
         "action_items": [
             item(22, "Update playbook for cascading failure", owner="jennifer"),
             item(23, "Fix file descriptor leak", owner="agoogler", ticket="Bug 5554825"),
@@ -161,15 +169,17 @@ def test_pagerduty_shape_setext_numbered_split_subsections(workdir: Path, cli) -
     data = cli("parse", str(path), "--json").json()
 
     assert (data["title"], data["date"], data["duration"], data["authors"], data["status"]) == (
-        "Checkout latency spike", "2024-04-10", "1h 12m", ["@erin", "@frank"], "Final")
+        "Checkout latency spike",
+        "2024-04-10",
+        "1h 12m",
+        ["@erin", "@frank"],
+        "Final",
+    )
     assert data["action_items"] == [
-        item(20, "Add index on `orders.created_at`", priority="P1", owner="@erin",
-             due="2024-04-17"),
-        item(21, "Alert on p99 > 2 s", priority="P0", owner="@frank", due="2024-04-17",
-             ticket="OPS-12"),
+        item(20, "Add index on `orders.created_at`", priority="P1", owner="@erin", due="2024-04-17"),
+        item(21, "Alert on p99 > 2 s", priority="P0", owner="@frank", due="2024-04-17", ticket="OPS-12"),
         item(27, "Load-shed `/checkout`", priority="P2", owner="@frank", due="2024-04-30"),
-        item(28, "Runbook: slow queries", priority="P3", owner="@erin", due="2024-05-15",
-             ticket="OPS-14"),
+        item(28, "Runbook: slow queries", priority="P3", owner="@erin", due="2024-05-15", ticket="OPS-14"),
     ]
     assert data["problems"] == []
 
@@ -206,12 +216,19 @@ def test_atlassian_shape_no_outer_pipes_bold_headers_placeholders(workdir: Path,
     data = cli("parse", str(path), "--json").json()
 
     assert data["action_items"] == [
-        item(18, "Make index rebuild incremental", priority="P0", owner="@gina",
-             due="2024-06-01", ticket="SRCH-1", status="in_progress"),
-        item(19, "Alert when index lag > 5 min", priority="P1", owner="@hal", due="2024-06-15",
-             status="done"),
-        item(20, "Run rebuild off-peak (`cron | at`)", priority="P2", owner="@gina",
-             status="dropped"),
+        item(
+            18,
+            "Make index rebuild incremental",
+            priority="P0",
+            owner="@gina",
+            due="2024-06-01",
+            ticket="SRCH-1",
+            status="in_progress",
+        ),
+        item(
+            19, "Alert when index lag > 5 min", priority="P1", owner="@hal", due="2024-06-15", status="done"
+        ),
+        item(20, "Run rebuild off-peak (`cron | at`)", priority="P2", owner="@gina", status="dropped"),
         item(21, "Document `a|b` pattern", priority="P3", owner="@hal"),
     ]
     assert data["problems"] == []
@@ -259,21 +276,21 @@ def test_decoys_in_comment_details_tilde_fence_and_indented_code(workdir: Path, 
 
     data = cli("parse", str(path), "--json").json()
 
-    assert data["action_items"] == [
-        item(32, "The real one", priority="P1", owner="@ivan", due="2024-07-11")]
+    assert data["action_items"] == [item(32, "The real one", priority="P1", owner="@ivan", due="2024-07-11")]
     assert data["problems"] == []
 
 
 # --- push: byte-exact write-back on unusual files (regression tests) -----------------------
 
 
-def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: Path,
-                                                                          cli) -> None:
-    text = (FINAL_HEAD.format(title="CRLF BOM") + "## Action items\n\n"
-            "Priority | Action | Owner | Due\n"
-            ":--|:--|:--:|--:\n"
-            "P1 | Fix `a \\| b` | @kim | 2024-08-08\n"
-            "P2 | Unicode — ünïcode | @kim | Aug 9, 2024")
+def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: Path, cli) -> None:
+    text = (
+        FINAL_HEAD.format(title="CRLF BOM") + "## Action items\n\n"
+        "Priority | Action | Owner | Due\n"
+        ":--|:--|:--:|--:\n"
+        "P1 | Fix `a \\| b` | @kim | 2024-08-08\n"
+        "P2 | Unicode — ünïcode | @kim | Aug 9, 2024"
+    )
     path = workdir / "postmortem-2024-01-15-crlf.md"
     original = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
     path.write_bytes(original)
@@ -291,15 +308,16 @@ def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: 
     assert all(n.startswith(o) for o, n in changed)
     data = cli("parse", str(path), "--json").json()
     assert [(i["action"], i["ticket"]) for i in data["action_items"]] == [
-        ("Fix `a | b`", "PM-1"), ("Unicode — ünïcode", "PM-2")]
+        ("Fix `a | b`", "PM-1"),
+        ("Unicode — ünïcode", "PM-2"),
+    ]
 
     again = cli("push", str(path), "--json")
     assert again.json()["unchanged"] == ["PM-1", "PM-2"] and again.json()["created"] == []
     assert path.read_bytes() == after
 
 
-def test_push_split_tables_fill_ticket_cell_in_one_and_append_column_in_other(
-        workdir: Path, cli) -> None:
+def test_push_split_tables_fill_ticket_cell_in_one_and_append_column_in_other(workdir: Path, cli) -> None:
     text = FINAL_HEAD.format(title="Split") + doc("""
         ## 5. Action Items
 
@@ -323,11 +341,11 @@ def test_push_split_tables_fill_ticket_cell_in_one_and_append_column_in_other(
 
     assert result.code == 0, result.stdout
     assert path.read_text() == text.replace(
-        "| 2024-08-09 |  | keep me |", "| 2024-08-09 | PM-1 | keep me |").replace(
-        "| 2024-08-10\n", "| 2024-08-10 | PM-2 \n").replace(
+        "| 2024-08-09 |  | keep me |", "| 2024-08-09 | PM-1 | keep me |"
+    ).replace("| 2024-08-10\n", "| 2024-08-10 | PM-2 \n").replace(
         "| Status |\n| --- | --- | --- | --- | --- |\n",
-        "| Status | Ticket |\n| --- | --- | --- | --- | --- | ------ |\n").replace(
-        "| 2024-09-02 |\n", "| 2024-09-02 |  | PM-3   |\n")
+        "| Status | Ticket |\n| --- | --- | --- | --- | --- | ------ |\n",
+    ).replace("| 2024-09-02 |\n", "| 2024-09-02 |  | PM-3   |\n")
 
 
 def test_dry_run_and_draft_touch_nothing(workdir: Path, cli) -> None:
@@ -427,8 +445,8 @@ def test_gitlab_h1_sections_parse(workdir: Path, cli) -> None:
 
     assert data["title"] == "Database replication lag on the primary cluster"
     assert data["action_items"] == [
-        item(29, "Tune autovacuum thresholds", priority="P1", owner="@mo", due="2024-10-08",
-             ticket="#123")]
+        item(29, "Tune autovacuum thresholds", priority="P1", owner="@mo", due="2024-10-08", ticket="#123")
+    ]
 
 
 def test_lint_sees_h1_sections_when_the_title_is_in_front_matter(workdir: Path, cli) -> None:
@@ -443,14 +461,18 @@ def test_lint_sees_h1_sections_when_the_title_is_in_front_matter(workdir: Path, 
 
 def test_lint_does_not_call_two_project_hints_a_duplicate_ticket(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-hints.md"
-    path.write_text(FINAL_HEAD.format(title="Hints") + GOOD_BODY + doc("""
+    path.write_text(
+        FINAL_HEAD.format(title="Hints")
+        + GOOD_BODY
+        + doc("""
         ## Action items
 
         | Priority | Action | Owner | Due | Ticket |
         |---|---|---|---|---|
         | P1 | First | @a | 2024-01-22 | OPS-? |
         | P2 | Second | @a | 2024-01-23 | OPS-? |
-    """))
+    """)
+    )
 
     result = cli("lint", str(path), "--json")
 
@@ -463,13 +485,16 @@ def test_same_file_name_in_two_folders_gets_two_tickets(workdir: Path, cli) -> N
         folder = workdir / "docs" / team
         folder.mkdir(parents=True)
         path = folder / "postmortem-2024-01-15-outage.md"
-        path.write_text(FINAL_HEAD.format(title=f"{team} outage") + doc(f"""
+        path.write_text(
+            FINAL_HEAD.format(title=f"{team} outage")
+            + doc(f"""
             ## Action items
 
             | Priority | Action | Owner | Due |
             |---|---|---|---|
             | P1 | Add alerting | {owner} | {due} |
-        """))
+        """)
+        )
         paths.append(path)
 
     first = cli("push", str(paths[0]), "--json").json()
@@ -478,37 +503,47 @@ def test_same_file_name_in_two_folders_gets_two_tickets(workdir: Path, cli) -> N
     assert first["created"] == ["PM-1"]
     assert second["created"] == ["PM-2"]
     assert [(t["key"], t["owner"], t["due"]) for t in local_tickets(workdir)] == [
-        ("PM-1", "@a", "2024-01-21"), ("PM-2", "@b", "2024-01-22")]
+        ("PM-1", "@a", "2024-01-21"),
+        ("PM-2", "@b", "2024-01-22"),
+    ]
 
 
 def test_link_whose_text_is_a_placeholder_is_an_unset_ticket(workdir: Path, cli) -> None:
     path = workdir / "pm.md"
-    path.write_text(doc("""
+    path.write_text(
+        doc("""
         ## Action items
 
         | Priority | Action | Owner | Due | Ticket |
         |---|---|---|---|---|
         | P1 | File the ticket later | @a | 2024-01-22 | [TBD](https://jira.example.com/new) |
-    """))
+    """)
+    )
 
     data = cli("parse", str(path), "--json").json()
 
     assert data["action_items"] == [
-        item(5, "File the ticket later", priority="P1", owner="@a", due="2024-01-22")]
+        item(5, "File the ticket later", priority="P1", owner="@a", due="2024-01-22")
+    ]
 
 
 def test_human_error_ruled_out_is_not_flagged(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-ruled-out.md"
-    path.write_text(FINAL_HEAD.format(title="Ruled out") + GOOD_BODY.replace(
-        "- Why per request? → no shared helper\n",
-        "- Why per request? → no shared helper\n\n"
-        "Human error was ruled out as a root cause; the missing helper is the gap.\n") + doc("""
+    path.write_text(
+        FINAL_HEAD.format(title="Ruled out")
+        + GOOD_BODY.replace(
+            "- Why per request? → no shared helper\n",
+            "- Why per request? → no shared helper\n\n"
+            "Human error was ruled out as a root cause; the missing helper is the gap.\n",
+        )
+        + doc("""
         ## Action items
 
         | Priority | Action | Owner | Due |
         |---|---|---|---|
         | P1 | Add a shared pool helper | @a | 2024-01-22 |
-    """))
+    """)
+    )
 
     result = cli("lint", str(path), "--json")
 
@@ -517,15 +552,20 @@ def test_human_error_ruled_out_is_not_flagged(workdir: Path, cli) -> None:
 
 def test_nobody_is_to_blame_is_not_blame_language(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-nobody.md"
-    path.write_text(FINAL_HEAD.format(title="Nobody") + GOOD_BODY.replace(
-        "Payments failed for a few minutes.",
-        "Payments failed for a few minutes. Nobody is to blame; the pool had no guard.") + doc("""
+    path.write_text(
+        FINAL_HEAD.format(title="Nobody")
+        + GOOD_BODY.replace(
+            "Payments failed for a few minutes.",
+            "Payments failed for a few minutes. Nobody is to blame; the pool had no guard.",
+        )
+        + doc("""
         ## Action items
 
         | Priority | Action | Owner | Due |
         |---|---|---|---|
         | P1 | Add a pool guard | @a | 2024-01-22 |
-    """))
+    """)
+    )
 
     result = cli("lint", str(path), "--json")
 
@@ -534,14 +574,17 @@ def test_nobody_is_to_blame_is_not_blame_language(workdir: Path, cli) -> None:
 
 def test_push_then_reconcile_keeps_done_and_wont_fix_rows(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-01-15-statuses.md"
-    path.write_text(FINAL_HEAD.format(title="Statuses") + doc("""
+    path.write_text(
+        FINAL_HEAD.format(title="Statuses")
+        + doc("""
         ## Action items
 
         | Priority | Action | Owner | Due | Status | Ticket |
         |---|---|---|---|---|---|
         | P1 | Done during the incident | @a | 2024-01-22 | Done | |
         | P2 | Not worth it | @a | 2024-01-23 | Won't fix | |
-    """))
+    """)
+    )
     assert cli("push", str(path)).code == 0
     pushed = path.read_text()
 
@@ -552,7 +595,8 @@ def test_push_then_reconcile_keeps_done_and_wont_fix_rows(workdir: Path, cli) ->
 
 def test_table_nested_in_a_list_item_under_the_heading_counts(workdir: Path, cli) -> None:
     path = workdir / "pm.md"
-    path.write_text(doc("""
+    path.write_text(
+        doc("""
         ## Follow-ups
 
         - Short term:
@@ -560,9 +604,9 @@ def test_table_nested_in_a_list_item_under_the_heading_counts(workdir: Path, cli
           | Priority | Action | Owner | Due |
           |---|---|---|---|
           | P1 | Add the alert | @a | 2024-01-22 |
-    """))
+    """)
+    )
 
     data = cli("parse", str(path), "--json").json()
 
-    assert data["action_items"] == [
-        item(7, "Add the alert", priority="P1", owner="@a", due="2024-01-22")]
+    assert data["action_items"] == [item(7, "Add the alert", priority="P1", owner="@a", due="2024-01-22")]

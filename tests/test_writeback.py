@@ -15,9 +15,20 @@ from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, _atomic_replace, render, write_back
 
 CELL_ALPHABET = st.sampled_from([*list("abcXYZ019 -_.:/@#`*é✓日本"), "\\|", "🙂"])
-cell_text = st.lists(CELL_ALPHABET, min_size=1, max_size=12).map("".join).map(str.strip).filter(
-    lambda s: s and s[0].isalpha() and s.casefold() not in {"-", "?", "tbd", "tba", "n/a", "na", "none"}
-    and not s.endswith("\\") and not s.startswith(("*", "`", "_")) and not s.endswith(("*", "`"))
+cell_text = (
+    st.lists(CELL_ALPHABET, min_size=1, max_size=12)
+    .map("".join)
+    .map(str.strip)
+    .filter(
+        lambda s: (
+            s
+            and s[0].isalpha()
+            and s.casefold() not in {"-", "?", "tbd", "tba", "n/a", "na", "none"}
+            and not s.endswith("\\")
+            and not s.startswith(("*", "`", "_"))
+            and not s.endswith(("*", "`"))
+        )
+    )
 )
 
 
@@ -57,8 +68,7 @@ def documents(draw: st.DrawFn) -> tuple[bytes, list[int], bool]:
     data = text.encode()
     if draw(st.booleans()):
         data = b"\xef\xbb\xbf" + data
-    picks = draw(st.lists(st.integers(min_value=0, max_value=n_rows - 1), unique=True,
-                          min_size=1))
+    picks = draw(st.lists(st.integers(min_value=0, max_value=n_rows - 1), unique=True, min_size=1))
     return data, picks, with_ticket
 
 
@@ -88,10 +98,11 @@ def test_write_back_changes_only_ticket_cells(doc: tuple[bytes, list[int], bool]
     for n in range(source.line_count):
         old_line, new_line = source.line(n), new_source.line(n)
         old_end = source.line_starts[n + 1] if n + 1 < source.line_count else len(source.text)
-        new_end = (new_source.line_starts[n + 1] if n + 1 < new_source.line_count
-                   else len(new_source.text))
-        assert source.text[source.line_span(n)[1]:old_end] == \
-            new_source.text[new_source.line_span(n)[1]:new_end], "line ending changed"
+        new_end = new_source.line_starts[n + 1] if n + 1 < new_source.line_count else len(new_source.text)
+        assert (
+            source.text[source.line_span(n)[1] : old_end]
+            == new_source.text[new_source.line_span(n)[1] : new_end]
+        ), "line ending changed"
         if n + 1 not in table_lines:
             assert new_line == old_line
             continue
@@ -102,7 +113,7 @@ def test_write_back_changes_only_ticket_cells(doc: tuple[bytes, list[int], bool]
                 assert new_line.startswith(old_line.rstrip(" |"))
                 continue
             assert new_line[: new_cells[col].start] == old_line[: old_cells[col].start]
-            assert new_line[new_cells[col].end:] == old_line[old_cells[col].end:]
+            assert new_line[new_cells[col].end :] == old_line[old_cells[col].end :]
         else:
             kept = old_line.rstrip(" \t")
             assert new_line.startswith(kept), (old_line, new_line)
@@ -135,11 +146,13 @@ def test_mode_bits_are_kept_and_rows_found_by_identity(tmp_path: Path) -> None:
     doc.write_text("Intro added later.\n\n" + doc.read_text().replace("| A |  |\n", ""))
     os.chmod(doc, 0o640)
 
-    result = write_back(doc, [CellEdit(uid_b, "ticket", "ENG-2"),
-                              CellEdit(pm.action_items[0].uid, "ticket", "ENG-1")])
+    result = write_back(
+        doc, [CellEdit(uid_b, "ticket", "ENG-2"), CellEdit(pm.action_items[0].uid, "ticket", "ENG-1")]
+    )
 
-    assert doc.read_text() == ("Intro added later.\n\n## Action items\n\n| Action | Ticket |\n"
-                               "|---|---|\n| B | ENG-2 |\n")
+    assert doc.read_text() == (
+        "Intro added later.\n\n## Action items\n\n| Action | Ticket |\n|---|---|\n| B | ENG-2 |\n"
+    )
     assert [e.value for e in result.missing] == ["ENG-1"]
     assert stat.S_IMODE(doc.stat().st_mode) == 0o640
 

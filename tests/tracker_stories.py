@@ -22,11 +22,14 @@ FOUR_ROWS = [
 ]
 
 
-def status_doc(path: Path, rows: Sequence[Sequence[str]], statuses: Sequence[str] = (),
-               tickets: Sequence[str] = ()) -> Path:
+def status_doc(
+    path: Path, rows: Sequence[Sequence[str]], statuses: Sequence[str] = (), tickets: Sequence[str] = ()
+) -> Path:
     """A Final postmortem whose table has Ticket and Status columns."""
-    full = [(*r, tickets[n] if n < len(tickets) else "",
-             statuses[n] if n < len(statuses) else "Open") for n, r in enumerate(rows)]
+    full = [
+        (*r, tickets[n] if n < len(tickets) else "", statuses[n] if n < len(statuses) else "Open")
+        for n, r in enumerate(rows)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(postmortem_text(full, header=STATUS_HEADER, delimiter=STATUS_DELIM))
     return path
@@ -34,8 +37,9 @@ def status_doc(path: Path, rows: Sequence[Sequence[str]], statuses: Sequence[str
 
 def table_rows(doc: Path) -> list[str]:
     """The action-item rows of the document, verbatim."""
-    return [ln for ln in doc.read_text().splitlines()
-            if ln.startswith("| P") and not ln.startswith("| Priority")]
+    return [
+        ln for ln in doc.read_text().splitlines() if ln.startswith("| P") and not ln.startswith("| Priority")
+    ]
 
 
 def replace_once(doc: Path, old: str, new: str) -> str:
@@ -49,21 +53,19 @@ def replace_once(doc: Path, old: str, new: str) -> str:
 
 # -- Jira ------------------------------------------------------------------------------------
 
+
 def jira_searches(fake: FakeJira) -> list[RecordedRequest]:
     """JQL searches, on either API: Cloud's enhanced search/jql or Data Center's search."""
-    return [r for r in fake.request_log
-            if (r.api_path or "") in ("search", "search/jql")]
+    return [r for r in fake.request_log if (r.api_path or "") in ("search", "search/jql")]
 
 
 def jira_issue_gets(fake: FakeJira) -> list[RecordedRequest]:
-    return [r for r in fake.requests_to("GET", "issue/")
-            if "/properties" not in (r.api_path or "")]
+    return [r for r in fake.requests_to("GET", "issue/") if "/properties" not in (r.api_path or "")]
 
 
 def jira_field_edits(fake: FakeJira) -> list[RecordedRequest]:
     """PUTs that edit an issue's fields (not the entity property holding the baseline)."""
-    return [r for r in fake.requests_to("PUT", "issue/")
-            if "/properties/" not in (r.api_path or "")]
+    return [r for r in fake.requests_to("PUT", "issue/") if "/properties/" not in (r.api_path or "")]
 
 
 def jira_writes(fake: FakeJira) -> list[RecordedRequest]:
@@ -83,15 +85,24 @@ def jql_of(request: RecordedRequest) -> str:
 
 # -- GitHub ----------------------------------------------------------------------------------
 
+
 def gh_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
     return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")]
 
 
 def gh_ticket_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
     """Writes other than a body-only PATCH refreshing pm-sync's hidden baseline comment."""
-    return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")
-            and not (r.method == "PATCH" and isinstance(r.json, dict) and set(r.json) == {"body"}
-                     and "<!-- pm-sync" in str(r.json["body"]))]
+    return [
+        (r.method, r.route)
+        for r in fake.request_log
+        if r.method not in ("GET", "HEAD")
+        and not (
+            r.method == "PATCH"
+            and isinstance(r.json, dict)
+            and set(r.json) == {"body"}
+            and "<!-- pm-sync" in str(r.json["body"])
+        )
+    ]
 
 
 def gh_issue_gets(fake: FakeGitHub) -> list[str]:
@@ -100,5 +111,11 @@ def gh_issue_gets(fake: FakeGitHub) -> list[str]:
 
 
 def gh_listings(fake: FakeGitHub) -> list[str]:
-    return [r.route for r in fake.requests_to("GET", r"^/(repos/[^/]+/[^/]+|repositories/\d+)"
-                                                     r"/issues$")]
+    return [
+        r.route
+        for r in fake.requests_to(
+            "GET",
+            r"^/(repos/[^/]+/[^/]+|repositories/\d+)"
+            r"/issues$",
+        )
+    ]

@@ -70,8 +70,8 @@ class GitHubConnector(Connector):
                 f"no GitHub token: the environment variable {env} (config key "
                 "trackers.github.token_env) is not set",
                 path=self.context.config_path,
-                hint=f"export {env}=<token>, or name another variable in "
-                     "trackers.github.token_env")
+                hint=f"export {env}=<token>, or name another variable in trackers.github.token_env",
+            )
         return token
 
     @property
@@ -122,8 +122,7 @@ class GitHubConnector(Connector):
 
     # ------------------------------------------------------------------ owners & preflight
 
-    def resolve_owners(self, handles: Sequence[str], mapped: Mapping[str, str | None]
-                       ) -> OwnerResolution:
+    def resolve_owners(self, handles: Sequence[str], mapped: Mapping[str, str | None]) -> OwnerResolution:
         """Owner map entry or the handle without `@`, checked assignable in the default repo."""
         result = OwnerResolution()
         for handle in handles:
@@ -155,8 +154,9 @@ class GitHubConnector(Connector):
 
     def _list(self, repo: str, since: dt.datetime | None = None) -> list[JSON]:
         issues: list[JSON] = []
-        for page, _ in self.rest.pages(f"/repos/{repo}/issues", f"listing issues of {repo}",
-                                       self._params(since)):
+        for page, _ in self.rest.pages(
+            f"/repos/{repo}/issues", f"listing issues of {repo}", self._params(since)
+        ):
             issues += [i for i in page if isinstance(i, dict) and "pull_request" not in i]
         return issues
 
@@ -174,8 +174,7 @@ class GitHubConnector(Connector):
     def _state(self, raw: JSON, requested: refs.IssueRef | None = None) -> TicketState:
         return ticket_state(raw, self.cfg.priority_labels, requested)
 
-    def find_by_markers(self, markers: Sequence[str], project: str | None
-                        ) -> dict[str, TicketState]:
+    def find_by_markers(self, markers: Sequence[str], project: str | None) -> dict[str, TicketState]:
         wanted = set(markers)
         repos = {r.casefold(): r for r in (project, self._default, *self._hinted.values()) if r}
         found: dict[str, TicketState] = {}
@@ -216,8 +215,7 @@ class GitHubConnector(Connector):
         if repo.casefold() in self._listed:
             return
         listing: dict[int, JSON] = {}
-        pages = self.rest.pages(f"/repos/{repo}/issues", f"listing issues of {repo}",
-                                self._params())
+        pages = self.rest.pages(f"/repos/{repo}/issues", f"listing issues of {repo}", self._params())
         try:
             for number, (page, last) in enumerate(pages, start=1):
                 for raw in page:
@@ -234,8 +232,9 @@ class GitHubConnector(Connector):
 
     def _fetch(self, ref: refs.IssueRef) -> JSON | None:
         try:
-            _, raw = self.rest.call("GET", f"/repos/{ref.repo}/issues/{ref.number}",
-                                    f"reading issue {ref.key}")
+            _, raw = self.rest.call(
+                "GET", f"/repos/{ref.repo}/issues/{ref.number}", f"reading issue {ref.key}"
+            )
         except NotFoundError:  # 404 never existed / not visible, 410 deleted
             return None
         if not isinstance(raw, dict):
@@ -243,8 +242,8 @@ class GitHubConnector(Connector):
         if "pull_request" in raw:  # GitHub serves pull requests as issues too
             raise TrackerError(
                 f"{ref.key} is a pull request, not an issue; pm-sync never edits pull requests",
-                hint="put the tracking issue in the Ticket cell (the PR can go in a Notes "
-                     "column)")
+                hint="put the tracking issue in the Ticket cell (the PR can go in a Notes column)",
+            )
         self._fetched[(ref.repo.casefold(), ref.number)] = raw
         real = repo_of(raw)
         if real is not None:  # a transferred issue, under its new address too
@@ -261,9 +260,15 @@ class GitHubConnector(Connector):
                 results.append(CreateResult(uid=draft.uid, state=self._create_one(draft)))
             except (AuthError, RateLimitedError) as exc:
                 results.append(CreateResult(uid=draft.uid, error=exc))
-                results += [CreateResult(uid=d.uid, error=TrackerError(
-                    f"not created: an earlier create failed ({exc.message})", hint=exc.hint))
-                    for d in drafts[i + 1:]]
+                results += [
+                    CreateResult(
+                        uid=d.uid,
+                        error=TrackerError(
+                            f"not created: an earlier create failed ({exc.message})", hint=exc.hint
+                        ),
+                    )
+                    for d in drafts[i + 1 :]
+                ]
                 break
             except PmSyncError as exc:
                 results.append(CreateResult(uid=draft.uid, error=exc))
@@ -274,8 +279,11 @@ class GitHubConnector(Connector):
         labels = self._labels.for_issue(draft.labels, draft.priority)
         self._labels.ensure(self.rest, repo, labels)
         meta = body.Meta(marker=draft.marker, baseline=draft.owned(), due=draft.due)
-        payload: JSON = {"title": draft.summary, "body": body.render(draft.description, meta),
-                         "labels": labels}
+        payload: JSON = {
+            "title": draft.summary,
+            "body": body.render(draft.description, meta),
+            "labels": labels,
+        }
         if draft.assignee:
             payload["assignees"] = [draft.assignee]
         what = f"creating the issue for line {draft.line} in {repo}"
@@ -297,8 +305,10 @@ class GitHubConnector(Connector):
             raw = self._recover(repo, draft.marker, started, problem)
         if raw is None:
             detail = problem.message if problem else "GitHub returned no issue"
-            raise TrackerError(f"could not create the issue in {repo}: {detail}",
-                               hint="run pm-sync push again; the marker prevents a duplicate")
+            raise TrackerError(
+                f"could not create the issue in {repo}: {detail}",
+                hint="run pm-sync push again; the marker prevents a duplicate",
+            )
         self._remember(repo, raw)
         state = self._state(raw)
         if self.cfg.board is not None:
@@ -308,8 +318,7 @@ class GitHubConnector(Connector):
                 raise type(exc)(f"created {state.key} but {exc.message}", hint=exc.hint) from None
         return state
 
-    def _recover(self, repo: str, marker: str, since: dt.datetime, problem: UncertainWrite
-                 ) -> JSON | None:
+    def _recover(self, repo: str, marker: str, since: dt.datetime, problem: UncertainWrite) -> JSON | None:
         """Did GitHub store it anyway? First recently updated issues, then (after a moment, if
         GitHub may still be working on it) all of them, so a skewed clock cannot hide it."""
         try:
@@ -322,7 +331,8 @@ class GitHubConnector(Connector):
         except PmSyncError as exc:
             raise TrackerError(
                 f"{problem.message}, and looking for it failed too ({exc.message})",
-                hint="run pm-sync push again; the marker prevents a duplicate") from None
+                hint="run pm-sync push again; the marker prevents a duplicate",
+            ) from None
 
     def _find_marker(self, repo: str, marker: str, since: dt.datetime | None) -> JSON | None:
         for raw in self._list(repo, since):
@@ -331,11 +341,13 @@ class GitHubConnector(Connector):
                 return raw
         return None
 
-    def _sync_board(self, raw: JSON, due_date: dt.date | None, prio: Priority | None, *,
-                    due: bool, priority: bool) -> None:
+    def _sync_board(
+        self, raw: JSON, due_date: dt.date | None, prio: Priority | None, *, due: bool, priority: bool
+    ) -> None:
         label = self.cfg.priority_labels[prio] if prio else None
-        self.projects.sync(str(raw["node_id"]), due=due_date, priority=prio, label=label,
-                           set_due=due, set_priority=priority)
+        self.projects.sync(
+            str(raw["node_id"]), due=due_date, priority=prio, label=label, set_due=due, set_priority=priority
+        )
 
     def adopt(self, key: str, draft: TicketDraft) -> None:
         """An issue created by a run whose board step failed (or was killed) joins the board."""
@@ -350,21 +362,22 @@ class GitHubConnector(Connector):
         ref = refs.parse_key(key)
         raw = self._cached(ref) or self._fetch(ref)
         if raw is None:
-            raise NotFoundError(f"issue {key} no longer exists",
-                                hint="fix the Ticket cell, or run `pm-sync reconcile`")
+            raise NotFoundError(
+                f"issue {key} no longer exists", hint="fix the Ticket cell, or run `pm-sync reconcile`"
+            )
         fields = set(changes.model_fields_set)
         repo = repo_of(raw) or ref.repo
         refused: str | None = None
-        if "assignee" in fields and changes.assignee and not self._can_assign(repo,
-                                                                               changes.assignee):
+        if "assignee" in fields and changes.assignee and not self._can_assign(repo, changes.assignee):
             # e.g. the issue was transferred to a repo where the owner has no access
             refused = changes.assignee
             fields.discard("assignee")
             current = assignee_logins(raw)
             baseline = baseline.model_copy(update={"assignee": current[0] if current else None})
         old = body.parse(raw.get("body")) or body.Meta()
-        meta = body.Meta(marker=old.marker, baseline=baseline,
-                         due=changes.due if "due" in fields else old.due)
+        meta = body.Meta(
+            marker=old.marker, baseline=baseline, due=changes.due if "due" in fields else old.due
+        )
         payload: JSON = {}
         if "summary" in fields and changes.summary:
             payload["title"] = changes.summary
@@ -385,13 +398,19 @@ class GitHubConnector(Connector):
             raw = self._patch(raw, payload, key)
             self._remember(repo_of(raw) or ref.repo, raw)
         if self.cfg.board is not None and fields & {"due", "priority"}:
-            self._sync_board(raw, meta.due, changes.priority if "priority" in fields else None,
-                             due="due" in fields, priority="priority" in fields)
+            self._sync_board(
+                raw,
+                meta.due,
+                changes.priority if "priority" in fields else None,
+                due="due" in fields,
+                priority="priority" in fields,
+            )
         if refused is not None:
             raise TrackerError(
                 f"{refused} cannot be assigned issues in {repo}, where {key} now lives; its "
                 "other fields were updated",
-                hint="give them access to that repository, or change the Owner cell")
+                hint="give them access to that repository, or change the Owner cell",
+            )
         return self._state(raw, ref)
 
     def _patch(self, raw: JSON, payload: JSON, key: str) -> JSON:

@@ -28,8 +28,11 @@ class Access:
         key = (repo.casefold(), login.casefold())
         if key not in self._assignable:
             try:
-                self._rest().call("GET", f"/repos/{repo}/assignees/{login}",
-                                  f"checking that {login} can be assigned in {repo}")
+                self._rest().call(
+                    "GET",
+                    f"/repos/{repo}/assignees/{login}",
+                    f"checking that {login} can be assigned in {repo}",
+                )
                 self._assignable[key] = True
             except NotFoundError:
                 self.repo(repo)  # a missing repository is its own, clearer error
@@ -47,15 +50,21 @@ class Access:
                 problems.append(DraftProblem(uid=draft.uid, message=exc.message))
                 continue
             if info.get("has_issues") is False:
-                problems.append(DraftProblem(uid=draft.uid,
-                                             message=f"issues are disabled in {repo}"))
+                problems.append(DraftProblem(uid=draft.uid, message=f"issues are disabled in {repo}"))
             elif (info.get("permissions") or {}).get("push") is False:
-                problems.append(DraftProblem(
-                    uid=draft.uid, message=f"the token cannot write to {repo}: GitHub would "
-                    "drop the labels and assignees pm-sync needs"))
+                problems.append(
+                    DraftProblem(
+                        uid=draft.uid,
+                        message=f"the token cannot write to {repo}: GitHub would "
+                        "drop the labels and assignees pm-sync needs",
+                    )
+                )
             elif draft.assignee and not self.can_assign(repo, draft.assignee):
-                problems.append(DraftProblem(
-                    uid=draft.uid, kind="owner",
-                    message=f"owner {draft.owner} ({draft.assignee}) cannot be assigned issues "
-                            f"in {repo}"))
+                problems.append(
+                    DraftProblem(
+                        uid=draft.uid,
+                        kind="owner",
+                        message=f"owner {draft.owner} ({draft.assignee}) cannot be assigned issues in {repo}",
+                    )
+                )
         return problems

@@ -84,7 +84,7 @@ def replace(body: str | None, meta: Meta, *, due_changed: bool = False) -> str:
     matches = list(_META.finditer(text))
     if matches:
         last = matches[-1]
-        head, tail = text[: last.start()], text[last.end():]
+        head, tail = text[: last.start()], text[last.end() :]
     else:
         head, tail = (text.rstrip() + "\n\n" if text.strip() else ""), "\n"
     if due_changed:

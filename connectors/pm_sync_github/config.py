@@ -73,8 +73,10 @@ class GitHubConfig(ConnectorConfig):
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "project"
-                raise ValueError(f"the Projects v2 board `project` ({{ owner = \"org\", number "
-                                 f"= 5 }}): {where}: {first['msg']}") from None
+                raise ValueError(
+                    f'the Projects v2 board `project` ({{ owner = "org", number '
+                    f"= 5 }}): {where}: {first['msg']}"
+                ) from None
         return data
 
     @field_validator("repo", "project")

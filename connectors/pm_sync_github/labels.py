@@ -10,8 +10,13 @@ from pm_sync.errors import AuthError, NotFoundError
 from pm_sync_github.config import GitHubConfig
 from pm_sync_github.rest import Rest, UncertainWrite
 
-PRIORITY_COLORS = {Priority.P0: "b60205", Priority.P1: "d93f0b", Priority.P2: "fbca04",
-                   Priority.P3: "0e8a16", Priority.P4: "c5def5"}
+PRIORITY_COLORS = {
+    Priority.P0: "b60205",
+    Priority.P1: "d93f0b",
+    Priority.P2: "fbca04",
+    Priority.P3: "0e8a16",
+    Priority.P4: "c5def5",
+}
 POSTMORTEM_COLOR = "5319e7"
 
 
@@ -42,21 +47,30 @@ class Labels:
         ready = self._ready.get(repo.casefold())
         if ready is None:
             ready = set()
-            for page, _ in rest.pages(f"/repos/{repo}/labels", f"listing labels of {repo}",
-                                      {"per_page": 100}):
-                ready |= {str(lab.get("name", "")).casefold() for lab in page
-                          if isinstance(lab, dict)}
+            for page, _ in rest.pages(
+                f"/repos/{repo}/labels", f"listing labels of {repo}", {"per_page": 100}
+            ):
+                ready |= {str(lab.get("name", "")).casefold() for lab in page if isinstance(lab, dict)}
             self._ready[repo.casefold()] = ready
         by_name = {v.casefold(): p for p, v in self.cfg.priority_labels.items()}
         for name in names:
             if name.casefold() in ready:
                 continue
             prio = by_name.get(name.casefold())
-            payload = {"name": name, "color": PRIORITY_COLORS[prio] if prio else POSTMORTEM_COLOR,
-                       "description": f"Priority {prio.value} (pm-sync)" if prio
-                       else "Postmortem action item (pm-sync)"}
+            payload = {
+                "name": name,
+                "color": PRIORITY_COLORS[prio] if prio else POSTMORTEM_COLOR,
+                "description": f"Priority {prio.value} (pm-sync)"
+                if prio
+                else "Postmortem action item (pm-sync)",
+            }
             # best effort: GitHub creates a missing label (grey) with the issue anyway
             with contextlib.suppress(UncertainWrite, AuthError, NotFoundError):
-                rest.call("POST", f"/repos/{repo}/labels", f"creating label {name!r} in {repo}",
-                          body=payload, accept=(422,))  # 422 already_exists: someone beat us
+                rest.call(
+                    "POST",
+                    f"/repos/{repo}/labels",
+                    f"creating label {name!r} in {repo}",
+                    body=payload,
+                    accept=(422,),
+                )  # 422 already_exists: someone beat us
             ready.add(name.casefold())

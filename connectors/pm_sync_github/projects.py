@@ -71,8 +71,9 @@ class Projects:
         self.cfg = cfg
         self._token = token
         self._http = httpx.Client(
-            timeout=float(cfg.timeout), headers={"Authorization": f"Bearer {token}",
-                                                 "Accept": "application/vnd.github+json"})
+            timeout=float(cfg.timeout),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"},
+        )
         self._board: Board | None = None
 
     def __repr__(self) -> str:
@@ -96,37 +97,44 @@ class Projects:
             except httpx.HTTPError as exc:
                 raise TrackerError(
                     f"cannot reach GitHub GraphQL at {url} while {what} ({type(exc).__name__})",
-                    hint="check trackers.github.api_url / graphql_url and the network") from None
+                    hint="check trackers.github.api_url / graphql_url and the network",
+                ) from None
             wait = self._rate_wait(reply, attempt)
             if wait is not None:
                 if attempt >= self.cfg.rate_limit_retries or wait > self.cfg.max_rate_limit_wait:
                     raise RateLimitedError(
                         f"GitHub GraphQL rate limit while {what}: would have to wait {wait:.0f} s",
-                        hint="run again later, or raise trackers.github.max_rate_limit_wait")
+                        hint="run again later, or raise trackers.github.max_rate_limit_wait",
+                    )
                 time.sleep(wait)
                 continue
             if reply.status_code == 401:
-                raise AuthError(f"GitHub rejected the token while {what} (401)",
-                                hint=f"put a valid token in {env} (trackers.github.token_env)")
+                raise AuthError(
+                    f"GitHub rejected the token while {what} (401)",
+                    hint=f"put a valid token in {env} (trackers.github.token_env)",
+                )
             if reply.status_code >= 400:
-                raise TrackerError(self._scrub(
-                    f"GitHub GraphQL answered {reply.status_code} while {what}: "
-                    f"{reply.text[:200]}"))
+                raise TrackerError(
+                    self._scrub(
+                        f"GitHub GraphQL answered {reply.status_code} while {what}: {reply.text[:200]}"
+                    )
+                )
             try:
                 body = reply.json()
             except ValueError:
-                raise TrackerError(f"GitHub GraphQL sent a reply that is not JSON while {what}"
-                                   ) from None
+                raise TrackerError(f"GitHub GraphQL sent a reply that is not JSON while {what}") from None
             errors = body.get("errors") if isinstance(body, dict) else None
             if errors:
-                messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e)
-                                     for e in errors)
+                messages = "; ".join(
+                    str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
+                )
                 types = {e.get("type") for e in errors if isinstance(e, dict)}
-                hint = (f"the token in {env} needs the `project` scope"
-                        if types & {"FORBIDDEN", "INSUFFICIENT_SCOPES"} else
-                        "check trackers.github.project, due_field and priority_field")
-                raise TrackerError(self._scrub(f"GitHub GraphQL refused {what}: {messages}"),
-                                   hint=hint)
+                hint = (
+                    f"the token in {env} needs the `project` scope"
+                    if types & {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
+                    else "check trackers.github.project, due_field and priority_field"
+                )
+                raise TrackerError(self._scrub(f"GitHub GraphQL refused {what}: {messages}"), hint=hint)
             data = body.get("data") if isinstance(body, dict) else None
             if not isinstance(data, dict):
                 raise TrackerError(f"GitHub GraphQL sent no data while {what}")
@@ -150,7 +158,7 @@ class Projects:
         reset = reply.headers.get("x-ratelimit-reset", "")
         if remaining == "0" and reset.isdigit():
             return max(int(reset) - time.time(), 0.0) + 1.0
-        return self.cfg.secondary_rate_wait * float(2 ** attempt)
+        return self.cfg.secondary_rate_wait * float(2**attempt)
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
@@ -163,12 +171,15 @@ class Projects:
         b = self.cfg.board
         assert b is not None
         kind = "organization" if b.owner_type == "org" else "user"
-        data = self.query(PROJECT_QUERY % kind, {"owner": b.owner, "number": b.number},
-                          f"looking up {self.where}")
+        data = self.query(
+            PROJECT_QUERY % kind, {"owner": b.owner, "number": b.number}, f"looking up {self.where}"
+        )
         project = (data.get(kind) or {}).get("projectV2")
         if not project:
-            raise NotFoundError(f"{self.where} does not exist or the token cannot see it",
-                                hint="check trackers.github.project (owner, number, owner_type)")
+            raise NotFoundError(
+                f"{self.where} does not exist or the token cannot see it",
+                hint="check trackers.github.project (owner, number, owner_type)",
+            )
         nodes = [n for n in ((project.get("fields") or {}).get("nodes") or []) if n]
         board = Board(id=project["id"])
         if self.cfg.due_field:
@@ -181,47 +192,62 @@ class Projects:
         self._board = board
         return board
 
-    def _field(self, nodes: list[dict[str, Any]], name: str, kind: str, key: str
-               ) -> dict[str, Any]:
+    def _field(self, nodes: list[dict[str, Any]], name: str, kind: str, key: str) -> dict[str, Any]:
         for node in nodes:
             if str(node.get("name", "")).casefold() == name.casefold():
                 if node.get("dataType") != kind:
                     raise TrackerError(
                         f"field {name!r} of {self.where} is {node.get('dataType')}, not {kind}",
-                        hint=f"point trackers.github.{key} at a {kind.lower()} field")
+                        hint=f"point trackers.github.{key} at a {kind.lower()} field",
+                    )
                 return node
         names = ", ".join(sorted(str(n.get("name")) for n in nodes if n.get("name")))
-        raise NotFoundError(f"{self.where} has no field named {name!r}",
-                            hint=f"set trackers.github.{key} to one of: {names}")
+        raise NotFoundError(
+            f"{self.where} has no field named {name!r}", hint=f"set trackers.github.{key} to one of: {names}"
+        )
 
-    def sync(self, node_id: str, *, due: dt.date | None, priority: Priority | None,
-             label: str | None, set_due: bool, set_priority: bool) -> None:
+    def sync(
+        self,
+        node_id: str,
+        *,
+        due: dt.date | None,
+        priority: Priority | None,
+        label: str | None,
+        set_due: bool,
+        set_priority: bool,
+    ) -> None:
         """Add the issue to the board (GitHub returns the existing item if present), set fields."""
         board = self.board()
-        data = self.query(ADD_ITEM, {"project": board.id, "content": node_id},
-                          f"adding the issue to {self.where}")
+        data = self.query(
+            ADD_ITEM, {"project": board.id, "content": node_id}, f"adding the issue to {self.where}"
+        )
         item = ((data.get("addProjectV2ItemById") or {}).get("item") or {}).get("id")
         if not item:
             raise TrackerError(f"GitHub did not return a project item for the issue ({self.where})")
         if set_due and board.due_field:
-            self._set(board, item, board.due_field,
-                      {"date": due.isoformat()} if due else None, "the due date")
+            self._set(
+                board, item, board.due_field, {"date": due.isoformat()} if due else None, "the due date"
+            )
         if set_priority and board.priority_field:
             option = None
             if priority is not None:
                 option = board.options.get(priority.value.casefold()) or (
-                    board.options.get(label.casefold()) if label else None)
+                    board.options.get(label.casefold()) if label else None
+                )
                 if option is None:
                     raise NotFoundError(
-                        f"field {self.cfg.priority_field!r} of {self.where} has no option "
-                        f"{priority.value!r}",
-                        hint="add the option to the board, or point trackers.github."
-                             "priority_field elsewhere")
-            self._set(board, item, board.priority_field,
-                      {"singleSelectOptionId": option} if option else None, "the priority")
+                        f"field {self.cfg.priority_field!r} of {self.where} has no option {priority.value!r}",
+                        hint="add the option to the board, or point trackers.github.priority_field elsewhere",
+                    )
+            self._set(
+                board,
+                item,
+                board.priority_field,
+                {"singleSelectOptionId": option} if option else None,
+                "the priority",
+            )
 
-    def _set(self, board: Board, item: str, field_id: str, value: dict[str, str] | None,
-             what: str) -> None:
+    def _set(self, board: Board, item: str, field_id: str, value: dict[str, str] | None, what: str) -> None:
         variables: dict[str, Any] = {"project": board.id, "item": item, "field": field_id}
         if value is None:
             self.query(CLEAR_FIELD, variables, f"clearing {what} on {self.where}")

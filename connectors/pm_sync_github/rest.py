@@ -76,13 +76,23 @@ class Rest:
         self.cfg = cfg
         self._token = token
         reads = Retry(
-            total=3, connect=3, read=2, status=3, backoff_factor=0.5,
-            status_forcelist=(500, 502, 503, 504), allowed_methods=frozenset({"GET", "HEAD"}),
-            respect_retry_after_header=False, raise_on_status=False,
+            total=3,
+            connect=3,
+            read=2,
+            status=3,
+            backoff_factor=0.5,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=False,
+            raise_on_status=False,
         )
         self._github = Github(
-            auth=Auth.Token(token), base_url=cfg.api_url, timeout=int(cfg.timeout), per_page=100,
-            retry=reads, lazy=True,
+            auth=Auth.Token(token),
+            base_url=cfg.api_url,
+            timeout=int(cfg.timeout),
+            per_page=100,
+            retry=reads,
+            lazy=True,
             seconds_between_requests=cfg.seconds_between_requests or None,
             seconds_between_writes=cfg.seconds_between_writes or None,
         )
@@ -97,16 +107,21 @@ class Rest:
     # ------------------------------------------------------------------ requests
 
     def call(
-        self, verb: str, url: str, what: str, *, params: JSON | None = None,
-        body: JSON | None = None, accept: tuple[int, ...] = (),
+        self,
+        verb: str,
+        url: str,
+        what: str,
+        *,
+        params: JSON | None = None,
+        body: JSON | None = None,
+        accept: tuple[int, ...] = (),
     ) -> tuple[JSON, Any]:
         """One request; rate limits are waited out (bounded), other failures become PmSyncErrors."""
         write = verb not in ("GET", "HEAD")
         attempt = 0
         while True:
             try:
-                headers, data = self._requester.requestJsonAndCheck(
-                    verb, url, parameters=params, input=body)
+                headers, data = self._requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
                 return {k.lower(): v for k, v in headers.items()}, data
             except GithubException as exc:
                 if exc.status in accept:
@@ -114,9 +129,12 @@ class Rest:
                 wait = self._rate_limit_wait(exc, attempt)
                 if wait is None:
                     if write and exc.status >= 500:
-                        raise UncertainWrite(self._scrub(
-                            f"GitHub answered {exc.status} while {what}; the write may have "
-                            "happened"), kind="server") from None
+                        raise UncertainWrite(
+                            self._scrub(
+                                f"GitHub answered {exc.status} while {what}; the write may have happened"
+                            ),
+                            kind="server",
+                        ) from None
                     raise self.error(exc, what) from None
                 attempt += 1
                 if attempt > self.cfg.rate_limit_retries or wait > self.cfg.max_rate_limit_wait:
@@ -126,23 +144,23 @@ class Rest:
             except (AssertionError, RuntimeError) as exc:
                 # PyGithub refuses URLs and redirects off the configured host this way
                 raise TrackerError(
-                    self._scrub(f"GitHub sent an address outside {self.cfg.api_url} while "
-                                f"{what} ({type(exc).__name__}: {exc})"),
+                    self._scrub(
+                        f"GitHub sent an address outside {self.cfg.api_url} while "
+                        f"{what} ({type(exc).__name__}: {exc})"
+                    ),
                     hint="set trackers.github.api_url to the exact host GitHub answers with "
-                         "(e.g. 127.0.0.1 vs localhost, or https://HOST/api/v3 for GHES)",
+                    "(e.g. 127.0.0.1 vs localhost, or https://HOST/api/v3 for GHES)",
                 ) from None
             except requests.exceptions.RequestException as exc:
                 kind = type(exc).__name__
                 if write:
                     raise UncertainWrite(
-                        f"lost the connection to GitHub while {what} ({kind}); the write may "
-                        "have happened",
-                        kind="timeout" if isinstance(exc, requests.exceptions.Timeout)
-                        else "dropped") from None
+                        f"lost the connection to GitHub while {what} ({kind}); the write may have happened",
+                        kind="timeout" if isinstance(exc, requests.exceptions.Timeout) else "dropped",
+                    ) from None
                 raise TrackerError(
                     f"cannot reach GitHub at {self.cfg.api_url} while {what} ({kind})",
-                    hint="check trackers.github.api_url, the network, or raise "
-                         "trackers.github.timeout",
+                    hint="check trackers.github.api_url, the network, or raise trackers.github.timeout",
                 ) from None
 
     def pages(self, url: str, what: str, params: JSON) -> Iterator[tuple[list[JSON], int | None]]:
@@ -173,9 +191,9 @@ class Rest:
             reset = headers.get("x-ratelimit-reset", "")
             if reset.isdigit():
                 return max(int(reset) - time.time(), 0.0) + 1.0
-            return self.cfg.secondary_rate_wait * float(2 ** attempt)
+            return self.cfg.secondary_rate_wait * float(2**attempt)
         if secondary or exc.status == 429:
-            return self.cfg.secondary_rate_wait * float(2 ** attempt)
+            return self.cfg.secondary_rate_wait * float(2**attempt)
         return None
 
     def _rate_limited(self, exc: GithubException, what: str, wait: float) -> RateLimitedError:
@@ -183,12 +201,11 @@ class Rest:
         reset = headers.get("x-ratelimit-reset", "")
         when = ""
         if reset.isdigit():
-            when = " until " + dt.datetime.fromtimestamp(int(reset), dt.UTC).strftime(
-                "%Y-%m-%d %H:%M:%S UTC")
+            when = " until " + dt.datetime.fromtimestamp(int(reset), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         return RateLimitedError(
             f"GitHub rate limit while {what}: would have to wait {wait:.0f} s{when}",
             hint="run again later, or raise trackers.github.max_rate_limit_wait / "
-                 "trackers.github.rate_limit_retries",
+            "trackers.github.rate_limit_retries",
         )
 
     # ------------------------------------------------------------------ errors
@@ -206,21 +223,25 @@ class Rest:
         if status == 401:
             return AuthError(
                 self._scrub(f"GitHub rejected the token while {what} (401 {text})"),
-                hint=f"put a valid token in the environment variable {env} "
-                     "(trackers.github.token_env)")
+                hint=f"put a valid token in the environment variable {env} (trackers.github.token_env)",
+            )
         if status == 403:
             return AuthError(
                 self._scrub(f"GitHub refused {what} (403 {text})"),
                 hint=f"the token in {env} (trackers.github.token_env) needs access to the "
-                     "repository's issues (classic: repo scope; fine-grained: Issues read/write)")
+                "repository's issues (classic: repo scope; fine-grained: Issues read/write)",
+            )
         if status in (404, 410):
             return NotFoundError(
                 self._scrub(f"GitHub found nothing while {what} ({status} {text})"),
                 hint=f"check trackers.github.repo or the Ticket cell, and that the token in {env}"
-                     " can see the repository")
+                " can see the repository",
+            )
         if status == 422:
-            return TrackerError(self._scrub(f"GitHub refused {what} (422 {text})"),
-                                hint="fix the row or trackers.github settings, then run again")
+            return TrackerError(
+                self._scrub(f"GitHub refused {what} (422 {text})"),
+                hint="fix the row or trackers.github settings, then run again",
+            )
         return TrackerError(self._scrub(f"GitHub answered {status} while {what}: {text}"))
 
 

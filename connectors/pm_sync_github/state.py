@@ -22,8 +22,11 @@ def label_names(raw: JSON) -> list[str]:
 
 
 def assignee_logins(raw: JSON) -> list[str]:
-    logins = [a["login"] for a in raw.get("assignees") or [] if isinstance(a, dict) and
-              isinstance(a.get("login"), str)]
+    logins = [
+        a["login"]
+        for a in raw.get("assignees") or []
+        if isinstance(a, dict) and isinstance(a.get("login"), str)
+    ]
     single = raw.get("assignee")
     if not logins and isinstance(single, dict) and isinstance(single.get("login"), str):
         logins = [single["login"]]
@@ -51,8 +54,7 @@ def repo_of(raw: JSON) -> str | None:
     return repo_from_api_url(url) if isinstance(url, str) else None
 
 
-def ticket_state(raw: JSON, labels: dict[Priority, str], requested: IssueRef | None = None
-                 ) -> TicketState:
+def ticket_state(raw: JSON, labels: dict[Priority, str], requested: IssueRef | None = None) -> TicketState:
     repo = repo_of(raw) or (requested.repo if requested else "")
     number = int(raw["number"])
     if requested is not None and same_repo(repo, requested.repo) and number == requested.number:
@@ -68,9 +70,14 @@ def ticket_state(raw: JSON, labels: dict[Priority, str], requested: IssueRef | N
         same = [x for x in logins if x.casefold() == base.assignee.casefold()]
         assignee = base.assignee if same else assignee
     return TicketState(
-        key=key, url=raw.get("html_url"), summary=raw.get("title") or "",
+        key=key,
+        url=raw.get("html_url"),
+        summary=raw.get("title") or "",
         status=status_of(raw),
         priority=priority_of(raw, labels, base.priority if base else None),
-        assignee=assignee, due=meta.due, marker=meta.marker, baseline=base,
+        assignee=assignee,
+        due=meta.due,
+        marker=meta.marker,
+        baseline=base,
         requested_key=requested.key if requested is not None else None,
     )

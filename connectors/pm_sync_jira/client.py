@@ -89,8 +89,7 @@ def unknown_keys(exc: JIRAError) -> set[str]:
 class JiraClient:
     """A lazily built `jira.JIRA` plus the error mapping; holds no token after construction."""
 
-    def __init__(self, config: JiraConfig, env: Mapping[str, str],
-                 config_path: str | None = None) -> None:
+    def __init__(self, config: JiraConfig, env: Mapping[str, str], config_path: str | None = None) -> None:
         self.config = config
         self._env = env
         self._config_path = config_path
@@ -103,8 +102,10 @@ class JiraClient:
     def auth_hint(self) -> str:
         var = self.config.token_env
         if self.config.email:
-            return (f"check trackers.jira.email ({self.config.email}) and the API token in "
-                    f"${var} (trackers.jira.token_env)")
+            return (
+                f"check trackers.jira.email ({self.config.email}) and the API token in "
+                f"${var} (trackers.jira.token_env)"
+            )
         return f"check the personal access token in ${var} (trackers.jira.token_env)"
 
     @property
@@ -126,15 +127,15 @@ class JiraClient:
                 "trackers.jira.token_env) is not set",
                 path=self._config_path,
                 hint=f"export {cfg.token_env}=... ; "
-                     "Cloud: an API token with trackers.jira.email, Data Center: a personal "
-                     "access token",
+                "Cloud: an API token with trackers.jira.email, Data Center: a personal "
+                "access token",
             )
         auth: dict[str, Any] = (
-            {"basic_auth": (cfg.email, token.strip())} if cfg.email
-            else {"token_auth": token.strip()}
+            {"basic_auth": (cfg.email, token.strip())} if cfg.email else {"token_auth": token.strip()}
         )
-        client = JIRA(server=cfg.url, get_server_info=False, timeout=cfg.timeout,
-                      max_retries=cfg.max_retries, **auth)
+        client = JIRA(
+            server=cfg.url, get_server_info=False, timeout=cfg.timeout, max_retries=cfg.max_retries, **auth
+        )
         session = client._session
         session.max_retry_delay = cfg.max_retry_delay  # type: ignore[assignment]  # float works
         for prefix in ("http://", "https://"):
@@ -142,8 +143,9 @@ class JiraClient:
         if cfg.deployment == "auto":
             info = self.call(client.server_info, what="read Jira's server info")
             if not isinstance(info, dict) or "versionNumbers" not in info:
-                raise TrackerError(f"{cfg.url} does not look like Jira (no serverInfo)",
-                                   hint="check trackers.jira.url")
+                raise TrackerError(
+                    f"{cfg.url} does not look like Jira (no serverInfo)", hint="check trackers.jira.url"
+                )
             client.deploymentType = info.get("deploymentType")
             client._version = tuple(info["versionNumbers"])
         else:
@@ -152,19 +154,25 @@ class JiraClient:
             client.close()  # type: ignore[no-untyped-call]
             raise ConfigError(
                 "Jira Cloud needs trackers.jira.email (the account the API token belongs to)",
-                hint=f"set email = \"you@example.com\" as trackers.jira.email; the token stays "
-                     f"in ${cfg.token_env}",
+                hint=f'set email = "you@example.com" as trackers.jira.email; the token stays '
+                f"in ${cfg.token_env}",
             )
         return client
 
-    def call(self, fn: Callable[..., T], *args: Any, what: str, key: str | None = None,
-             project: str | None = None, **kwargs: Any) -> T:
+    def call(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        what: str,
+        key: str | None = None,
+        project: str | None = None,
+        **kwargs: Any,
+    ) -> T:
         with self.errors(what, key=key, project=project):
             return fn(*args, **kwargs)
 
     @contextmanager
-    def errors(self, what: str, *, key: str | None = None,
-               project: str | None = None) -> Iterator[None]:
+    def errors(self, what: str, *, key: str | None = None, project: str | None = None) -> Iterator[None]:
         try:
             yield
         except PmSyncError:
@@ -172,35 +180,46 @@ class JiraClient:
         except JIRAError as exc:
             raise self.map_error(exc, what, key=key, project=project) from None
         except requests.Timeout:
-            raise TrackerError(f"Jira did not answer within {self.config.timeout:g} s ({what})",
-                               hint="raise trackers.jira.timeout, or retry later") from None
+            raise TrackerError(
+                f"Jira did not answer within {self.config.timeout:g} s ({what})",
+                hint="raise trackers.jira.timeout, or retry later",
+            ) from None
         except requests.RequestException as exc:
-            raise TrackerError(f"cannot reach Jira at {self.config.url} ({what}): "
-                               f"{type(exc).__name__}",
-                               hint="check trackers.jira.url and the network") from None
+            raise TrackerError(
+                f"cannot reach Jira at {self.config.url} ({what}): {type(exc).__name__}",
+                hint="check trackers.jira.url and the network",
+            ) from None
 
-    def map_error(self, exc: JIRAError, what: str, *, key: str | None = None,
-                  project: str | None = None) -> PmSyncError:
+    def map_error(
+        self, exc: JIRAError, what: str, *, key: str | None = None, project: str | None = None
+    ) -> PmSyncError:
         status, text = exc.status_code, error_text(exc)
         if status == 401:
-            return AuthError(f"Jira rejected the credentials (HTTP 401) while trying to {what}",
-                             hint=self.auth_hint)
+            return AuthError(
+                f"Jira rejected the credentials (HTTP 401) while trying to {what}", hint=self.auth_hint
+            )
         if status == 403:
-            return AuthError(f"Jira refused access (HTTP 403) while trying to {what}: {text}",
-                             hint=f"{self.auth_hint}; the account may lack permission")
+            return AuthError(
+                f"Jira refused access (HTTP 403) while trying to {what}: {text}",
+                hint=f"{self.auth_hint}; the account may lack permission",
+            )
         if status == 404:
-            target = (f"issue {key}" if key else f"project {project}" if project
-                      else "the resource")
-            return NotFoundError(f"Jira says {target} does not exist or is not visible "
-                                 f"(HTTP 404) while trying to {what}: {text}",
-                                 hint="check the key or project, and the account's permissions")
+            target = f"issue {key}" if key else f"project {project}" if project else "the resource"
+            return NotFoundError(
+                f"Jira says {target} does not exist or is not visible "
+                f"(HTTP 404) while trying to {what}: {text}",
+                hint="check the key or project, and the account's permissions",
+            )
         if status == 429:
-            return RateLimitedError(f"Jira kept rate limiting (HTTP 429) after "
-                                    f"{self.config.max_retries} retries while trying to {what}",
-                                    hint="run again later, or raise trackers.jira.max_retries")
+            return RateLimitedError(
+                f"Jira kept rate limiting (HTTP 429) after "
+                f"{self.config.max_retries} retries while trying to {what}",
+                hint="run again later, or raise trackers.jira.max_retries",
+            )
         if status == 503:
-            return TrackerError(f"Jira is unavailable (HTTP 503) while trying to {what}",
-                                hint="run again later")
+            return TrackerError(
+                f"Jira is unavailable (HTTP 503) while trying to {what}", hint="run again later"
+            )
         return TrackerError(f"Jira answered HTTP {status} while trying to {what}: {text}")
 
     # ------------------------------------------------------------------ requests
@@ -212,8 +231,13 @@ class JiraClient:
             token: str | None = None
             while True:
                 page = jira.enhanced_search_issues(
-                    jql, nextPageToken=token, maxResults=PAGE, fields=list(fields),
-                    properties=properties, json_result=True)
+                    jql,
+                    nextPageToken=token,
+                    maxResults=PAGE,
+                    fields=list(fields),
+                    properties=properties,
+                    json_result=True,
+                )
                 assert isinstance(page, dict)
                 issues.extend(page.get("issues") or [])
                 token = page.get("nextPageToken")
@@ -221,8 +245,14 @@ class JiraClient:
                     return issues
         start = 0
         while True:
-            page = jira.search_issues(jql, startAt=start, maxResults=PAGE, fields=list(fields),
-                                      properties=properties, json_result=True)
+            page = jira.search_issues(
+                jql,
+                startAt=start,
+                maxResults=PAGE,
+                fields=list(fields),
+                properties=properties,
+                json_result=True,
+            )
             assert isinstance(page, dict)
             got = page.get("issues") or []
             issues.extend(got)

@@ -19,8 +19,12 @@ from pm_sync_jira.config import JiraConfig
 PROPERTY = "pm-sync"
 
 READ_FIELDS = ["summary", "status", "resolution", "priority", "assignee", "duedate", "labels"]
-_CATEGORY = {"new": ItemStatus.OPEN, "indeterminate": ItemStatus.IN_PROGRESS,
-             "done": ItemStatus.DONE, "undefined": ItemStatus.OPEN}
+_CATEGORY = {
+    "new": ItemStatus.OPEN,
+    "indeterminate": ItemStatus.IN_PROGRESS,
+    "done": ItemStatus.DONE,
+    "undefined": ItemStatus.OPEN,
+}
 FIELD_NAMES = {  # Jira field id -> what the user calls it in the table or config
     "summary": "summary (the Action cell)",
     "priority": "priority (the Priority cell, mapped by trackers.jira.priorities)",
@@ -91,8 +95,7 @@ class Mapper:
         return fields
 
     # -------------------------------------------------------------- inbound
-    def state(self, issue: dict[str, Any], *, url: str,
-              requested: str | None = None) -> TicketState:
+    def state(self, issue: dict[str, Any], *, url: str, requested: str | None = None) -> TicketState:
         key = str(issue.get("key") or "")
         fields = issue.get("fields") or {}
         baseline = read_baseline(issue)
@@ -142,8 +145,11 @@ class Mapper:
     def status_of(self, status: Any, resolution: Any) -> ItemStatus:
         category = ((status or {}).get("statusCategory") or {}).get("key")
         result = _CATEGORY.get(str(category), ItemStatus.OPEN)
-        if (result is ItemStatus.DONE and isinstance(resolution, dict)
-                and str(resolution.get("name") or "").casefold() in self._dropped):
+        if (
+            result is ItemStatus.DONE
+            and isinstance(resolution, dict)
+            and str(resolution.get("name") or "").casefold() in self._dropped
+        ):
             return ItemStatus.DROPPED
         return result
 

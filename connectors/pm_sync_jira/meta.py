@@ -53,64 +53,78 @@ def load(client: JiraClient, project: str, issue_type: str) -> CreateMeta:
     meta = CreateMeta(project=project, issue_type=issue_type)
     with client.errors(f"read project {project}", project=project):
         try:
-            types = _pages(client, f"issue/createmeta/{project}/issuetypes",
-                           ("issueTypes", "values"))
+            types = _pages(client, f"issue/createmeta/{project}/issuetypes", ("issueTypes", "values"))
         except JIRAError as exc:
             if exc.status_code != 404:
                 raise
             if "project" in str(exc.text or "").casefold():
                 meta.missing_project = str(exc.text)
             else:  # Jira before 8.4 has no such resource: create errors will still name fields
-                LOG.warning("Jira has no issue/createmeta/%s/issuetypes; skipping the up-front "
-                            "check", project)
+                LOG.warning(
+                    "Jira has no issue/createmeta/%s/issuetypes; skipping the up-front check", project
+                )
             return meta
         meta.issue_types = [str(t.get("name")) for t in types]
-        match = next((t for t in types
-                      if str(t.get("name", "")).casefold() == issue_type.casefold()), None)
+        match = next((t for t in types if str(t.get("name", "")).casefold() == issue_type.casefold()), None)
         if match is None:
             return meta
         try:
-            metas = _pages(client, f"issue/createmeta/{project}/issuetypes/{match['id']}",
-                           ("fields", "values"))
+            metas = _pages(
+                client, f"issue/createmeta/{project}/issuetypes/{match['id']}", ("fields", "values")
+            )
         except JIRAError as exc:
             if exc.status_code != 404:
                 raise
-            LOG.warning("no create metadata for %s/%s; skipping the up-front check",
-                        project, issue_type)
+            LOG.warning("no create metadata for %s/%s; skipping the up-front check", project, issue_type)
             return meta
     meta.fields = {str(m.get("fieldId") or m.get("key")): m for m in metas}
     return meta
 
 
-def problems(meta: CreateMeta, drafts: Sequence[TicketDraft], mapper: Mapper,
-             labels: Sequence[str]) -> list[DraftProblem]:
+def problems(
+    meta: CreateMeta, drafts: Sequence[TicketDraft], mapper: Mapper, labels: Sequence[str]
+) -> list[DraftProblem]:
     """Every reason a create would fail, per draft, before anything is sent."""
     where = f"Jira project {meta.project}"
     if meta.missing_project is not None:
-        msg = (f"{where} does not exist or the account cannot see it "
-               f"(check trackers.jira.project or the front matter's project)")
+        msg = (
+            f"{where} does not exist or the account cannot see it "
+            f"(check trackers.jira.project or the front matter's project)"
+        )
         return [DraftProblem(uid=d.uid, message=msg) for d in drafts]
     out: list[DraftProblem] = []
     for label in labels:
         if not label or any(c.isspace() for c in label):
-            out += [DraftProblem(uid=d.uid, message=f"label {label!r} has spaces; Jira labels "
-                                 "cannot contain spaces") for d in drafts]
+            out += [
+                DraftProblem(
+                    uid=d.uid, message=f"label {label!r} has spaces; Jira labels cannot contain spaces"
+                )
+                for d in drafts
+            ]
     if meta.issue_types is None:
         return out
     if not any(t.casefold() == meta.issue_type.casefold() for t in meta.issue_types):
         offered = ", ".join(meta.issue_types) or "none"
-        msg = (f"{where} has no issue type {meta.issue_type!r} (offered: {offered}); "
-               "set trackers.jira.issue_type")
+        msg = (
+            f"{where} has no issue type {meta.issue_type!r} (offered: {offered}); "
+            "set trackers.jira.issue_type"
+        )
         return out + [DraftProblem(uid=d.uid, message=msg) for d in drafts]
     if meta.fields is None:
         return out
     fields = meta.fields
     for fid, spec in fields.items():
-        if spec.get("required") and not spec.get("hasDefaultValue") and fid not in _ALWAYS \
-                and fid not in ("priority", "duedate", "assignee"):
+        if (
+            spec.get("required")
+            and not spec.get("hasDefaultValue")
+            and fid not in _ALWAYS
+            and fid not in ("priority", "duedate", "assignee")
+        ):
             name = spec.get("name") or fid
-            msg = (f"{where} requires field {name!r} ({fid}) for {meta.issue_type}, which "
-                   "pm-sync does not fill; make it optional or give it a default in Jira")
+            msg = (
+                f"{where} requires field {name!r} ({fid}) for {meta.issue_type}, which "
+                "pm-sync does not fill; make it optional or give it a default in Jira"
+            )
             out += [DraftProblem(uid=d.uid, message=msg) for d in drafts]
     allowed = _allowed_priorities(fields.get("priority"))
     for draft in drafts:
@@ -124,24 +138,47 @@ def _allowed_priorities(spec: dict[str, Any] | None) -> set[str] | None:
     return {str(v.get("name", "")).casefold() for v in spec["allowedValues"]}
 
 
-def _draft_problems(draft: TicketDraft, fields: dict[str, dict[str, Any]],
-                    allowed: set[str] | None, mapper: Mapper, where: str) -> list[DraftProblem]:
+def _draft_problems(
+    draft: TicketDraft,
+    fields: dict[str, dict[str, Any]],
+    allowed: set[str] | None,
+    mapper: Mapper,
+    where: str,
+) -> list[DraftProblem]:
     out: list[DraftProblem] = []
-    sent = {"priority": draft.priority is not None, "duedate": draft.due is not None,
-            "assignee": draft.assignee is not None}
+    sent = {
+        "priority": draft.priority is not None,
+        "duedate": draft.due is not None,
+        "assignee": draft.assignee is not None,
+    }
     for fid, is_sent in sent.items():
         spec = fields.get(fid)
         if is_sent and spec is None:
-            out.append(DraftProblem(uid=draft.uid, message=(
-                f"{where} does not accept the {field_name(fid)} on its create screen; add "
-                f"the field to the screen, or leave the cell empty")))
+            out.append(
+                DraftProblem(
+                    uid=draft.uid,
+                    message=(
+                        f"{where} does not accept the {field_name(fid)} on its create screen; add "
+                        f"the field to the screen, or leave the cell empty"
+                    ),
+                )
+            )
         elif not is_sent and spec and spec.get("required") and not spec.get("hasDefaultValue"):
-            out.append(DraftProblem(uid=draft.uid, message=(
-                f"{where} requires the {field_name(fid)}, and this row has none")))
+            out.append(
+                DraftProblem(
+                    uid=draft.uid, message=(f"{where} requires the {field_name(fid)}, and this row has none")
+                )
+            )
     if draft.priority is not None and allowed is not None:
         name = mapper.priority_name(draft.priority)
         if name.casefold() not in allowed:
-            out.append(DraftProblem(uid=draft.uid, message=(
-                f"priority {draft.priority.value} maps to Jira priority {name!r}, which {where} "
-                f"does not offer; fix trackers.jira.priorities")))
+            out.append(
+                DraftProblem(
+                    uid=draft.uid,
+                    message=(
+                        f"priority {draft.priority.value} maps to Jira priority {name!r}, which {where} "
+                        f"does not offer; fix trackers.jira.priorities"
+                    ),
+                )
+            )
     return out

@@ -27,7 +27,7 @@ class OwnerLookup:
         for handle in handles:
             value = (mapped.get(handle) or "").strip()
             if value.casefold().startswith("email:"):
-                value = value[len("email:"):].strip()
+                value = value[len("email:") :].strip()
             if value and "@" not in value:
                 result.ids[handle] = value
             elif value:
@@ -44,8 +44,7 @@ class OwnerLookup:
     def _search(self, term: str) -> list[dict[str, Any]]:
         jira = self.client.jira
         kwargs: dict[str, Any] = {"query": term} if jira._is_cloud else {"user": term}
-        users = self.client.call(jira.search_users, maxResults=50, what="look up Jira users",
-                                 **kwargs)
+        users = self.client.call(jira.search_users, maxResults=50, what="look up Jira users", **kwargs)
         return [u.raw for u in users if isinstance(getattr(u, "raw", None), dict)]
 
     def _ident(self, user: dict[str, Any]) -> str | None:
@@ -72,9 +71,12 @@ class OwnerLookup:
         users = self._search(name)
         want = name.casefold()
         if self.client.is_cloud:
-            match = [u for u in users
-                     if str(u.get("emailAddress") or "").casefold().split("@")[0] == want
-                     or str(u.get("displayName") or "").casefold() == want]
+            match = [
+                u
+                for u in users
+                if str(u.get("emailAddress") or "").casefold().split("@")[0] == want
+                or str(u.get("displayName") or "").casefold() == want
+            ]
         else:
             match = [u for u in users if str(u.get("name") or "").casefold() == want]
         ident = self._ident(match[0]) if len(match) == 1 else None

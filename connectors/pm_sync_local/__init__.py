@@ -47,8 +47,7 @@ class LocalConnector(Connector):
         return path if path.is_absolute() else base_dir / path
 
     def owns_key(self, key: str) -> bool:
-        return re.fullmatch(rf"{re.escape(self.cfg.key_prefix)}-\d+", key.strip(),
-                            re.IGNORECASE) is not None
+        return re.fullmatch(rf"{re.escape(self.cfg.key_prefix)}-\d+", key.strip(), re.IGNORECASE) is not None
 
     def canonical_key(self, ref: str, project: str | None) -> str:
         return ref.strip().upper()
@@ -61,12 +60,16 @@ class LocalConnector(Connector):
     def _state(self, ticket: Ticket, requested: str | None = None) -> TicketState:
         base = TicketFields.model_validate(ticket.baseline) if ticket.baseline else None
         return TicketState(
-            key=ticket.key, url=None, summary=ticket.summary,
+            key=ticket.key,
+            url=None,
+            summary=ticket.summary,
             status=ItemStatus(ticket.status),
             priority=Priority(ticket.priority) if ticket.priority else None,
             assignee=ticket.owner,
             due=dt.date.fromisoformat(ticket.due) if ticket.due else None,
-            marker=ticket.marker, baseline=base, requested_key=requested,
+            marker=ticket.marker,
+            baseline=base,
+            requested_key=requested,
         )
 
     def find_by_markers(self, markers: Sequence[str], project: str | None) -> dict[str, TicketState]:
@@ -74,19 +77,23 @@ class LocalConnector(Connector):
 
     def read(self, keys: Sequence[str]) -> dict[str, TicketState | None]:
         found = self.store.get_many([k.upper() for k in keys])
-        return {k: (self._state(found[k.upper()], k) if k.upper() in found else None)
-                for k in keys}
+        return {k: (self._state(found[k.upper()], k) if k.upper() in found else None) for k in keys}
 
     def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
         results = []
         for draft in drafts:
-            ticket = self.store.insert({
-                "summary": draft.summary, "description": draft.description,
-                "priority": draft.priority.value if draft.priority else None,
-                "owner": draft.assignee, "due": draft.due.isoformat() if draft.due else None,
-                "postmortem": draft.postmortem.path, "marker": draft.marker,
-                "baseline": draft.owned().model_dump(mode="json"),
-            })
+            ticket = self.store.insert(
+                {
+                    "summary": draft.summary,
+                    "description": draft.description,
+                    "priority": draft.priority.value if draft.priority else None,
+                    "owner": draft.assignee,
+                    "due": draft.due.isoformat() if draft.due else None,
+                    "postmortem": draft.postmortem.path,
+                    "marker": draft.marker,
+                    "baseline": draft.owned().model_dump(mode="json"),
+                }
+            )
             results.append(CreateResult(uid=draft.uid, state=self._state(ticket)))
             failpoints.hit("after-create-item")
         return results

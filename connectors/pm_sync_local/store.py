@@ -51,8 +51,12 @@ class Ticket:
 
     def public(self) -> dict[str, object]:
         return {
-            "key": self.key, "summary": self.summary, "status": self.status,
-            "priority": self.priority, "owner": self.owner, "due": self.due,
+            "key": self.key,
+            "summary": self.summary,
+            "status": self.status,
+            "priority": self.priority,
+            "owner": self.owner,
+            "due": self.due,
             "postmortem": self.postmortem,
         }
 
@@ -75,8 +79,7 @@ class LocalStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             except (OSError, sqlite3.Error) as exc:
-                raise TrackerError(f"cannot open local tracker database: {exc}",
-                                   path=str(self.path)) from exc
+                raise TrackerError(f"cannot open local tracker database: {exc}", path=str(self.path)) from exc
         conn.row_factory = sqlite3.Row
         try:
             conn.executescript(SCHEMA)
@@ -94,9 +97,15 @@ class LocalStore:
 
     def _row(self, row: sqlite3.Row) -> Ticket:
         return Ticket(
-            key=row["key"], summary=row["summary"], description=row["description"],
-            status=row["status"], priority=row["priority"], owner=row["owner"], due=row["due"],
-            postmortem=row["postmortem"], marker=row["marker"],
+            key=row["key"],
+            summary=row["summary"],
+            description=row["description"],
+            status=row["status"],
+            priority=row["priority"],
+            owner=row["owner"],
+            due=row["due"],
+            postmortem=row["postmortem"],
+            marker=row["marker"],
             baseline=json.loads(row["baseline"]) if row["baseline"] else None,
         )
 
@@ -117,11 +126,9 @@ class LocalStore:
             return found
         with self._connect() as conn:
             for start in range(0, len(values), 500):
-                chunk = list(values[start:start + 500])
+                chunk = list(values[start : start + 500])
                 marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT * FROM tickets WHERE {column} IN ({marks})", chunk
-                ).fetchall()
+                rows = conn.execute(f"SELECT * FROM tickets WHERE {column} IN ({marks})", chunk).fetchall()
                 for r in rows:
                     ticket = self._row(r)
                     found[ticket.key] = ticket
@@ -130,9 +137,7 @@ class LocalStore:
     def insert(self, fields: dict[str, object]) -> Ticket:
         """Create a ticket, or return the one that already carries this marker."""
         with self._connect(write=True) as conn:
-            existing = conn.execute(
-                "SELECT * FROM tickets WHERE marker = ?", (fields["marker"],)
-            ).fetchone()
+            existing = conn.execute("SELECT * FROM tickets WHERE marker = ?", (fields["marker"],)).fetchone()
             if existing is not None:
                 return self._row(existing)
             now = _now()
@@ -140,9 +145,18 @@ class LocalStore:
                 "INSERT INTO tickets (summary, description, status, priority, owner, due,"
                 " postmortem, marker, baseline, created, updated)"
                 " VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (fields["summary"], fields["description"], fields["priority"], fields["owner"],
-                 fields["due"], fields["postmortem"], fields["marker"],
-                 json.dumps(fields["baseline"]), now, now),
+                (
+                    fields["summary"],
+                    fields["description"],
+                    fields["priority"],
+                    fields["owner"],
+                    fields["due"],
+                    fields["postmortem"],
+                    fields["marker"],
+                    json.dumps(fields["baseline"]),
+                    now,
+                    now,
+                ),
             )
             key = f"{self.prefix}-{cur.lastrowid}"
             conn.execute("UPDATE tickets SET key = ? WHERE id = ?", (key, cur.lastrowid))
@@ -162,8 +176,9 @@ class LocalStore:
                 (*values.values(), _now(), key),
             )
             if cur.rowcount == 0:
-                raise NotFoundError(f"local ticket {key} does not exist",
-                                    hint="run `pm-sync local list` to see the tickets")
+                raise NotFoundError(
+                    f"local ticket {key} does not exist", hint="run `pm-sync local list` to see the tickets"
+                )
             row = conn.execute("SELECT * FROM tickets WHERE key = ?", (key,)).fetchone()
         return self._row(row)
 

@@ -29,9 +29,17 @@ def parse_paths(paths: Sequence[str]) -> list[Postmortem]:
         try:
             results.append(parse_file(path))
         except DocumentError as exc:
-            results.append(Postmortem(path=str(path), unreadable=True, problems=[
-                Problem(line=exc.line, message=f"{exc.message} ({exc.hint})" if exc.hint
-                        else exc.message)]))
+            results.append(
+                Postmortem(
+                    path=str(path),
+                    unreadable=True,
+                    problems=[
+                        Problem(
+                            line=exc.line, message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+                        )
+                    ],
+                )
+            )
     return results
 
 
@@ -41,14 +49,22 @@ def lint_paths(paths: Sequence[str]) -> list[Finding]:
         try:
             findings.extend(lint_file(path))
         except DocumentError as exc:
-            findings.append(Finding(path=str(path), line=exc.line, rule="unreadable",
-                                    severity="error", message=exc.message))
+            findings.append(
+                Finding(
+                    path=str(path), line=exc.line, rule="unreadable", severity="error", message=exc.message
+                )
+            )
     return findings
 
 
 def new_postmortem(
-    title: str, *, severity: str = "SEV2", date: str | dt.date | None = None, quick: bool = False,
-    directory: Path = Path("docs/technical"), authors: Sequence[str] | None = None,
+    title: str,
+    *,
+    severity: str = "SEV2",
+    date: str | dt.date | None = None,
+    quick: bool = False,
+    directory: Path = Path("docs/technical"),
+    authors: Sequence[str] | None = None,
 ) -> Path:
     from pm_sync.document import scaffold
 
@@ -56,10 +72,17 @@ def new_postmortem(
         try:
             date = dt.date.fromisoformat(date)
         except ValueError:
-            raise UsageError(f"--date {date!r} is not YYYY-MM-DD",
-                             hint="for example --date 2024-01-15") from None
-    return scaffold.new_postmortem(title, severity=severity, date=date, quick=quick,
-                                   directory=directory, authors=list(authors) if authors else None)
+            raise UsageError(
+                f"--date {date!r} is not YYYY-MM-DD", hint="for example --date 2024-01-15"
+            ) from None
+    return scaffold.new_postmortem(
+        title,
+        severity=severity,
+        date=date,
+        quick=quick,
+        directory=directory,
+        authors=list(authors) if authors else None,
+    )
 
 
 def local_store(config_path: str | None = None) -> LocalStore:

@@ -40,9 +40,7 @@ class Config(BaseModel):
     unknown_owner: Literal["error", "unassigned"] = "error"
     labels: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
-    routes: dict[str, str] = Field(
-        default_factory=dict, description="project or key prefix -> tracker name"
-    )
+    routes: dict[str, str] = Field(default_factory=dict, description="project or key prefix -> tracker name")
     owners: dict[str, dict[str, str]] = Field(default_factory=dict)
     docs: DocsConfig = Field(default_factory=DocsConfig)
     trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -82,9 +80,7 @@ class Config(BaseModel):
             raise _config_error(exc, self.path, prefix=("trackers", name)) from None
 
 
-def _config_error(
-    exc: ValidationError, path: str | None, prefix: tuple[str, ...] = ()
-) -> ConfigError:
+def _config_error(exc: ValidationError, path: str | None, prefix: tuple[str, ...] = ()) -> ConfigError:
     first = exc.errors()[0]
     key = ".".join(str(p) for p in (*prefix, *first["loc"]))
     more = len(exc.errors()) - 1
@@ -92,7 +88,8 @@ def _config_error(
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return ConfigError(
-        message, path=path or "<defaults>",
+        message,
+        path=path or "<defaults>",
         hint="see config.example.toml for every key and its meaning",
     )
 
@@ -107,9 +104,7 @@ def find_config_path(explicit: str | Path | None, env: Mapping[str, str] | None 
     return local if local.exists() else None
 
 
-def load_config(
-    explicit: str | Path | None = None, env: Mapping[str, str] | None = None
-) -> Config:
+def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """No file at all is fine: the defaults use the embedded local tracker."""
     path = find_config_path(explicit, env)
     if path is None:
@@ -117,8 +112,9 @@ def load_config(
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ConfigError("config file not found", path=str(path),
-                          hint=f"create it, or unset {CONFIG_ENV} / --config") from None
+        raise ConfigError(
+            "config file not found", path=str(path), hint=f"create it, or unset {CONFIG_ENV} / --config"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config is not valid TOML: {exc}", path=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -142,8 +138,10 @@ def _check_tracker_names(config: Config) -> None:
     for key, name in named:
         if name not in installed:
             raise ConfigError(
-                f"invalid config key {key!r}: unknown tracker {name!r}", path=config.path,
-                hint=f"use one of: {', '.join(installed)}, or install the plugin that adds it")
+                f"invalid config key {key!r}: unknown tracker {name!r}",
+                path=config.path,
+                hint=f"use one of: {', '.join(installed)}, or install the plugin that adds it",
+            )
 
 
 _SECRET_KEYS = {"token", "password", "api_token", "secret", "webhook", "webhook_url", "pat"}

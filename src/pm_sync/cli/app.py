@@ -13,10 +13,15 @@ from pm_sync.cli import render
 from pm_sync.cli.overdue import overdue
 from pm_sync.errors import PmSyncError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
-                  help="Postmortem action items become tracked tickets, and stay that way.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    help="Postmortem action items become tracked tickets, and stay that way.",
+)
 local_app = typer.Typer(no_args_is_help=True, help="The embedded local tracker.")
 app.add_typer(local_app, name="local")
+
 
 def _version(value: bool) -> None:
     if value:
@@ -28,8 +33,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """Postmortem action items become tracked tickets, and stay that way."""
 
@@ -64,10 +70,8 @@ def parse(files: FilesArg, as_json: JsonOpt = False) -> None:
 @app.command()
 def push(
     files: FilesArg,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")]
-    = False,
-    force: Annotated[bool, typer.Option("--force", help="Push even if not Status: Final.")]
-    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Push even if not Status: Final.")] = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -75,8 +79,7 @@ def push(
     from pm_sync.sync.push import push as run_push
 
     with render.run_progress("push", quiet=as_json) as progress:
-        outcomes = run_push(files, config_path=config, dry_run=dry_run, force=force,
-                            progress=progress)
+        outcomes = run_push(files, config_path=config, dry_run=dry_run, force=force, progress=progress)
     if as_json:
         _print_json(_one_or_many([o.push_json() for o in outcomes]))
     raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
@@ -84,12 +87,13 @@ def push(
 
 @app.command()
 def reconcile(
-    paths: Annotated[list[str] | None, typer.Argument(
-        help="Postmortems, folders or globs (default: [docs] paths).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")]
-    = False,
-    recreate_missing: Annotated[bool, typer.Option(
-        "--recreate-missing", help="Create a new ticket for one that no longer exists.")] = False,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Postmortems, folders or globs (default: [docs] paths).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")] = False,
+    recreate_missing: Annotated[
+        bool, typer.Option("--recreate-missing", help="Create a new ticket for one that no longer exists.")
+    ] = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -98,11 +102,17 @@ def reconcile(
     from pm_sync.sync.reconcile import succeeded
 
     with render.run_progress("reconcile", quiet=as_json) as progress:
-        outcomes = run_reconcile(paths or [], config_path=config, dry_run=dry_run,
-                                 recreate_missing=recreate_missing, progress=progress)
+        outcomes = run_reconcile(
+            paths or [],
+            config_path=config,
+            dry_run=dry_run,
+            recreate_missing=recreate_missing,
+            progress=progress,
+        )
     if not outcomes:
-        render.err_console.print("warning: no postmortems found (check the paths, or [docs] "
-                                 "paths in pm-sync.toml)", markup=False)
+        render.err_console.print(
+            "warning: no postmortems found (check the paths, or [docs] paths in pm-sync.toml)", markup=False
+        )
     if as_json:
         _print_json([o.reconcile_json() for o in outcomes])
     else:
@@ -128,21 +138,20 @@ def lint(files: FilesArg, as_json: JsonOpt = False) -> None:
 def new(
     title: Annotated[str, typer.Argument(help="Incident title.")],
     severity: Annotated[str, typer.Option(help="SEV1, SEV2, SEV3...")] = "SEV2",
-    date: Annotated[str | None, typer.Option(help="Incident date, YYYY-MM-DD (default today).")]
-    = None,
-    quick: Annotated[bool, typer.Option("--quick", help="Quick template (SEV3, < 30 min).")]
-    = False,
-    directory: Annotated[Path, typer.Option("--dir", help="Where postmortems live.")]
-    = Path("docs/technical"),
-    author: Annotated[list[str] | None, typer.Option("--author", help="Author handle; repeat.")]
-    = None,
+    date: Annotated[str | None, typer.Option(help="Incident date, YYYY-MM-DD (default today).")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Quick template (SEV3, < 30 min).")] = False,
+    directory: Annotated[Path, typer.Option("--dir", help="Where postmortems live.")] = Path(
+        "docs/technical"
+    ),
+    author: Annotated[list[str] | None, typer.Option("--author", help="Author handle; repeat.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Scaffold a new Draft postmortem from the house template."""
     from pm_sync.api import new_postmortem
 
-    path = new_postmortem(title, severity=severity, date=date, quick=quick, directory=directory,
-                          authors=author)
+    path = new_postmortem(
+        title, severity=severity, date=date, quick=quick, directory=directory, authors=author
+    )
     if as_json:
         _print_json({"path": str(path)})
     else:
@@ -168,8 +177,7 @@ def local_list(as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
 @local_app.command("close")
 def local_close(
     key: str,
-    wont_do: Annotated[bool, typer.Option("--wont-do", help="Close as dropped, not done.")]
-    = False,
+    wont_do: Annotated[bool, typer.Option("--wont-do", help="Close as dropped, not done.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Mark a local ticket done (or dropped with --wont-do)."""

@@ -29,8 +29,16 @@ def error(exc: PmSyncError) -> None:
 
 def postmortem(pm: Postmortem) -> None:
     console.print(f"[bold]{esc(pm.title or pm.path)}[/]  ({esc(pm.path)})")
-    meta = [f"{k}: {v}" for k, v in (("date", pm.date), ("severity", pm.severity),
-            ("duration", pm.duration), ("status", pm.status)) if v]
+    meta = [
+        f"{k}: {v}"
+        for k, v in (
+            ("date", pm.date),
+            ("severity", pm.severity),
+            ("duration", pm.duration),
+            ("status", pm.status),
+        )
+        if v
+    ]
     if pm.authors:
         meta.append("authors: " + ", ".join(pm.authors))
     if meta:
@@ -46,16 +54,24 @@ def outcome(result: Outcome) -> None:
     if result.dry_run and result.plan:
         table = Table("line", "change", "action", "detail", title=f"plan for {esc(result.file)}")
         for row in result.plan:
-            table.add_row(str(row["line"]), str(row["kind"]), esc(str(row["action"])[:50]),
-                          esc(str(row["detail"])))
+            table.add_row(
+                str(row["line"]), str(row["kind"]), esc(str(row["action"])[:50]), esc(str(row["detail"]))
+            )
         console.print(table)
     parts = []
-    for label, values in (("created", result.created), ("recovered", result.recovered),
-                          ("updated", result.updated), ("unchanged", result.unchanged)):
+    for label, values in (
+        ("created", result.created),
+        ("recovered", result.recovered),
+        ("updated", result.updated),
+        ("unchanged", result.unchanged),
+    ):
         if values:
             parts.append(f"{label} {len(values)} ({', '.join(values)})")
-    for label, entries in (("moved", result.moved), ("pulled", result.pulled),
-                           ("conflicts", result.conflicts)):
+    for label, entries in (
+        ("moved", result.moved),
+        ("pulled", result.pulled),
+        ("conflicts", result.conflicts),
+    ):
         if entries:
             parts.append(f"{label} {len(entries)}")
     if result.dry_run and result.plan:
@@ -65,8 +81,7 @@ def outcome(result: Outcome) -> None:
         parts.append("would " + ", ".join(f"{k} {n}" for k, n in counts.items()))
     if result.missing:
         parts.append(f"missing {len(result.missing)} ({', '.join(result.missing)})")
-    status = "[red]FAILED[/]" if result.errors else ("[cyan]dry run[/]" if result.dry_run
-                                                     else "[green]ok[/]")
+    status = "[red]FAILED[/]" if result.errors else ("[cyan]dry run[/]" if result.dry_run else "[green]ok[/]")
     if result.skipped:
         parts = [result.skipped]
         status = "[dim]skipped[/]"
@@ -86,13 +101,26 @@ def summary_table(results: Sequence[Outcome], title: str) -> None:
     """On a terminal, one row per postmortem after a run; cron mail keeps the plain lines."""
     if not console.is_terminal or len(results) < 2:
         return
-    table = Table("postmortem", "created", "updated", "pulled", "conflicts", "missing", "result",
-                  title=title)
+    table = Table("postmortem", "created", "updated", "pulled", "conflicts", "missing", "result", title=title)
     for r in results:
-        result = ("[red]failed[/]" if r.errors else "[dim]skipped[/]" if r.skipped
-                  else "[magenta]conflicts[/]" if r.conflicts else "[green]ok[/]")
-        table.add_row(esc(r.file), str(len(r.created) + len(r.recovered)), str(len(r.updated)),
-                      str(len(r.pulled)), str(len(r.conflicts)), str(len(r.missing)), result)
+        result = (
+            "[red]failed[/]"
+            if r.errors
+            else "[dim]skipped[/]"
+            if r.skipped
+            else "[magenta]conflicts[/]"
+            if r.conflicts
+            else "[green]ok[/]"
+        )
+        table.add_row(
+            esc(r.file),
+            str(len(r.created) + len(r.recovered)),
+            str(len(r.updated)),
+            str(len(r.pulled)),
+            str(len(r.conflicts)),
+            str(len(r.missing)),
+            result,
+        )
     console.print(table)
 
 
@@ -130,9 +158,14 @@ class RunProgress:
     def start(self, total: int) -> None:
         if self.quiet or total < 2 or not err_console.is_terminal:
             return
-        self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}"), console=err_console,
-                            transient=True)
+        self.bar = Progress(
+            TextColumn(self.label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=err_console,
+            transient=True,
+        )
         self.bar.start()
         self.task = self.bar.add_task("", total=total)
 

@@ -36,6 +36,7 @@ def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None 
             found.append(path)
     unique = list(dict.fromkeys(found if args else (_relative(p) for p in found)))
     if args and not unique:
-        raise UsageError(f"no postmortem files match {', '.join(args)}",
-                         hint="pass files, folders or quoted globs")
+        raise UsageError(
+            f"no postmortem files match {', '.join(args)}", hint="pass files, folders or quoted globs"
+        )
     return unique

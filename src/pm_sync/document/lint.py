@@ -53,8 +53,13 @@ class Finding:
     message: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": self.path, "line": self.line, "rule": self.rule,
-                "severity": self.severity, "message": self.message}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -76,13 +81,15 @@ class Context:
         The title H1 is not a section; other H1s are (GitLab-style documents keep the title in
         front matter and use `# Summary`, `# Timeline`, ...)."""
         heads = self.pm.headings
-        title_line = None if "title" in self.pm.metadata_lines else next(
-            (line for line, level, _ in heads if level == 1), None)
+        title_line = (
+            None
+            if "title" in self.pm.metadata_lines
+            else next((line for line, level, _ in heads if level == 1), None)
+        )
         out = []
         for i, (line, level, text) in enumerate(heads):
             if line != title_line and match(text):
-                end = next((h[0] - 1 for h in heads[i + 1:] if h[1] <= level),
-                           self.source.line_count)
+                end = next((h[0] - 1 for h in heads[i + 1 :] if h[1] <= level), self.source.line_count)
                 out.append((line, line + 1, end))
         return out
 
@@ -94,7 +101,7 @@ class Context:
             if not m or not match(m.group("key") or m.group("key2") or ""):
                 continue
             end = line
-            for nxt, nxt_text in self.prose[idx + 1:]:
+            for nxt, nxt_text in self.prose[idx + 1 :]:
                 if nxt != end + 1 or not nxt_text.strip() or BOLD_KEY.match(nxt_text):
                     break
                 end = nxt
@@ -120,13 +127,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, severity: Severity) -> Callable[[Callable[[Context], Iterable[Hit]]],
-                                                  Callable[[Context], Iterable[Hit]]]:
+def rule(
+    name: str, severity: Severity
+) -> Callable[[Callable[[Context], Iterable[Hit]]], Callable[[Context], Iterable[Hit]]]:
     def register(check: Callable[[Context], Iterable[Hit]]) -> Callable[[Context], Iterable[Hit]]:
         RULES[name] = Rule(name, severity, check)
         return check
-    return register
 
+    return register
 
 
 def _spans(ctx: Context, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
@@ -141,11 +149,15 @@ def _problems(ctx: Context, category: str) -> Iterator[Hit]:
 
 def _problem_rule(message: str) -> str:
     lowered = message.lower()
-    for prefix, name in (("priority ", "bad-priority"), ("due date ", "bad-date"),
-                         ("date ", "bad-date"), ("status ", "bad-status"),
-                         ("action-items table", "bad-table"),
-                         ("action item has no action", "missing-action"),
-                         ("front matter", "bad-front-matter")):
+    for prefix, name in (
+        ("priority ", "bad-priority"),
+        ("due date ", "bad-date"),
+        ("date ", "bad-date"),
+        ("status ", "bad-status"),
+        ("action-items table", "bad-table"),
+        ("action item has no action", "missing-action"),
+        ("front matter", "bad-front-matter"),
+    ):
         if lowered.startswith(prefix):
             return name
     return "parse-problem"
@@ -171,8 +183,9 @@ def missing_metadata(ctx: Context) -> Iterator[Hit]:
         line = pm.metadata_lines.get(key)
         label = key.capitalize()
         if line is None:
-            where = (f"`{key}: ...` to the front matter" if front_matter
-                     else f"`**{label}**: ...` under the title")
+            where = (
+                f"`{key}: ...` to the front matter" if front_matter else f"`**{label}**: ...` under the title"
+            )
             yield block, f"no {label} metadata; add {where}"
         elif not (key == "date" and line in bad_date_lines):
             yield line, f"{label} is empty; fill it in"
@@ -184,11 +197,20 @@ def missing_section(ctx: Context) -> Iterator[Hit]:
     root cause and the action items (quick: what happened, timeline, root cause, fixes, lesson)."""
     wanted: tuple[tuple[str, Callable[[str], bool]], ...]
     if ctx.pm.quick:
-        wanted = (("What happened", is_what_happened), ("Timeline", is_timeline),
-                  ("Root cause", is_root_cause), ("Fixes", is_fixes), ("Lesson", is_lesson))
+        wanted = (
+            ("What happened", is_what_happened),
+            ("Timeline", is_timeline),
+            ("Root cause", is_root_cause),
+            ("Fixes", is_fixes),
+            ("Lesson", is_lesson),
+        )
     else:
-        wanted = (("Summary", is_summary), ("Timeline", is_timeline),
-                  ("Root cause", is_root_cause), ("Action items", is_action_heading))
+        wanted = (
+            ("Summary", is_summary),
+            ("Timeline", is_timeline),
+            ("Root cause", is_root_cause),
+            ("Action items", is_action_heading),
+        )
     for label, match in wanted:
         if not _spans(ctx, match):
             yield ctx.anchor, f"no {label!r} section"
@@ -196,7 +218,7 @@ def missing_section(ctx: Context) -> Iterator[Hit]:
 
 @rule("no-action-items", "error")
 def no_action_items(ctx: Context) -> Iterator[Hit]:
-    """"No action items" is an anti-pattern: the review changes nothing, and nothing gets synced.
+    """ "No action items" is an anti-pattern: the review changes nothing, and nothing gets synced.
     Quick postmortems list their fixes in prose, so they are exempt."""
     if ctx.pm.quick or ctx.pm.action_items:
         return
@@ -211,8 +233,13 @@ def too_many_action_items(ctx: Context) -> Iterator[Hit]:
     error: an extra item syncs fine, and dropping real work to pass lint would be worse."""
     live = [i for i in ctx.pm.action_items if i.status != ItemStatus.DROPPED]
     if len(live) > 5:
-        yield live[5].line, (f"{len(live)} action items; the template allows at most 5 — "
-                             "prioritize and move the rest to the backlog")
+        yield (
+            live[5].line,
+            (
+                f"{len(live)} action items; the template allows at most 5 — "
+                "prioritize and move the rest to the backlog"
+            ),
+        )
 
 
 def _closed(status: ItemStatus | None) -> bool:
@@ -292,7 +319,6 @@ def duplicate_ticket(ctx: Context) -> Iterator[Hit]:
             first[key] = item.line
 
 
-
 @rule("shallow-whys", "warning")
 def shallow_whys(ctx: Context) -> Iterator[Hit]:
     """Shallow analysis (one why) does not prevent recurrence; ask "why" at least 3 times,
@@ -304,29 +330,42 @@ def shallow_whys(ctx: Context) -> Iterator[Hit]:
         return
     # a why step is a line that starts with "Why" (list, table, prose), or any further
     # "Why ...?" question on the same line ("Why? Because ... Why? Because ...")
-    count = sum(max(1 if WHY_LINE.match(text) else 0, len(WHY_QUESTION.findall(text)))
-                for _, text in ctx.lines_in(spans))
+    count = sum(
+        max(1 if WHY_LINE.match(text) else 0, len(WHY_QUESTION.findall(text)))
+        for _, text in ctx.lines_in(spans)
+    )
     if count < 3:
-        yield spans[0][0], (f"only {count} 'why' step{'s' * (count != 1)}; dig to at least 3 "
-                            "(e.g. '- Why did X fail? → ...')")
-
+        yield (
+            spans[0][0],
+            (
+                f"only {count} 'why' step{'s' * (count != 1)}; dig to at least 3 "
+                "(e.g. '- Why did X fail? → ...')"
+            ),
+        )
 
 
 @rule("human-error-root-cause", "error")
 def human_error_root_cause(ctx: Context) -> Iterator[Hit]:
-    """"Human error" as root cause is the template's first anti-pattern: always dig deeper and
+    """ "Human error" as root cause is the template's first anti-pattern: always dig deeper and
     ask why the system allowed it. Negated or quoted mentions ("not human error") are fine."""
     spans = _spans(ctx, is_root_cause) + ctx.sections(is_whys)
     for line, text in ctx.lines_in(spans):
         for m in HUMAN_ERROR.finditer(text):
-            before, after = text[: m.start()], text[m.end():]
-            if (NEGATION.search(before) or NEGATION_AFTER.match(after)
-                    or before.rstrip().endswith(("\"", "'", "“", "‘"))):
+            before, after = text[: m.start()], text[m.end() :]
+            if (
+                NEGATION.search(before)
+                or NEGATION_AFTER.match(after)
+                or before.rstrip().endswith(('"', "'", "“", "‘"))
+            ):
                 continue
-            yield line, (f"root cause blames a person ({m.group(0).strip()!r}); ask what "
-                         "conditions allowed it and fix those")
+            yield (
+                line,
+                (
+                    f"root cause blames a person ({m.group(0).strip()!r}); ask what "
+                    "conditions allowed it and fix those"
+                ),
+            )
             break
-
 
 
 @rule("blame-language", "warning")
@@ -338,10 +377,14 @@ def blame_language(ctx: Context) -> Iterator[Hit]:
         for m in BLAME.finditer(text):
             if NOBODY.search(text[: m.start()]):
                 continue  # "nobody is to blame" states the blameless mindset
-            yield line, (f"blame-focused phrasing {m.group(0).strip()!r}; describe the conditions "
-                         "that allowed it instead of who")
+            yield (
+                line,
+                (
+                    f"blame-focused phrasing {m.group(0).strip()!r}; describe the conditions "
+                    "that allowed it instead of who"
+                ),
+            )
             break
-
 
 
 @rule("filename", "error")
@@ -353,21 +396,25 @@ def filename(ctx: Context) -> Iterator[Hit]:
     name = PurePath(ctx.pm.path).name
     m = FILENAME.fullmatch(name)
     if not m:
-        yield None, (f"file name {name!r} should be postmortem-YYYY-MM-DD-slug.md "
-                     "(slug: lowercase letters, digits and hyphens)")
+        yield (
+            None,
+            (
+                f"file name {name!r} should be postmortem-YYYY-MM-DD-slug.md "
+                "(slug: lowercase letters, digits and hyphens)"
+            ),
+        )
     elif ctx.pm.date and m.group(1) != ctx.pm.date.isoformat():
-        yield (ctx.pm.metadata_lines.get("date"),
-               f"file name date {m.group(1)} does not match the document date "
-               f"{ctx.pm.date.isoformat()}")
-
+        yield (
+            ctx.pm.metadata_lines.get("date"),
+            f"file name date {m.group(1)} does not match the document date {ctx.pm.date.isoformat()}",
+        )
 
 
 @rule("placeholder", "warning")
 def placeholder(ctx: Context) -> Iterator[Hit]:
     """Template placeholders like `[Technical description of failure]` left in the text mean a
     section was never written."""
-    refs = {m.group(1).casefold() for _, t in ctx.prose
-            if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
+    refs = {m.group(1).casefold() for _, t in ctx.prose if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
     for line, text in ctx.prose:
         for m in PLACEHOLDER.finditer(text):
             inner = m.group("text").strip()
@@ -380,6 +427,7 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
 
 # --- entry points -------------------------------------------------------------------------
 
+
 def lint_postmortem(pm: Postmortem, source: Source) -> list[Finding]:
     """All findings for one parsed document, sorted by line (file-level findings first)."""
     ctx = Context(pm=pm, source=source, prose=prose_lines(source))
@@ -388,7 +436,7 @@ def lint_postmortem(pm: Postmortem, source: Source) -> list[Finding]:
         for r in RULES.values()
         for line, message in r.check(ctx)
     ]
-    return sorted(findings, key=lambda f: (f.line or 0))
+    return sorted(findings, key=lambda f: f.line or 0)
 
 
 def lint_file(path: Path | str) -> list[Finding]:

@@ -10,8 +10,10 @@ import re
 from pm_sync.document.parse import is_action_heading, normalize_heading
 from pm_sync.document.source import Source
 
-BOLD_KEY = re.compile(r"^\s*(?:\*\*|__)\s*(?:(?P<key>[^*_:]{1,40}?)\s*(?:\*\*|__)\s*:"
-                      r"|(?P<key2>[^*_:]{1,40}?)\s*:\s*(?:\*\*|__))")
+BOLD_KEY = re.compile(
+    r"^\s*(?:\*\*|__)\s*(?:(?P<key>[^*_:]{1,40}?)\s*(?:\*\*|__)\s*:"
+    r"|(?P<key2>[^*_:]{1,40}?)\s*:\s*(?:\*\*|__))"
+)
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
@@ -23,15 +25,18 @@ def prose_lines(src: Source) -> list[tuple[int, str]]:
     in_comment = False
     start = 0
     if src.line_count > 1 and src.line(0).strip() == "---":
-        end = next((i for i in range(1, src.line_count)
-                    if src.line(i).strip() in ("---", "...")), None)
+        end = next((i for i in range(1, src.line_count) if src.line(i).strip() in ("---", "...")), None)
         start = 0 if end is None else end + 1
     for i in range(start, src.line_count):
         text = src.line(i)
         m = FENCE.match(text)
         if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
-                    and not text.strip().strip(fence[0]):
+            if (
+                m
+                and m.group(1)[0] == fence[0]
+                and len(m.group(1)) >= len(fence)
+                and not text.strip().strip(fence[0])
+            ):
                 fence = None
             continue
         if m and not in_comment:
@@ -70,8 +75,7 @@ def is_timeline(text: str) -> bool:
 
 
 def is_root_cause(text: str) -> bool:
-    return bool(re.search(r"\broot causes?\b|^causes?$|^what went wrong$|^why it happened$",
-                          norm(text)))
+    return bool(re.search(r"\broot causes?\b|^causes?$|^what went wrong$|^why it happened$", norm(text)))
 
 
 def is_whys(text: str) -> bool:
@@ -92,36 +96,52 @@ def is_lesson(text: str) -> bool:
 
 
 WHY_QUESTION = re.compile(r"\bwhy\b[^?\n]*\?", re.IGNORECASE)
-WHY_LINE = re.compile(r"^\s*(?:>\s*)?(?:[-*+]\s+|\d+[.)]\s+|\|\s*(?:[#\d.]+\s*\|\s*)?)?"
-                      r"(?:\*\*|__|\*|_)?\s*(?:\d+[.):]\s*)?why\b", re.IGNORECASE)
+WHY_LINE = re.compile(
+    r"^\s*(?:>\s*)?(?:[-*+]\s+|\d+[.)]\s+|\|\s*(?:[#\d.]+\s*\|\s*)?)?"
+    r"(?:\*\*|__|\*|_)?\s*(?:\d+[.):]\s*)?why\b",
+    re.IGNORECASE,
+)
 
 
-PERSON = (r"(?:(?<![\w@])@\w[\w.-]*|\b(?:he|she|someone|somebody|the\s+(?:engineer|developer|"
-          r"dev|operator|on-?call(?:\s+engineer)?|sre|intern|admin|administrator|reviewer|"
-          r"author|deployer|new\s+hire))\b)")
+PERSON = (
+    r"(?:(?<![\w@])@\w[\w.-]*|\b(?:he|she|someone|somebody|the\s+(?:engineer|developer|"
+    r"dev|operator|on-?call(?:\s+engineer)?|sre|intern|admin|administrator|reviewer|"
+    r"author|deployer|new\s+hire))\b)"
+)
 HUMAN_ERROR = re.compile(
     r"\b(?:human|operator|user|pilot|engineer|developer|admin)\s+(?:error|mistake)\b"
     r"(?!\s+(?:rates?|counts?|budgets?|pages?|messages?|logs?|codes?|handling|paths?"
     r"|responses?|status|replies|reply))"
     r"|\bpebkac\b|\bpicnic\b|\bid-?10-?t\b|\blayer\s*8\b|\bfat[- ]?finger(?:ed|ing)?\b"
     rf"|{PERSON}\s+(?:\w+\s+)?(?:forgot|made\s+a\s+mistake|messed\s+up|screwed\s+up)\b",
-    re.IGNORECASE)
-NEGATION = re.compile(r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
-                      r"(?:\w+\W+){0,2}$", re.IGNORECASE)
+    re.IGNORECASE,
+)
+NEGATION = re.compile(
+    r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
+    r"(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
 # ... said after the phrase: "human error was ruled out", "is a symptom, not the cause"
 NEGATION_AFTER = re.compile(
     r"^\s*(?:\w+\s+){0,3}?(?:was|is|were|are|has\s+been|had\s+been)?\s*"
     r"(?:ruled\s+out|excluded|dismissed|(?:only\s+)?a\s+symptom|not\s+(?:the|a|our)\b"
-    r"|n't\s+(?:the|a|our)\b|never\s+the\b)", re.IGNORECASE)
+    r"|n't\s+(?:the|a|our)\b|never\s+the\b)",
+    re.IGNORECASE,
+)
 # "nobody is to blame", "no one was at fault": the blameless stance itself
-NOBODY = re.compile(r"\b(?:nobody|no\s*-?\s*one|no\s+person|no\s+individual|not\s+(?:a|any)"
-                    r"\s+(?:person|individual))\s+(?:\w+\s+)?$", re.IGNORECASE)
+NOBODY = re.compile(
+    r"\b(?:nobody|no\s*-?\s*one|no\s+person|no\s+individual|not\s+(?:a|any)"
+    r"\s+(?:person|individual))\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 # Only adverbs may stand between the person and the verb: "the admin API failed to respond" is a
 # component, "@bob then failed to check" is blame.
-_GAP = r"(?:(?:also|then|again|just|never|simply|clearly|accidentally|mistakenly|apparently" \
-       r"|really|still|had|has|have|did|was)\s+){0,2}"
+_GAP = (
+    r"(?:(?:also|then|again|just|never|simply|clearly|accidentally|mistakenly|apparently"
+    r"|really|still|had|has|have|did|was)\s+){0,2}"
+)
 BLAME = re.compile(
     rf"{PERSON}\s+{_GAP}caused\b"
     rf"|{PERSON}\s+{_GAP}(?:failed\s+to|forgot\s+to|neglected\s+to|did\s*n[o']t\s+bother"
@@ -134,7 +154,8 @@ BLAME = re.compile(
     rf"|{PERSON}\s+(?:is|are|was|were)\s+to\s+blame\b|\bblamed?\s+(?:on\s+)?{PERSON}"
     r"|\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|reckless(?:ly|ness)?|sloppy(?!\s+quorum)"
     r"|incompeten(?:t|ce))\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 FILENAME = re.compile(r"postmortem-(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")

@@ -114,7 +114,8 @@ def from_front_matter(content: str, first_line: int, meta: Metadata) -> None:
 
 
 _BOLD_KEY = re.compile(
-    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ()]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)")
+    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ()]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)"
+)
 _SEPARATORS = " \t|·•;,–—"
 
 
@@ -128,7 +129,7 @@ def from_bold_line(text: str, line: int, meta: Metadata) -> None:
         key = KEYS.get(" ".join(m.group("key").lower().split()))
         if key is None or key in meta.lines:
             continue
-        raw = text[m.end():end].strip().rstrip("\\").strip()
+        raw = text[m.end() : end].strip().rstrip("\\").strip()
         if n + 1 < len(keys):
             raw = raw.rstrip(_SEPARATORS)
         value = strip_emphasis(raw)

@@ -34,21 +34,51 @@ from pm_sync.document.values import (
 
 # Canonical forms after `_canonical_heading`: `&`, `+`, `/` → "and", follow-up spellings → "followups".
 ACTION_HEADINGS = {
-    "action items", "action item", "action items and followups", "action item and followups",
-    "followups", "followup actions", "corrective actions",
-    "corrective and preventative measures", "corrective and preventative actions",
-    "corrective and preventive measures", "corrective and preventive actions",
-    "remediation", "remediation items", "next steps",
+    "action items",
+    "action item",
+    "action items and followups",
+    "action item and followups",
+    "followups",
+    "followup actions",
+    "corrective actions",
+    "corrective and preventative measures",
+    "corrective and preventative actions",
+    "corrective and preventive measures",
+    "corrective and preventive actions",
+    "remediation",
+    "remediation items",
+    "next steps",
 }
 
 COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "priority": ("priority", "pri", "p", "prio"),
-    "action": ("action", "action item", "action items", "action item description", "item",
-               "task", "description", "follow-up", "follow up", "followup"),
+    "action": (
+        "action",
+        "action item",
+        "action items",
+        "action item description",
+        "item",
+        "task",
+        "description",
+        "follow-up",
+        "follow up",
+        "followup",
+    ),
     "owner": ("owner", "owners", "owner(s)", "assignee", "who", "dri", "responsible"),
     "due": ("due", "due date", "deadline", "target date", "eta", "due by"),
-    "ticket": ("ticket", "issue", "jira", "bug", "bug #", "tracking bug", "tracker", "tracking",
-               "link", "ticket #", "issue #"),
+    "ticket": (
+        "ticket",
+        "issue",
+        "jira",
+        "bug",
+        "bug #",
+        "tracking bug",
+        "tracker",
+        "tracking",
+        "link",
+        "ticket #",
+        "issue #",
+    ),
     "status": ("status", "state"),
 }
 _HEADER_TO_FIELD = {name: f for f, names in COLUMN_SYNONYMS.items() for name in names}
@@ -58,11 +88,7 @@ _NUMBERING = re.compile(r"^(?:(?:\d+[.)]?)+\s+|\d+(?:\.\d+)*[.)]\s*|[ivxlc]+[.)]
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _FOLLOWUP = re.compile(r"\bfollow[\s-]?ups?\b")
 
-_md = (
-    MarkdownIt("commonmark", {"html": True})
-    .enable(["table", "strikethrough"])
-    .use(front_matter_plugin)
-)
+_md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(front_matter_plugin)
 
 
 def inline_plain(token: Token | None) -> str:
@@ -94,6 +120,7 @@ def normalize_heading(text: str) -> str:
 
 def _strip_symbols(text: str) -> str:
     """Drop emoji, dashes and other decoration around a heading (`✅ Action items`)."""
+
     def deco(ch: str) -> bool:
         return ch.isspace() or unicodedata.category(ch)[0] == "S" or ch in "-–—*_#~"
 
@@ -107,8 +134,7 @@ def _strip_symbols(text: str) -> str:
 
 def _canonical_heading(norm: str) -> str:
     value = re.sub(r"\s*(?:&|\+|/)\s*", " and ", norm)
-    value = _FOLLOWUP.sub(lambda m: "followups" if m.group(0).endswith("s") else "followup",
-                          value)
+    value = _FOLLOWUP.sub(lambda m: "followups" if m.group(0).endswith("s") else "followup", value)
     return " ".join(value.split())
 
 
@@ -211,8 +237,11 @@ def parse_source(src: Source) -> Postmortem:
             if first_h2_line is None:
                 _bold_metadata(tokens[i + 1], tok.map[0], meta)
         elif (
-            tok.type == "table_open" and tok.map and section_level is not None
-            and details_depth == 0 and quote_depth == 0  # a list item's table counts too
+            tok.type == "table_open"
+            and tok.map
+            and section_level is not None
+            and details_depth == 0
+            and quote_depth == 0  # a list item's table counts too
         ):
             _read_table(tokens, i, src, pm)
     pm.title = meta.title or (strip_title_prefix(h1) or None if h1 else None)
@@ -267,22 +296,27 @@ def _read_table(tokens: Sequence[Token], index: int, src: Source, pm: Postmortem
     columns = _columns(header)
     if "action" not in columns:
         if columns:
-            pm.problems.append(Problem(
-                line=header_line + 1,
-                message="action-items table has no Action column; name one column 'Action'",
-            ))
+            pm.problems.append(
+                Problem(
+                    line=header_line + 1,
+                    message="action-items table has no Action column; name one column 'Action'",
+                )
+            )
         return
     table_index = len(pm.tables)
     body = rows[1:]
-    pm.tables.append(TableLayout(
-        header_line=header_line + 1,
-        delimiter_line=header_line + 2,
-        row_lines=tuple(line + 1 for line, _ in body),
-        columns=columns,
-        width=len(header),
-        overfull_lines=tuple(line + 1 for line, _ in body
-                             if len(split_row(src.line(line)).cells) > len(header)),
-    ))
+    pm.tables.append(
+        TableLayout(
+            header_line=header_line + 1,
+            delimiter_line=header_line + 2,
+            row_lines=tuple(line + 1 for line, _ in body),
+            columns=columns,
+            width=len(header),
+            overfull_lines=tuple(
+                line + 1 for line, _ in body if len(split_row(src.line(line)).cells) > len(header)
+            ),
+        )
+    )
     for line, cells in body:
         known = [cells[col] if col < len(cells) else "" for col in columns.values()]
         if not split_row(src.line(line)).cells or all(is_unset(c) for c in known):
@@ -300,9 +334,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _read_row(
-    cells: list[str], columns: dict[str, int], line: int, table: int, pm: Postmortem
-) -> None:
+def _read_row(cells: list[str], columns: dict[str, int], line: int, table: int, pm: Postmortem) -> None:
     values: dict[str, object] = {}
     for name, col in columns.items():
         raw = cells[col] if col < len(cells) else ""
@@ -311,10 +343,12 @@ def _read_row(
         except ValueError as exc:
             pm.problems.append(Problem(line=line, message=str(exc)))
     if not values.get("action"):
-        pm.problems.append(Problem(
-            line=line,
-            message="action item has no Action text; describe the action or delete the row",
-        ))
+        pm.problems.append(
+            Problem(
+                line=line,
+                message="action item has no Action text; describe the action or delete the row",
+            )
+        )
         return
     pm.action_items.append(ActionItem(line=line, table=table, **values))  # type: ignore[arg-type]
 

@@ -33,7 +33,7 @@ def slugify(title: str, max_length: int = SLUG_MAX) -> str:
     if len(slug) > max_length:
         cut = slug[:max_length]
         # Prefer cutting at a word boundary when one is reasonably close.
-        if slug[max_length] != "-" and "-" in cut[max_length // 2:]:
+        if slug[max_length] != "-" and "-" in cut[max_length // 2 :]:
             cut = cut[: cut.rfind("-")]
         slug = cut.strip("-")
     return slug or DEFAULT_SLUG
@@ -50,8 +50,7 @@ def _one_line(value: str, what: str) -> str:
     return text
 
 
-def render(title: str, *, severity: str, date: dt.date, quick: bool,
-           authors: list[str] | None) -> str:
+def render(title: str, *, severity: str, date: dt.date, quick: bool, authors: list[str] | None) -> str:
     """The template's text with title, date, severity and authors filled in."""
     clean_title = strip_title_prefix(" ".join(title.split()))
     if not clean_title:

@@ -11,16 +11,17 @@ from pm_sync.document.model import ItemStatus, Priority
 
 UNSET = {"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "?"}
 
-_PRIORITY_WORDS = {"critical": Priority.P0, "high": Priority.P1, "medium": Priority.P2,
-                   "low": Priority.P3}
+_PRIORITY_WORDS = {"critical": Priority.P0, "high": Priority.P1, "medium": Priority.P2, "low": Priority.P3}
 _STATUS_WORDS: dict[str, ItemStatus] = {}
 for _words, _status in (
     ("open|to do|todo|new|not started|planned|backlog", ItemStatus.OPEN),
-    ("in progress|in-progress|doing|wip|started|ongoing|in review|in-review|blocked",
-     ItemStatus.IN_PROGRESS),
+    ("in progress|in-progress|doing|wip|started|ongoing|in review|in-review|blocked", ItemStatus.IN_PROGRESS),
     ("done|completed|complete|fixed|resolved|closed|shipped|finished", ItemStatus.DONE),
-    ("won't do|wont do|won't fix|wont fix|wontfix|wontdo|dropped|cancelled|canceled|rejected|"
-     "obsolete|not planned|abandoned", ItemStatus.DROPPED),
+    (
+        "won't do|wont do|won't fix|wont fix|wontfix|wontdo|dropped|cancelled|canceled|rejected|"
+        "obsolete|not planned|abandoned",
+        ItemStatus.DROPPED,
+    ),
 ):
     for _w in _words.split("|"):
         _STATUS_WORDS[_w] = _status
@@ -34,9 +35,7 @@ STATUS_TEXT = {
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y")
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_|~~|`)(.+)\1$")
-_LINK = re.compile(
-    r"^\[(?P<text>(?:\\.|[^\]\\])*)\](?:\((?P<url>[^)]*)\)|\[(?P<ref>[^\]]*)\])$"
-)
+_LINK = re.compile(r"^\[(?P<text>(?:\\.|[^\]\\])*)\](?:\((?P<url>[^)]*)\)|\[(?P<ref>[^\]]*)\])$")
 _AUTOLINK = re.compile(r"^<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>$")
 _md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -64,9 +63,7 @@ def parse_priority(text: str) -> Priority | None:
         return Priority(key.upper())
     if key in _PRIORITY_WORDS:
         return _PRIORITY_WORDS[key]
-    raise ValueError(
-        f"priority {value!r} is not one of P0–P4 (or Critical, High, Medium, Low)"
-    )
+    raise ValueError(f"priority {value!r} is not one of P0–P4 (or Critical, High, Medium, Low)")
 
 
 def parse_due(text: str) -> dt.date | None:
@@ -92,9 +89,7 @@ def parse_status(text: str) -> ItemStatus | None:
     key = " ".join(key.split())
     if key in _STATUS_WORDS:
         return _STATUS_WORDS[key]
-    raise ValueError(
-        f"status {value!r} is not recognized; use Open, In progress, Done or Won't do"
-    )
+    raise ValueError(f"status {value!r} is not recognized; use Open, In progress, Done or Won't do")
 
 
 def parse_ticket(text: str) -> str | None:

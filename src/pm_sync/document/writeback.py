@@ -73,7 +73,10 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
             continue
         current = new_lines.get(idx, source.line(idx))
         new_lines[idx] = set_cell(
-            split_row(current), layout.columns[edit.field], escape_pipes(edit.value), layout.width,
+            split_row(current),
+            layout.columns[edit.field],
+            escape_pipes(edit.value),
+            layout.width,
             where=(source.path, item.line),
         )
         result.applied.append(edit)
@@ -91,7 +94,9 @@ def set_cell(row: Row, index: int, value: str, width: int, *, where: tuple[str, 
     if len(row.cells) > width:
         raise WriteBackError(
             "row has more cells than its table header",
-            path=where[0], line=where[1], hint="remove the extra cells, then run again",
+            path=where[0],
+            line=where[1],
+            hint="remove the extra cells, then run again",
         )
     missing = ["  "] * (index - len(row.cells)) + [f" {value} "]
     return _extend(row, missing)
@@ -134,12 +139,12 @@ def _append_column(
         if len(row.cells) > layout.width:
             raise WriteBackError(
                 "row has more cells than its table header, so a Ticket column cannot be added",
-                path=source.path, line=number, hint="remove the extra cells, then run again",
+                path=source.path,
+                line=number,
+                hint="remove the extra cells, then run again",
             )
         value = cells.get(number, "")
-        out[number - 1] = _extend(
-            row, [*_padded_short(row, layout.width), f" {value.ljust(width)} "]
-        )
+        out[number - 1] = _extend(row, [*_padded_short(row, layout.width), f" {value.ljust(width)} "])
     return out
 
 
@@ -161,9 +166,7 @@ def _splice(source: Source, new_lines: dict[int, str]) -> str:
     return "".join(parts)
 
 
-def write_back(
-    path: Path | str, edits: Sequence[CellEdit]
-) -> WriteResult:
+def write_back(path: Path | str, edits: Sequence[CellEdit]) -> WriteResult:
     """Apply edits atomically to the file as it is now (rows found by uid); if it changes again
     before the rename, re-read and re-apply."""
     target = Path(path)
@@ -177,7 +180,8 @@ def write_back(
             return result
     raise WriteBackError(
         f"file kept changing while pm-sync wrote to it ({MAX_ATTEMPTS} attempts)",
-        path=str(target), hint="run again once nobody is editing it",
+        path=str(target),
+        hint="run again once nobody is editing it",
     )
 
 
@@ -191,8 +195,7 @@ def _remove_stale_temps(target: Path) -> None:
 def _atomic_replace(target: Path, source: Source, data: bytes) -> bool:
     """Temp file in the same folder, fsync, rename; False if the file changed underneath us."""
     mode = target.stat().st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pm-sync.tmp",
-                                    dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pm-sync.tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -23,8 +23,22 @@ HEADINGS: dict[Category, str] = {
 }
 
 CSV_COLUMNS = (
-    "category", "path", "title", "line", "priority", "action", "owner", "due", "days_overdue",
-    "ticket", "url", "tracker_status", "status", "tracker", "postmortem_status", "date",
+    "category",
+    "path",
+    "title",
+    "line",
+    "priority",
+    "action",
+    "owner",
+    "due",
+    "days_overdue",
+    "ticket",
+    "url",
+    "tracker_status",
+    "status",
+    "tracker",
+    "postmortem_status",
+    "date",
     "days_since_incident",
 )
 SLACK_MAX_ROWS = 25
@@ -34,10 +48,12 @@ SLACK_MAX_ROWS = 25
 def summary(report: OverdueReport) -> str:
     prios = ", ".join(p.value for p in report.priorities)
     drafts = len(report.stale_drafts)
-    return (f"as of {report.as_of.isoformat()} ({prios}): {len(report.overdue)} overdue, "
-            f"{len(report.due_soon)} due within {report.soon_days} days, "
-            f"{len(report.unowned)} without owner or due date, "
-            f"{drafts} stale draft{'' if drafts == 1 else 's'}")
+    return (
+        f"as of {report.as_of.isoformat()} ({prios}): {len(report.overdue)} overdue, "
+        f"{len(report.due_soon)} due within {report.soon_days} days, "
+        f"{len(report.unowned)} without owner or due date, "
+        f"{drafts} stale draft{'' if drafts == 1 else 's'}"
+    )
 
 
 def _owner(row: ItemRow) -> str:
@@ -68,6 +84,7 @@ def _shown_status(row: ItemRow) -> str:
 
 # -- JSON and CSV -----------------------------------------------------------------------------
 
+
 def to_json(report: OverdueReport) -> str:
     return json.dumps(report.public(), indent=2, ensure_ascii=False) + "\n"
 
@@ -82,13 +99,21 @@ def to_csv(report: OverdueReport) -> str:
             writer.writerow({"category": category, **row.public()})
     for draft in report.stale_drafts:
         data = draft.public()
-        writer.writerow({"category": "stale_drafts", "path": data["path"], "title": data["title"],
-                         "date": data["date"], "postmortem_status": data["status"],
-                         "days_since_incident": data["days_since_incident"]})
+        writer.writerow(
+            {
+                "category": "stale_drafts",
+                "path": data["path"],
+                "title": data["title"],
+                "date": data["date"],
+                "postmortem_status": data["status"],
+                "days_since_incident": data["days_since_incident"],
+            }
+        )
     return out.getvalue()
 
 
 # -- Markdown ---------------------------------------------------------------------------------
+
 
 def md_cell(value: object) -> str:
     """A table cell that cannot break the table: pipes escaped, line breaks folded."""
@@ -113,8 +138,12 @@ def _md_days(days: int | None, soon: bool) -> int | None:
 
 
 def to_markdown(report: OverdueReport) -> str:
-    lines = [f"# Postmortem action items as of {report.as_of.isoformat()}", "",
-             summary(report)[0].upper() + summary(report)[1:] + ".", ""]
+    lines = [
+        f"# Postmortem action items as of {report.as_of.isoformat()}",
+        "",
+        summary(report)[0].upper() + summary(report)[1:] + ".",
+        "",
+    ]
     for category in CATEGORIES:
         rows = report.rows(category)
         lines += [f"## {HEADINGS[category]} ({len(rows)})", ""]
@@ -123,26 +152,41 @@ def to_markdown(report: OverdueReport) -> str:
             continue
         soon = category == "due_soon"
         for owner, group in _by_owner(rows):
-            lines += [f"### {md_cell(owner)}", "",
-                      "| Postmortem | Line | Priority | Action | Due | "
-                      + ("Days left" if soon else "Days overdue") + " | Ticket | Status |",
-                      "|---|---:|---|---|---|---:|---|---|"]
+            lines += [
+                f"### {md_cell(owner)}",
+                "",
+                "| Postmortem | Line | Priority | Action | Due | "
+                + ("Days left" if soon else "Days overdue")
+                + " | Ticket | Status |",
+                "|---|---:|---|---|---|---:|---|---|",
+            ]
             for row in group:
                 path = md_cell(row.path).replace("`", "'")
                 pm = f"{md_cell(row.title or row.path)} (`{path}`)"
-                cells = [pm, str(row.line), md_cell(row.priority), md_cell(row.action),
-                         md_cell(row.due.isoformat() if row.due else ""),
-                         md_cell(_md_days(row.days_overdue, soon)), _md_ticket(row),
-                         md_cell(_shown_status(row))]
+                cells = [
+                    pm,
+                    str(row.line),
+                    md_cell(row.priority),
+                    md_cell(row.action),
+                    md_cell(row.due.isoformat() if row.due else ""),
+                    md_cell(_md_days(row.days_overdue, soon)),
+                    _md_ticket(row),
+                    md_cell(_shown_status(row)),
+                ]
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
     drafts = report.stale_drafts
     lines += [f"## Postmortems not Final after {FINALIZE_DAYS} days ({len(drafts)})", ""]
     if drafts:
-        lines += ["| Postmortem | Path | Incident date | Status | Days since incident |",
-                  "|---|---|---|---|---:|"]
-        lines += [f"| {md_cell(d.title)} | {md_cell(d.path)} | {d.date.isoformat()} | "
-                  f"{md_cell(d.status or 'no status')} | {d.days_since_incident} |" for d in drafts]
+        lines += [
+            "| Postmortem | Path | Incident date | Status | Days since incident |",
+            "|---|---|---|---|---:|",
+        ]
+        lines += [
+            f"| {md_cell(d.title)} | {md_cell(d.path)} | {d.date.isoformat()} | "
+            f"{md_cell(d.status or 'no status')} | {d.days_since_incident} |"
+            for d in drafts
+        ]
     else:
         lines.append("None.")
     lines.append("")
@@ -154,6 +198,7 @@ def to_markdown(report: OverdueReport) -> str:
 
 
 # -- Terminal -----------------------------------------------------------------------------------
+
 
 def print_report(report: OverdueReport, console: Console) -> None:
     """Rich tables on a terminal; plain, grep-able lines otherwise (cron mail)."""
@@ -174,12 +219,17 @@ def _print_lines(report: OverdueReport, console: Console) -> None:
             out.append(f"  {owner}")
             for row in group:
                 ticket = f" {row.ticket}" if row.ticket else ""
-                out.append(f"    {row.path}:{row.line} {row.priority} {row.action} "
-                           f"({_when(row)}){ticket} [{_shown_status(row)}]")
+                out.append(
+                    f"    {row.path}:{row.line} {row.priority} {row.action} "
+                    f"({_when(row)}){ticket} [{_shown_status(row)}]"
+                )
     if report.stale_drafts:
         out.append("stale drafts:")
-        out += [f"  {d.path}: {d.status or 'no status'}, incident {d.date.isoformat()}, "
-                f"{d.days_since_incident} days ago" for d in report.stale_drafts]
+        out += [
+            f"  {d.path}: {d.status or 'no status'}, incident {d.date.isoformat()}, "
+            f"{d.days_since_incident} days ago"
+            for d in report.stale_drafts
+        ]
     for line in out:
         console.print(line, markup=False, highlight=False)
 
@@ -190,28 +240,65 @@ def _print_tables(report: OverdueReport, console: Console) -> None:
         rows = report.rows(category)
         if not rows:
             continue
-        table = Table("owner", "postmortem", "line", "pri", "action", "due", "days", "ticket",
-                      "status", title=f"{HEADINGS[category]} ({len(rows)})")
+        table = Table(
+            "owner",
+            "postmortem",
+            "line",
+            "pri",
+            "action",
+            "due",
+            "days",
+            "ticket",
+            "status",
+            title=f"{HEADINGS[category]} ({len(rows)})",
+        )
         for owner, group in _by_owner(rows):
             for i, row in enumerate(group):
-                table.add_row(*(Text(v) for v in (
-                    owner if i == 0 else "", row.title or row.path, str(row.line),
-                    row.priority or "", row.action or "",
-                    row.due.isoformat() if row.due else "",
-                    "" if row.days_overdue is None else str(row.days_overdue),
-                    row.ticket or "", _shown_status(row))),
-                    end_section=i == len(group) - 1)
+                table.add_row(
+                    *(
+                        Text(v)
+                        for v in (
+                            owner if i == 0 else "",
+                            row.title or row.path,
+                            str(row.line),
+                            row.priority or "",
+                            row.action or "",
+                            row.due.isoformat() if row.due else "",
+                            "" if row.days_overdue is None else str(row.days_overdue),
+                            row.ticket or "",
+                            _shown_status(row),
+                        )
+                    ),
+                    end_section=i == len(group) - 1,
+                )
         console.print(table)
     if report.stale_drafts:
-        table = Table("postmortem", "path", "incident", "status", "days",
-                      title=f"Stale drafts ({len(report.stale_drafts)})")
+        table = Table(
+            "postmortem",
+            "path",
+            "incident",
+            "status",
+            "days",
+            title=f"Stale drafts ({len(report.stale_drafts)})",
+        )
         for d in report.stale_drafts:
-            table.add_row(*(Text(v) for v in (d.title or "", d.path, d.date.isoformat(),
-                                              d.status or "", str(d.days_since_incident))))
+            table.add_row(
+                *(
+                    Text(v)
+                    for v in (
+                        d.title or "",
+                        d.path,
+                        d.date.isoformat(),
+                        d.status or "",
+                        str(d.days_since_incident),
+                    )
+                )
+            )
         console.print(table)
 
 
 # -- Slack --------------------------------------------------------------------------------------
+
 
 def slack_escape(text: str) -> str:
     """Slack's three control characters; everything else is literal in mrkdwn text."""
@@ -238,14 +325,17 @@ def slack_text(report: OverdueReport) -> str:
             lines.append(
                 f"• {slack_escape(_owner(row))}: {slack_escape(row.priority or '')} "
                 f"{slack_escape(row.action or '')} ({_when(row)}){_slack_ticket(row)} "
-                f"— _{slack_escape(row.title or row.path)}_")
+                f"— _{slack_escape(row.title or row.path)}_"
+            )
         if len(rows) > SLACK_MAX_ROWS:
             lines.append(f"…and {len(rows) - SLACK_MAX_ROWS} more")
     if report.stale_drafts:
         lines.append(f"\n*Postmortems not Final after {FINALIZE_DAYS} days ({len(report.stale_drafts)})*")
         for d in report.stale_drafts[:SLACK_MAX_ROWS]:
-            lines.append(f"• {slack_escape(d.title or d.path)} ({slack_escape(d.status or 'no status')}"
-                         f", incident {d.date.isoformat()}, {d.days_since_incident} days ago)")
+            lines.append(
+                f"• {slack_escape(d.title or d.path)} ({slack_escape(d.status or 'no status')}"
+                f", incident {d.date.isoformat()}, {d.days_since_incident} days ago)"
+            )
         if len(report.stale_drafts) > SLACK_MAX_ROWS:
             lines.append(f"…and {len(report.stale_drafts) - SLACK_MAX_ROWS} more")
     return "\n".join(lines)

@@ -141,15 +141,13 @@ def overdue_report(
     """
     cfg = config or load_config(config_path, env)
     wanted = tuple(dict.fromkeys(Priority(p) for p in priorities))
-    report = OverdueReport(as_of=as_of or today_in(cfg.timezone), priorities=wanted,
-                           soon_days=soon_days)
+    report = OverdueReport(as_of=as_of or today_in(cfg.timezone), priorities=wanted, soon_days=soon_days)
     files = expand(paths, cfg.docs.paths, base=cfg.root)
     if not files:
         report.warnings.append(f"no postmortems found under {', '.join(cfg.docs.paths)}")
     report.files = len(files)
     postmortems = _read_all(files, report)
-    items = [(pm, item) for pm in postmortems for item in pm.action_items
-             if item.priority in wanted]
+    items = [(pm, item) for pm in postmortems for item in pm.action_items if item.priority in wanted]
     trackers = Trackers(cfg, env)
     try:
         tickets = _read_tickets(items, trackers, report)
@@ -212,7 +210,8 @@ def _read_tickets(
             unreachable.add(name)
             report.warnings.append(
                 f"tracker {name!r} could not be read ({exc}); "
-                f"used the Status column for its {len(unique)} ticket(s)")
+                f"used the Status column for its {len(unique)} ticket(s)"
+            )
             continue
         states.update({(name, key): found.get(key) for key in unique})
     for (pm, item), ticket in zip(items, tickets, strict=True):
@@ -223,8 +222,10 @@ def _read_tickets(
             connector = trackers.get(ticket.tracker)
             ticket.display = connector.display_key(ticket.state.key, None)
         if ticket.state is None:
-            report.warnings.append(f"{pm.path}:{item.line}: ticket {ticket.display} not found in "
-                                   f"{ticket.tracker!r}; using the Status column")
+            report.warnings.append(
+                f"{pm.path}:{item.line}: ticket {ticket.display} not found in "
+                f"{ticket.tracker!r}; using the Status column"
+            )
     return tickets
 
 
@@ -234,12 +235,20 @@ def _classify(pm: Postmortem, item: ActionItem, ticket: _Ticket, report: Overdue
         return
     days = (report.as_of - item.due).days if item.due else None
     row = ItemRow(
-        path=pm.path, title=pm.title, line=item.line,
+        path=pm.path,
+        title=pm.title,
+        line=item.line,
         priority=item.priority.value if item.priority else None,
-        action=item.action, owner=item.owner, due=item.due, days_overdue=days,
-        ticket=ticket.display, url=ticket.state.url if ticket.state else None,
+        action=item.action,
+        owner=item.owner,
+        due=item.due,
+        days_overdue=days,
+        ticket=ticket.display,
+        url=ticket.state.url if ticket.state else None,
         tracker_status=ticket.state.status.value if ticket.state else None,
-        status=status.value, tracker=ticket.tracker, postmortem_status=pm.status,
+        status=status.value,
+        tracker=ticket.tracker,
+        postmortem_status=pm.status,
     )
     if days is not None and days > 0:
         report.overdue.append(row)
@@ -260,12 +269,17 @@ def _stale_drafts(postmortems: Sequence[Postmortem], report: OverdueReport) -> l
         if pm.is_final:
             continue
         if pm.date is None:
-            report.warnings.append(f"{pm.path}: not Final and has no incident date, so pm-sync "
-                                   "cannot tell whether it is overdue for finalizing")
+            report.warnings.append(
+                f"{pm.path}: not Final and has no incident date, so pm-sync "
+                "cannot tell whether it is overdue for finalizing"
+            )
             continue
         days = (report.as_of - pm.date).days
         if days > FINALIZE_DAYS:
-            stale.append(StaleDraft(path=pm.path, title=pm.title, date=pm.date, status=pm.status,
-                                    days_since_incident=days))
+            stale.append(
+                StaleDraft(
+                    path=pm.path, title=pm.title, date=pm.date, status=pm.status, days_since_incident=days
+                )
+            )
     stale.sort(key=lambda d: (d.date, d.path))
     return stale

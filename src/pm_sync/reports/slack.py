@@ -31,8 +31,7 @@ HINTS = {
     "no_text": "the message was empty; this is a pm-sync bug, please report it",
     "invalid_blocks": "Slack rejected the message layout; this is a pm-sync bug, please report it",
     "user_not_found": "the webhook's user no longer exists; create a new webhook",
-    "channel_not_found": "the webhook's channel was deleted or the webhook revoked; "
-                         "create a new webhook",
+    "channel_not_found": "the webhook's channel was deleted or the webhook revoked; create a new webhook",
     "channel_is_archived": "the webhook's channel is archived; unarchive it or use a new webhook",
     "action_prohibited": "a workspace admin restricted posting to this channel",
     "no_service": "the webhook was disabled or revoked; create a new webhook",
@@ -59,8 +58,10 @@ def post_message(
     (`channel_not_found`, ...) is in the message.
     """
     if not url.startswith(("https://", "http://")):
-        raise SlackError(f"the Slack webhook URL in {source} is not an http(s) URL",
-                         hint="copy the full https://hooks.slack.com/services/... URL")
+        raise SlackError(
+            f"the Slack webhook URL in {source} is not an http(s) URL",
+            hint="copy the full https://hooks.slack.com/services/... URL",
+        )
     payload: dict[str, Any] = {"text": text}
     if blocks:
         payload["blocks"] = list(blocks)
@@ -84,25 +85,31 @@ def _post_with_retries(
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Nothing reached Slack, so trying again cannot post the message twice.
             if last:
-                raise SlackError(f"cannot reach Slack via {source}: {scrub(str(exc), url)}",
-                                 hint="check the network, then run again") from None
+                raise SlackError(
+                    f"cannot reach Slack via {source}: {scrub(str(exc), url)}",
+                    hint="check the network, then run again",
+                ) from None
             sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
             continue
         except httpx.HTTPError as exc:
             # A timeout after sending may have posted already; report rather than risk a repeat.
-            raise SlackError(f"posting to Slack via {source} failed: "
-                             f"{type(exc).__name__}: {scrub(str(exc), url)}") from None
+            raise SlackError(
+                f"posting to Slack via {source} failed: {type(exc).__name__}: {scrub(str(exc), url)}"
+            ) from None
         code = _error_code(response, url)
         if response.status_code == 200:
             if code != "ok":
-                raise SlackError(f"Slack answered {source} with 200 but {code!r} instead of 'ok'",
-                                 hint="check that the variable holds an incoming-webhook URL")
+                raise SlackError(
+                    f"Slack answered {source} with 200 but {code!r} instead of 'ok'",
+                    hint="check that the variable holds an incoming-webhook URL",
+                )
             return
         if response.status_code == 429 and not last:
             wait = _retry_after(response)
             if wait > MAX_RETRY_AFTER:
-                raise SlackError(f"Slack rate limited {source} for {wait:g} s",
-                                 hint="post less often; try again later")
+                raise SlackError(
+                    f"Slack rate limited {source} for {wait:g} s", hint="post less often; try again later"
+                )
             sleep(wait)
             continue
         if response.status_code >= 500 and not last:
@@ -114,11 +121,13 @@ def _post_with_retries(
 def _refused(status: int, code: str, source: str, attempt: int) -> SlackError:
     tries = f" after {attempt} attempts" if attempt > 1 else ""
     if status == 429:
-        return SlackError(f"Slack kept rate limiting {source}{tries} (429)",
-                          hint="post less often; try again later")
+        return SlackError(
+            f"Slack kept rate limiting {source}{tries} (429)", hint="post less often; try again later"
+        )
     if status >= 500:
-        return SlackError(f"Slack failed with {status} {code}{tries}",
-                          hint="Slack had a problem; try again later")
+        return SlackError(
+            f"Slack failed with {status} {code}{tries}", hint="Slack had a problem; try again later"
+        )
     hint = HINTS.get(code, "check the webhook URL and the Slack app's configuration")
     return SlackError(f"Slack refused the message to {source}: {status} {code}", hint=hint)
 

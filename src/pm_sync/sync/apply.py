@@ -42,13 +42,13 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
         for result in results:
             if result.state is not None:
                 display = connector.display_key(result.state.key, project.get(result.uid))
-                edits.append(CellEdit(result.uid, "ticket", display, check=True,
-                                      expected=expected.get(result.uid)))
+                edits.append(
+                    CellEdit(result.uid, "ticket", display, check=True, expected=expected.get(result.uid))
+                )
                 outcome.created.append(display)
             elif result.error is not None:
                 err = _error(result.error, plan.path)
-                outcome.errors.append(err.model_copy(update={"line": err.line or
-                                                             lines.get(result.uid)}))
+                outcome.errors.append(err.model_copy(update={"line": err.line or lines.get(result.uid)}))
     for change in plan.changes:
         if isinstance(change, Recover):
             if change.draft is not None:
@@ -79,8 +79,7 @@ def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
                 "was not written back (the ticket exists; pm-sync will find it by its marker)"
             )
         failpoints.hit("after-writeback")
-    trackers.journal.clear(marker_of(c.uid) for c in plan.changes
-                           if isinstance(c, Create | Recover))
+    trackers.journal.clear(marker_of(c.uid) for c in plan.changes if isinstance(c, Create | Recover))
     for planned in plan.changes:
         if not isinstance(planned, Update):
             continue
@@ -112,5 +111,4 @@ def _keep_baseline_for_unwritten_pulls(change: Update, stale: set[tuple[str, str
 
 
 def _error(exc: PmSyncError, path: str, line: int | None = None) -> PlanError:
-    return PlanError(path=exc.path or path, line=exc.line or line, message=exc.message,
-                     hint=exc.hint)
+    return PlanError(path=exc.path or path, line=exc.line or line, message=exc.message, hint=exc.hint)

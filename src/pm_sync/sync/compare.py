@@ -74,16 +74,25 @@ def synced_fields(item: ActionItem, ctx: PlanContext) -> list[str]:
     return names
 
 
-def compare(
-    ctx: PlanContext, item: ActionItem, route: Route, state: TicketState, *, recovered: bool
-) -> None:
+def compare(ctx: PlanContext, item: ActionItem, route: Route, state: TicketState, *, recovered: bool) -> None:
     connector, plan = ctx.connector, ctx.plan
     display = connector.display_key(state.key, route.project)
-    common: dict[str, Any] = {"uid": item.uid, "line": item.line, "tracker": ctx.tracker,
-              "action": plain_text(item.action or "")}
+    common: dict[str, Any] = {
+        "uid": item.uid,
+        "line": item.line,
+        "tracker": ctx.tracker,
+        "action": plain_text(item.action or ""),
+    }
     if state.moved and not recovered:
-        plan.changes.append(Rekey(**common, key=state.key, old=item.ticket or "",
-                                  display=display, expected=field_text(item, "ticket")))
+        plan.changes.append(
+            Rekey(
+                **common,
+                key=state.key,
+                old=item.ticket or "",
+                display=display,
+                expected=field_text(item, "ticket"),
+            )
+        )
     want, have = desired_fields(item, ctx), state.owned()
     names = synced_fields(item, ctx)
     if ctx.reconcile:
@@ -92,14 +101,27 @@ def compare(
             _restore_dropped_by_move(result, want, have, names)
         push, baseline = result.push, result.baseline
         for name, value in result.pull.items():
-            plan.changes.append(Pull(**common, key=state.key, display=display,
-                                     field=FIELD_COLUMN[name], value=_cell_text(ctx, name, value),
-                                     expected=field_text(item, FIELD_COLUMN[name])))
+            plan.changes.append(
+                Pull(
+                    **common,
+                    key=state.key,
+                    display=display,
+                    field=FIELD_COLUMN[name],
+                    value=_cell_text(ctx, name, value),
+                    expected=field_text(item, FIELD_COLUMN[name]),
+                )
+            )
         for name, doc_value, tracker_value in result.conflicts:
-            plan.changes.append(Conflict(
-                **common, key=state.key, display=display, field=FIELD_COLUMN[name],
-                document=_cell_text(ctx, name, doc_value),
-                tracker_value=_cell_text(ctx, name, tracker_value)))
+            plan.changes.append(
+                Conflict(
+                    **common,
+                    key=state.key,
+                    display=display,
+                    field=FIELD_COLUMN[name],
+                    document=_cell_text(ctx, name, doc_value),
+                    tracker_value=_cell_text(ctx, name, tracker_value),
+                )
+            )
         if _pull_status(ctx, item, state, common, display):
             baseline = baseline.model_copy(update={"status": state.status})
         write_baseline = baseline != state.baseline
@@ -111,14 +133,20 @@ def compare(
         if not recovered:
             plan.changes.append(Unchanged(**common, key=state.key, display=display))
         return
-    plan.changes.append(Update(**common, key=state.key, display=display,
-                               changes=TicketChanges(**push),  # type: ignore[arg-type]
-                               baseline=baseline, before=have, previous=state.baseline))
+    plan.changes.append(
+        Update(
+            **common,
+            key=state.key,
+            display=display,
+            changes=TicketChanges(**push),  # type: ignore[arg-type]
+            baseline=baseline,
+            before=have,
+            previous=state.baseline,
+        )
+    )
 
 
-def _restore_dropped_by_move(
-    result: Merge, want: TicketFields, have: TicketFields, names: list[str]
-) -> None:
+def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFields, names: list[str]) -> None:
     """A move or transfer can drop what the new place lacks (a label, an assignee); that is no
     one's edit, so the document's value goes back rather than an empty cell coming in."""
     dropped = [n for n in names if getattr(have, n) is None and getattr(want, n) is not None]
@@ -127,8 +155,7 @@ def _restore_dropped_by_move(
         result.conflicts = [c for c in result.conflicts if c[0] != name]
         result.push[name] = getattr(want, name)
     if dropped:
-        result.baseline = result.baseline.model_copy(
-            update={n: getattr(want, n) for n in dropped})
+        result.baseline = result.baseline.model_copy(update={n: getattr(want, n) for n in dropped})
         result.baseline_changed = True
 
 
@@ -144,14 +171,22 @@ def _pull_status(
     synced = state.baseline.status if state.baseline else None
     if item.status != state.status:
         if synced is None or state.status != synced or item.status is None:
-            ctx.plan.changes.append(Pull(**common, key=state.key, display=display,
-                                         field="status", value=STATUS_TEXT[state.status],
-                                         expected=field_text(item, "status")))
+            ctx.plan.changes.append(
+                Pull(
+                    **common,
+                    key=state.key,
+                    display=display,
+                    field="status",
+                    value=STATUS_TEXT[state.status],
+                    expected=field_text(item, "status"),
+                )
+            )
         elif item.status is not None:
             ctx.plan.warnings.append(
                 f"{ctx.pm.path}:{item.line}: Status says {STATUS_TEXT[item.status]} but "
                 f"{display} is {STATUS_TEXT[state.status]} in {ctx.tracker}; pm-sync never "
-                "changes a ticket's status, so change it there")
+                "changes a ticket's status, so change it there"
+            )
     return True
 
 

@@ -64,32 +64,45 @@ class Group:
 
 
 def plan_postmortem(
-    pm: Postmortem, trackers: Trackers, *, force: bool = False,
-    reconcile: bool = False, recreate_missing: bool = False,
+    pm: Postmortem,
+    trackers: Trackers,
+    *,
+    force: bool = False,
+    reconcile: bool = False,
+    recreate_missing: bool = False,
 ) -> Plan:
     """Push compares document to tracker (document wins); reconcile merges three ways."""
     plan = Plan(path=pm.path)
     if pm.problems:
-        plan.errors = [PlanError(path=pm.path, line=p.line, message=p.message,
-                                 hint="fix the table, then run again") for p in pm.problems]
+        plan.errors = [
+            PlanError(path=pm.path, line=p.line, message=p.message, hint="fix the table, then run again")
+            for p in pm.problems
+        ]
         return plan
     for table in pm.tables:
         if "ticket" not in table.columns:
-            plan.errors += [PlanError(
-                path=pm.path, line=line,
-                message="row has more cells than its table's header, so pm-sync cannot add a "
-                        "Ticket column to this table",
-                hint="remove the extra cells, or add a Ticket column yourself") for line in
-                table.overfull_lines]
+            plan.errors += [
+                PlanError(
+                    path=pm.path,
+                    line=line,
+                    message="row has more cells than its table's header, so pm-sync cannot add a "
+                    "Ticket column to this table",
+                    hint="remove the extra cells, or add a Ticket column yourself",
+                )
+                for line in table.overfull_lines
+            ]
     if plan.errors:
         return plan
     if not pm.is_final and not force:
         line = pm.metadata_lines.get("status")
-        plan.errors.append(PlanError(
-            path=pm.path, line=line,
-            message=f"postmortem status is {pm.status or 'not set'!s}, not Final; nothing pushed",
-            hint="set **Status**: Final once the review is done, or pass --force",
-        ))
+        plan.errors.append(
+            PlanError(
+                path=pm.path,
+                line=line,
+                message=f"postmortem status is {pm.status or 'not set'!s}, not Final; nothing pushed",
+                hint="set **Status**: Final once the review is done, or pass --force",
+            )
+        )
         return plan
     groups: dict[str, Group] = defaultdict(lambda: Group(tracker=""))
     for item in pm.action_items:
@@ -98,17 +111,24 @@ def plan_postmortem(
         except ConfigError:
             raise
         except PmSyncError as exc:
-            plan.errors.append(PlanError(path=pm.path, line=exc.line or item.line,
-                                         message=exc.message, hint=exc.hint))
+            plan.errors.append(
+                PlanError(path=pm.path, line=exc.line or item.line, message=exc.message, hint=exc.hint)
+            )
             continue
         group = groups[route.tracker]
         group.tracker = route.tracker
         group.items.append((item, route))
     for group in groups.values():
         connector = trackers.get(group.tracker)
-        ctx = PlanContext(pm=pm, tracker=group.tracker, connector=connector,
-                   owners=_resolve_owners(pm, group, connector, trackers, plan), plan=plan,
-                   trackers=trackers, reconcile=reconcile)
+        ctx = PlanContext(
+            pm=pm,
+            tracker=group.tracker,
+            connector=connector,
+            owners=_resolve_owners(pm, group, connector, trackers, plan),
+            plan=plan,
+            trackers=trackers,
+            reconcile=reconcile,
+        )
         _plan_group(ctx, group, recreate_missing)
     if plan.errors:
         plan.changes = []
@@ -130,17 +150,22 @@ def _resolve_owners(
     for handle, why in resolution.unknown.items():
         lines = [i.line for i, _ in group.items if first_owner(i.owner) == handle]
         if trackers.config.unknown_owner == "unassigned":
-            plan.warnings.append(f"{pm.path}:{lines[0]}: owner {handle} is unknown to "
-                                 f"{group.tracker} ({why}); creating unassigned")
+            plan.warnings.append(
+                f"{pm.path}:{lines[0]}: owner {handle} is unknown to "
+                f"{group.tracker} ({why}); creating unassigned"
+            )
             skip.add(handle)
             continue
         for line in lines:
-            plan.errors.append(PlanError(
-                path=pm.path, line=line,
-                message=f"owner {handle} is unknown to {group.tracker}: {why}",
-                hint=f'map it under [owners] ("{handle}" = {{ {group.tracker} = "..." }}) '
-                     'or set unknown_owner = "unassigned"',
-            ))
+            plan.errors.append(
+                PlanError(
+                    path=pm.path,
+                    line=line,
+                    message=f"owner {handle} is unknown to {group.tracker}: {why}",
+                    hint=f'map it under [owners] ("{handle}" = {{ {group.tracker} = "..." }}) '
+                    'or set unknown_owner = "unassigned"',
+                )
+            )
     return Owners(ids=dict(resolution.ids), skip=skip)
 
 
@@ -163,13 +188,23 @@ def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
     def draft_for(item: ActionItem, route: Route) -> TicketDraft:
         want = desired_fields(item, ctx)
         if item.due and not connector.capabilities.due_date:
-            plan.warnings.append(f"{pm.path}:{item.line}: {ctx.tracker} has no due dates; "
-                                 "the due date is only in the ticket description")
+            plan.warnings.append(
+                f"{pm.path}:{item.line}: {ctx.tracker} has no due dates; "
+                "the due date is only in the ticket description"
+            )
         return TicketDraft(
-            uid=item.uid, marker=marker_for(item), line=item.line, action=item.action or "",
-            summary=want.summary or "", description=describe(item, pm, rel),
-            priority=item.priority, owner=first_owner(item.owner), assignee=want.assignee,
-            due=item.due, labels=labels, project=route.project,
+            uid=item.uid,
+            marker=marker_for(item),
+            line=item.line,
+            action=item.action or "",
+            summary=want.summary or "",
+            description=describe(item, pm, rel),
+            priority=item.priority,
+            owner=first_owner(item.owner),
+            assignee=want.assignee,
+            due=item.due,
+            labels=labels,
+            project=route.project,
             postmortem=PostmortemRef(path=rel, title=pm.title, date=pm.date, severity=pm.severity),
         )
 
@@ -178,14 +213,30 @@ def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
         state = found.get(draft.marker)
         if state is None:
             drafts.append(draft)
-            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                       action=draft.summary, draft=draft,
-                                       expected=field_text(item, "ticket")))
+            plan.changes.append(
+                Create(
+                    uid=item.uid,
+                    line=item.line,
+                    tracker=ctx.tracker,
+                    action=draft.summary,
+                    draft=draft,
+                    expected=field_text(item, "ticket"),
+                )
+            )
             continue
         display = connector.display_key(state.key, route.project)
-        plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                    action=draft.summary, key=state.key, display=display,
-                                    expected=field_text(item, "ticket"), draft=draft))
+        plan.changes.append(
+            Recover(
+                uid=item.uid,
+                line=item.line,
+                tracker=ctx.tracker,
+                action=draft.summary,
+                key=state.key,
+                display=display,
+                expected=field_text(item, "ticket"),
+                draft=draft,
+            )
+        )
         compare(ctx, item, route, state, recovered=True)
     for item, route in existing:
         assert route.key is not None
@@ -195,19 +246,36 @@ def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
         elif ctx.reconcile and recreate_missing:
             draft = draft_for(item, route)
             drafts.append(draft)
-            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                       action=draft.summary, draft=draft,
-                                       expected=field_text(item, "ticket")))
+            plan.changes.append(
+                Create(
+                    uid=item.uid,
+                    line=item.line,
+                    tracker=ctx.tracker,
+                    action=draft.summary,
+                    draft=draft,
+                    expected=field_text(item, "ticket"),
+                )
+            )
         elif ctx.reconcile:
-            plan.changes.append(Missing(uid=item.uid, line=item.line, tracker=ctx.tracker,
-                                        action=plain_text(item.action or ""), key=route.key,
-                                        display=item.ticket or route.key))
+            plan.changes.append(
+                Missing(
+                    uid=item.uid,
+                    line=item.line,
+                    tracker=ctx.tracker,
+                    action=plain_text(item.action or ""),
+                    key=route.key,
+                    display=item.ticket or route.key,
+                )
+            )
         else:
-            plan.errors.append(PlanError(
-                path=pm.path, line=item.line,
-                message=f"ticket {item.ticket} does not exist in {ctx.tracker}",
-                hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
-            ))
+            plan.errors.append(
+                PlanError(
+                    path=pm.path,
+                    line=item.line,
+                    message=f"ticket {item.ticket} does not exist in {ctx.tracker}",
+                    hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
+                )
+            )
     if drafts:
         _preflight(ctx, drafts)
 
@@ -222,8 +290,14 @@ def _wait_for_inflight(
     backoff, before planning a second create for it."""
     if not ctx.connector.capabilities.search_lag:
         return
-    found.update(look_again(lambda ms: ctx.connector.find_by_markers(ms, project),
-                            ctx.trackers.journal.pending(missing), RECOVERY_WAIT, time.sleep))
+    found.update(
+        look_again(
+            lambda ms: ctx.connector.find_by_markers(ms, project),
+            ctx.trackers.journal.pending(missing),
+            RECOVERY_WAIT,
+            time.sleep,
+        )
+    )
 
 
 def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
@@ -237,9 +311,9 @@ def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
             if draft is not None:
                 draft.assignee = None
             continue
-        hint = ('map the owner under [owners], or set unknown_owner = "unassigned"'
-                if problem.kind == "owner" else "fix the row or the tracker config, then rerun")
-        plan.errors.append(PlanError(path=ctx.pm.path, line=line, message=problem.message,
-                                     hint=hint))
-
-
+        hint = (
+            'map the owner under [owners], or set unknown_owner = "unassigned"'
+            if problem.kind == "owner"
+            else "fix the row or the tracker config, then rerun"
+        )
+        plan.errors.append(PlanError(path=ctx.pm.path, line=line, message=problem.message, hint=hint))

@@ -31,5 +31,6 @@ def postmortem_lock(path: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[No
     except Timeout:
         raise LockError(
             f"another pm-sync run has held this postmortem for over {timeout:.0f}s",
-            path=str(path), hint="wait for it to finish, then run again",
+            path=str(path),
+            hint="wait for it to finish, then run again",
         ) from None

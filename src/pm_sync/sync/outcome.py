@@ -29,10 +29,14 @@ class Outcome(BaseModel):
 
     def push_json(self) -> dict[str, object]:
         data: dict[str, object] = {
-            "file": self.file, "created": self.created, "updated": self.updated,
+            "file": self.file,
+            "created": self.created,
+            "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [e.model_dump() for e in self.errors],
-            "recovered": self.recovered, "moved": self.moved, "warnings": self.warnings,
+            "recovered": self.recovered,
+            "moved": self.moved,
+            "warnings": self.warnings,
         }
         if self.dry_run:
             data["dry_run"] = True
@@ -41,6 +45,12 @@ class Outcome(BaseModel):
 
     def reconcile_json(self) -> dict[str, object]:
         data = self.push_json()
-        data.update({"pulled": self.pulled, "conflicts": self.conflicts,
-                     "missing": self.missing, "skipped": self.skipped})
+        data.update(
+            {
+                "pulled": self.pulled,
+                "conflicts": self.conflicts,
+                "missing": self.missing,
+                "skipped": self.skipped,
+            }
+        )
         return data

@@ -15,8 +15,10 @@ class _Change(BaseModel):
     tracker: str
     action: str = ""
     expected: str | None = Field(
-        default=None, description="the cell this change writes, as planned; someone else's "
-        "edit to it in the meantime wins over ours")
+        default=None,
+        description="the cell this change writes, as planned; someone else's "
+        "edit to it in the meantime wins over ours",
+    )
 
 
 class Create(_Change):
@@ -59,8 +61,8 @@ class Update(_Change):
     baseline: TicketFields
     before: TicketFields
     previous: TicketFields | None = Field(
-        default=None, description="the baseline before this run, kept for cells a pull could "
-        "not write")
+        default=None, description="the baseline before this run, kept for cells a pull could not write"
+    )
 
     def describe(self) -> str:
         parts = []
@@ -94,8 +96,10 @@ class Conflict(_Change):
     tracker_value: str | None
 
     def describe(self) -> str:
-        return (f"conflict on {self.field} of {self.display}: document "
-                f"{_short(self.document)} vs tracker {_short(self.tracker_value)}")
+        return (
+            f"conflict on {self.field} of {self.display}: document "
+            f"{_short(self.document)} vs tracker {_short(self.tracker_value)}"
+        )
 
 
 class Missing(_Change):
@@ -137,8 +141,7 @@ class Plan(BaseModel):
 
     def rows(self) -> list[dict[str, object]]:
         return [
-            {"line": c.line, "kind": c.kind, "action": c.action, "detail": c.describe()}
-            for c in self.changes
+            {"line": c.line, "kind": c.kind, "action": c.action, "detail": c.describe()} for c in self.changes
         ]
 
 

@@ -19,16 +19,11 @@ from pm_sync.sync.runner import Progress, run_file, run_files
 __all__ = ["Progress", "push", "push_file"]
 
 
-def push_file(
-    path: Path, trackers: Trackers, *, dry_run: bool = False, force: bool = False
-) -> Outcome:
-    return run_file(path, trackers, partial(_push, dry_run=dry_run, force=force),
-                    dry_run=dry_run)
+def push_file(path: Path, trackers: Trackers, *, dry_run: bool = False, force: bool = False) -> Outcome:
+    return run_file(path, trackers, partial(_push, dry_run=dry_run, force=force), dry_run=dry_run)
 
 
-def _push(
-    path: Path, trackers: Trackers, outcome: Outcome, *, dry_run: bool, force: bool
-) -> Outcome:
+def _push(path: Path, trackers: Trackers, outcome: Outcome, *, dry_run: bool, force: bool) -> Outcome:
     source = Source.read(path)
     pm = parse_source(source)
     plan = plan_push(pm, trackers, force=force)
@@ -52,5 +47,12 @@ def push(
     progress: Progress | None = None,
 ) -> list[Outcome]:
     """Push each postmortem; one failing never stops the others."""
-    return run_files(paths, partial(_push, dry_run=dry_run, force=force), dry_run=dry_run,
-                     config=config, config_path=config_path, env=env, progress=progress)
+    return run_files(
+        paths,
+        partial(_push, dry_run=dry_run, force=force),
+        dry_run=dry_run,
+        config=config,
+        config_path=config_path,
+        env=env,
+        progress=progress,
+    )

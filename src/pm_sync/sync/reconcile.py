@@ -20,14 +20,12 @@ from pm_sync.sync.runner import Progress, run_file, run_files
 def reconcile_file(
     path: Path, trackers: Trackers, *, dry_run: bool = False, recreate_missing: bool = False
 ) -> Outcome:
-    return run_file(path, trackers,
-                    partial(_reconcile, dry_run=dry_run, recreate=recreate_missing),
-                    dry_run=dry_run)
+    return run_file(
+        path, trackers, partial(_reconcile, dry_run=dry_run, recreate=recreate_missing), dry_run=dry_run
+    )
 
 
-def _reconcile(
-    path: Path, trackers: Trackers, outcome: Outcome, *, dry_run: bool, recreate: bool
-) -> Outcome:
+def _reconcile(path: Path, trackers: Trackers, outcome: Outcome, *, dry_run: bool, recreate: bool) -> Outcome:
     source = Source.read(path)
     pm = parse_source(source)
     if not pm.is_final:
@@ -49,14 +47,25 @@ def _report(plan: Plan, outcome: Outcome) -> None:
         if isinstance(change, Unchanged):
             outcome.unchanged.append(change.display)
         elif isinstance(change, Pull):
-            outcome.pulled.append({"key": change.display, "field": change.field,
-                                   "value": change.value, "line": str(change.line)})
+            outcome.pulled.append(
+                {
+                    "key": change.display,
+                    "field": change.field,
+                    "value": change.value,
+                    "line": str(change.line),
+                }
+            )
         elif isinstance(change, Conflict):
-            outcome.conflicts.append({
-                "key": change.display, "line": change.line, "field": change.field,
-                "document": change.document, "tracker": change.tracker_value,
-                "detail": f"{plan.path}:{change.line}: {change.describe()}",
-            })
+            outcome.conflicts.append(
+                {
+                    "key": change.display,
+                    "line": change.line,
+                    "field": change.field,
+                    "document": change.document,
+                    "tracker": change.tracker_value,
+                    "detail": f"{plan.path}:{change.line}: {change.describe()}",
+                }
+            )
         elif isinstance(change, Missing):
             outcome.missing.append(change.display)
 
@@ -72,9 +81,16 @@ def reconcile(
     progress: Progress | None = None,
 ) -> list[Outcome]:
     """Reconcile the given paths, or `[docs] paths` from the config; skips non-Final documents."""
-    return run_files(paths, partial(_reconcile, dry_run=dry_run, recreate=recreate_missing),
-                     dry_run=dry_run, config=config, config_path=config_path, env=env,
-                     progress=progress, use_default_paths=True)
+    return run_files(
+        paths,
+        partial(_reconcile, dry_run=dry_run, recreate=recreate_missing),
+        dry_run=dry_run,
+        config=config,
+        config_path=config_path,
+        env=env,
+        progress=progress,
+        use_default_paths=True,
+    )
 
 
 def succeeded(outcomes: Sequence[Outcome]) -> bool:

@@ -42,9 +42,9 @@ class Trackers:
     def get(self, name: str) -> Connector:
         if name not in self._made:
             cls = load_connector(name)
-            context = ConnectorContext(env=self.env, base_dir=self.base_dir,
-                                       config_path=self.config.path,
-                                       owners=self.config.owners)
+            context = ConnectorContext(
+                env=self.env, base_dir=self.base_dir, config_path=self.config.path, owners=self.config.owners
+            )
             self._made[name] = cls(self.config.tracker_config(name), context)
         return self._made[name]
 
@@ -81,7 +81,8 @@ class Trackers:
                     return Route(name, project, connector.canonical_key(ref, project))
         raise PmSyncError(
             f"cannot tell which tracker ticket {ref!r} belongs to",
-            path=pm.path, line=item.line,
+            path=pm.path,
+            line=item.line,
             hint="add a [routes] entry for its prefix in pm-sync.toml, or fix the Ticket cell",
         )
 
@@ -93,7 +94,8 @@ class Trackers:
                 if tracker not in self.candidates_all():
                     raise ConfigError(
                         f"route {prefix!r} names unknown tracker {tracker!r}",
-                        path=self.config.path, hint="define it under [trackers.NAME]",
+                        path=self.config.path,
+                        hint="define it under [trackers.NAME]",
                     )
                 return tracker
         return None

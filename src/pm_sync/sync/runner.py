@@ -39,8 +39,9 @@ def run_file(path: Path, trackers: Trackers, job: FileJob, *, dry_run: bool) -> 
     except ConfigError:
         raise
     except PmSyncError as exc:
-        outcome.errors.append(PlanError(path=exc.path or str(path), line=exc.line,
-                                        message=exc.message, hint=exc.hint))
+        outcome.errors.append(
+            PlanError(path=exc.path or str(path), line=exc.line, message=exc.message, hint=exc.hint)
+        )
         return outcome
 
 

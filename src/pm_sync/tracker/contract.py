@@ -31,8 +31,7 @@ class Capabilities(BaseModel):
     assignee: bool = True
     bulk_create: bool = False
     max_summary: int = 255
-    search_lag: bool = Field(
-        default=False, description="marker lookups may miss tickets created moments ago")
+    search_lag: bool = Field(default=False, description="marker lookups may miss tickets created moments ago")
 
 
 class ConnectorConfig(BaseModel):
@@ -62,8 +61,10 @@ class TicketFields(BaseModel):
     assignee: str | None = None
     due: dt.date | None = None
     status: ItemStatus | None = Field(
-        default=None, description="the tracker's status when last synced (baseline only), so "
-        "reconcile can tell a tracker-side status change from a document edit")
+        default=None,
+        description="the tracker's status when last synced (baseline only), so "
+        "reconcile can tell a tracker-side status change from a document edit",
+    )
 
 
 class TicketDraft(BaseModel):
@@ -85,8 +86,13 @@ class TicketDraft(BaseModel):
 
     def owned(self) -> TicketFields:
         """The baseline of a new ticket: trackers create tickets open."""
-        return TicketFields(summary=self.summary, priority=self.priority,
-                            assignee=self.assignee, due=self.due, status=ItemStatus.OPEN)
+        return TicketFields(
+            summary=self.summary,
+            priority=self.priority,
+            assignee=self.assignee,
+            due=self.due,
+            status=ItemStatus.OPEN,
+        )
 
 
 class TicketChanges(BaseModel):
@@ -118,8 +124,13 @@ class TicketState(BaseModel):
     )
 
     def owned(self) -> TicketFields:
-        return TicketFields(summary=self.summary, priority=self.priority,
-                            assignee=self.assignee, due=self.due, status=self.status)
+        return TicketFields(
+            summary=self.summary,
+            priority=self.priority,
+            assignee=self.assignee,
+            due=self.due,
+            status=self.status,
+        )
 
     @property
     def moved(self) -> bool:
@@ -206,9 +217,7 @@ class Connector(ABC):
         """A ticket cell holding only a project (like `OPS` or `OPS-?`) routes the item there."""
         return None
 
-    def resolve_owners(
-        self, handles: Sequence[str], mapped: Mapping[str, str | None]
-    ) -> OwnerResolution:
+    def resolve_owners(self, handles: Sequence[str], mapped: Mapping[str, str | None]) -> OwnerResolution:
         """Tracker identity per owner; `mapped` holds the owner map's entry for this tracker."""
         return OwnerResolution(ids={h: mapped.get(h) or h for h in handles})
 
@@ -221,9 +230,7 @@ class Connector(ABC):
         return []
 
     @abstractmethod
-    def find_by_markers(
-        self, markers: Sequence[str], project: str | None
-    ) -> dict[str, TicketState]:
+    def find_by_markers(self, markers: Sequence[str], project: str | None) -> dict[str, TicketState]:
         """Tickets an earlier (maybe interrupted) run created, by marker, in one batched query."""
 
     @abstractmethod

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pm_sync import failpoints
 from pm_sync.document.model import ItemStatus, Priority
-from pm_sync.tracker.contract import (
+from pm_sync.tracker import (
     Capabilities,
     Connector,
     ConnectorConfig,
     ConnectorContext,
-    CreateResult,
     TicketChanges,
     TicketDraft,
     TicketFields,
+    TicketRef,
     TicketState,
 )
 from pm_sync_local.store import LocalStore, Ticket
 
 __all__ = ["LocalConfig", "LocalConnector", "LocalStore", "Ticket"]
+
+_COLUMN = {"action": "summary", "owner": "owner", "priority": "priority", "due": "due"}
 
 
 class LocalConfig(ConnectorConfig):
@@ -30,82 +32,85 @@ class LocalConfig(ConnectorConfig):
     key_prefix: str = "PM"
 
 
-class LocalConnector(Connector):
+def _time(value: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class LocalConnector(Connector[LocalConfig]):
     name = "local"
     config_model = LocalConfig
-    capabilities = Capabilities(bulk_create=True)
+    capabilities = Capabilities()
 
-    def __init__(self, config: ConnectorConfig, context: ConnectorContext) -> None:
+    def __init__(self, config: LocalConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
-        assert isinstance(config, LocalConfig)
-        self.cfg = config
-        self.store = LocalStore(self.db_path(config, context.base_dir), config.key_prefix)
+        self.store = LocalStore(self.db_path(config, context.root), config.key_prefix)
+        self._key = re.compile(rf"{re.escape(config.key_prefix)}-\d+", re.IGNORECASE)
 
     @staticmethod
-    def db_path(config: LocalConfig, base_dir: Path) -> Path:
+    def db_path(config: LocalConfig, root: Path) -> Path:
         path = Path(config.path)
-        return path if path.is_absolute() else base_dir / path
+        return path if path.is_absolute() else root / path
 
-    def owns_key(self, key: str) -> bool:
-        return re.fullmatch(rf"{re.escape(self.cfg.key_prefix)}-\d+", key.strip(), re.IGNORECASE) is not None
-
-    def canonical_key(self, ref: str, project: str | None) -> str:
-        return ref.strip().upper()
-
-    def is_project_hint(self, ref: str) -> str | None:
+    def parse_ref(self, ref: str) -> TicketRef | None:
         value = ref.strip().upper()
-        prefix = self.cfg.key_prefix.upper()
-        return prefix if value in (prefix, f"{prefix}-?", f"{prefix}-") else None
+        prefix = self.config.key_prefix.upper()
+        if value in (prefix, f"{prefix}-?", f"{prefix}-"):
+            return TicketRef(key=None, project=prefix, native=True)
+        if self._key.fullmatch(value) and value == ref.upper():
+            return TicketRef(key=value, project=None, native=True)
+        return None
 
-    def _state(self, ticket: Ticket, requested: str | None = None) -> TicketState:
+    def _state(self, ticket: Ticket) -> TicketState:
         base = TicketFields.model_validate(ticket.baseline) if ticket.baseline else None
         return TicketState(
             key=ticket.key,
-            url=None,
-            summary=ticket.summary,
+            action=ticket.summary,
             status=ItemStatus(ticket.status),
             priority=Priority(ticket.priority) if ticket.priority else None,
-            assignee=ticket.owner,
+            owner=ticket.owner,
             due=dt.date.fromisoformat(ticket.due) if ticket.due else None,
             marker=ticket.marker,
+            document=ticket.document,
             baseline=base,
-            requested_key=requested,
+            created=_time(ticket.created),
+            resolved=_time(ticket.resolved),
         )
 
-    def find_by_markers(self, markers: Sequence[str], project: str | None) -> dict[str, TicketState]:
-        return {m: self._state(t) for m, t in self.store.by_markers(markers).items()}
+    def find(self, markers: Sequence[str], projects: Sequence[str]) -> list[TicketState]:
+        return [self._state(t) for t in self.store.by_markers(markers)]
 
-    def read(self, keys: Sequence[str]) -> dict[str, TicketState | None]:
+    def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
         found = self.store.get_many([k.upper() for k in keys])
-        return {k: (self._state(found[k.upper()], k) if k.upper() in found else None) for k in keys}
+        return {k: (self._state(found[k.upper()]) if k.upper() in found else None) for k in keys}
 
-    def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
-        results = []
-        for draft in drafts:
-            ticket = self.store.insert(
-                {
-                    "summary": draft.summary,
-                    "description": draft.description,
-                    "priority": draft.priority.value if draft.priority else None,
-                    "owner": draft.assignee,
-                    "due": draft.due.isoformat() if draft.due else None,
-                    "postmortem": draft.postmortem.path,
-                    "marker": draft.marker,
-                    "baseline": draft.owned().model_dump(mode="json"),
-                }
-            )
-            results.append(CreateResult(uid=draft.uid, state=self._state(ticket)))
-            failpoints.hit("after-create-item")
-        return results
+    def create(self, draft: TicketDraft) -> TicketState:
+        ticket = self.store.insert({
+            "summary": draft.action,
+            "description": draft.description,
+            "priority": draft.priority.value if draft.priority else None,
+            "owner": draft.owner,
+            "due": draft.due.isoformat() if draft.due else None,
+            "postmortem": draft.postmortem.path,
+            "marker": draft.marker,
+            "document": draft.document,
+            "baseline": draft.fields().model_dump(mode="json"),
+        })
+        failpoints.hit("after-create-item")
+        return self._state(ticket)
 
-    def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:
+    def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> None:
         fields: dict[str, object] = {"baseline": baseline.model_dump(mode="json")}
-        for name in changes.model_fields_set:
+        for name in changes.names():
             value = getattr(changes, name)
-            column = "owner" if name == "assignee" else name
             if isinstance(value, dt.date):
                 value = value.isoformat()
             elif isinstance(value, Priority):
                 value = value.value
-            fields[column] = value
-        return self._state(self.store.update(key, fields))
+            fields[_COLUMN[name]] = value
+        self.store.update(key, fields)
+
+    def owner_handle(self, identity: str) -> str | None:
+        return identity if identity.startswith("@") else None

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     updated TEXT NOT NULL
 );
 """
+COLUMNS_ADDED = {"document": "TEXT", "resolved": "TEXT"}
+"""Columns later versions added; older databases get them on first use."""
 STATUSES = ("open", "in_progress", "done", "dropped")
 
 
@@ -48,6 +50,9 @@ class Ticket:
     postmortem: str | None
     marker: str | None
     baseline: dict[str, object] | None
+    document: str | None = None
+    created: str | None = None
+    resolved: str | None = None
 
     def public(self) -> dict[str, object]:
         return {
@@ -83,6 +88,10 @@ class LocalStore:
         conn.row_factory = sqlite3.Row
         try:
             conn.executescript(SCHEMA)
+            have = {r[1] for r in conn.execute("PRAGMA table_info(tickets)")}
+            for name, kind in COLUMNS_ADDED.items():
+                if name not in have:
+                    conn.execute(f"ALTER TABLE tickets ADD COLUMN {name} {kind}")
             if write:
                 conn.execute("BEGIN IMMEDIATE")
             yield conn
@@ -107,6 +116,9 @@ class LocalStore:
             postmortem=row["postmortem"],
             marker=row["marker"],
             baseline=json.loads(row["baseline"]) if row["baseline"] else None,
+            document=row["document"],
+            created=row["created"],
+            resolved=row["resolved"],
         )
 
     def list(self) -> list[Ticket]:
@@ -117,8 +129,11 @@ class LocalStore:
     def get_many(self, keys: Sequence[str]) -> dict[str, Ticket]:
         return self._select("key", keys)
 
-    def by_markers(self, markers: Sequence[str]) -> dict[str, Ticket]:
-        return {t.marker or "": t for t in self._select("marker", markers).values()}
+    def by_markers(self, markers: Sequence[str]) -> list[Ticket]:
+        """Tickets carrying any of `markers` as their item or document marker."""
+        found = self._select("marker", markers)
+        found.update(self._select("document", markers))
+        return list(found.values())
 
     def _select(self, column: str, values: Sequence[str]) -> dict[str, Ticket]:
         found: dict[str, Ticket] = {}
@@ -143,8 +158,8 @@ class LocalStore:
             now = _now()
             cur = conn.execute(
                 "INSERT INTO tickets (summary, description, status, priority, owner, due,"
-                " postmortem, marker, baseline, created, updated)"
-                " VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " postmortem, marker, baseline, created, updated, document)"
+                " VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     fields["summary"],
                     fields["description"],
@@ -156,6 +171,7 @@ class LocalStore:
                     json.dumps(fields["baseline"]),
                     now,
                     now,
+                    fields.get("document"),
                 ),
             )
             key = f"{self.prefix}-{cur.lastrowid}"
@@ -164,7 +180,7 @@ class LocalStore:
         return self._row(row)
 
     def update(self, key: str, fields: dict[str, object]) -> Ticket:
-        allowed = {"summary", "priority", "owner", "due", "status", "baseline"}
+        allowed = {"summary", "priority", "owner", "due", "status", "baseline", "resolved"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -185,7 +201,8 @@ class LocalStore:
     def set_status(self, key: str, status: str) -> Ticket:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
-        return self.update(key.strip().upper(), {"status": status})
+        resolved = _now() if status in ("done", "dropped") else None
+        return self.update(key.strip().upper(), {"status": status, "resolved": resolved})
 
     def delete(self, key: str) -> None:
         with self._connect(write=True) as conn:

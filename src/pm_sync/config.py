@@ -12,12 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pm_sync.errors import ConfigError
-from pm_sync.tracker.contract import (
-    ENTRY_POINT_GROUP,
-    ConnectorConfig,
-    find_owner_entry,
-    load_connector,
-)
+from pm_sync.tracker.contract import ConnectorConfig, find_owner_entry
+from pm_sync.tracker.registry import ENTRY_POINT_GROUP, load_connector
 
 CONFIG_FILE = "pm-sync.toml"
 CONFIG_ENV = "PM_SYNC_CONFIG"
@@ -28,6 +24,30 @@ class DocsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     paths: list[str] = Field(default_factory=lambda: list(DEFAULT_DOC_PATHS))
+
+
+class SafetyConfig(BaseModel):
+    """Brakes on a run that would change far more tickets than usual (see `--force`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_creates: int = Field(default=100, ge=0)
+    max_updates: int = Field(default=100, ge=0)
+
+
+STATE_DIR = ".pm-sync"
+
+
+def find_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above `start` holding `pm-sync.toml` or `.pm-sync/`, looking no
+    further than the repository root (a `.git`) or the file-system root; as git finds its repo."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / STATE_DIR).is_dir():
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
 
 
 class Config(BaseModel):
@@ -43,10 +63,11 @@ class Config(BaseModel):
     routes: dict[str, str] = Field(default_factory=dict, description="project or key prefix -> tracker name")
     owners: dict[str, dict[str, str]] = Field(default_factory=dict)
     docs: DocsConfig = Field(default_factory=DocsConfig)
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
     trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     path: str | None = Field(default=None, exclude=True)
-    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    base_dir: Path | None = Field(default=None, exclude=True)
 
     @field_validator("timezone")
     @classmethod
@@ -61,9 +82,11 @@ class Config(BaseModel):
 
     @property
     def root(self) -> Path:
-        """Where relative paths and `.pm-sync/` live: the config file's folder, else the
-        working directory."""
-        return self.base_dir if self.path else Path.cwd()
+        """The project root, where relative paths and `.pm-sync/` live: the config file's folder,
+        else the nearest folder above holding `.pm-sync/`, else the working directory."""
+        if self.base_dir is None:
+            self.base_dir = find_root() or Path.cwd()
+        return self.base_dir
 
     def owner_entry(self, handle: str) -> Mapping[str, str]:
         """Owner-map entry for a table's owner cell; `@alice`, `alice` and `@Alice` are one person."""
@@ -100,8 +123,10 @@ def find_config_path(explicit: str | Path | None, env: Mapping[str, str] | None 
         return Path(explicit)
     if environ.get(CONFIG_ENV):
         return Path(environ[CONFIG_ENV])
-    local = Path.cwd() / CONFIG_FILE
-    return local if local.exists() else None
+    root = find_root()
+    if root is not None and (root / CONFIG_FILE).is_file():
+        return root / CONFIG_FILE
+    return None
 
 
 def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:

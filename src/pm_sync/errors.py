@@ -1,8 +1,49 @@
-"""One exception hierarchy, so the CLI can turn any failure into a located, actionable message."""
+"""Every exception pm-sync raises on purpose, so the CLI can turn any failure into a located,
+actionable message and the right exit code.
+
+    PmSyncError                 exit 1; carries path, line and a hint saying what to do
+    ├── UsageError              exit 2: bad command-line arguments
+    ├── ConfigError             exit 2: pm-sync.toml, environment variables, tokens
+    ├── DocumentError           a postmortem cannot be read or synced
+    │   ├── WriteBackError      keys could not be written into the file
+    │   └── PostmortemExistsError   `pm-sync new` never overwrites a postmortem
+    ├── LockError               another run holds this postmortem
+    ├── SlackError              Slack refused or never took the report
+    └── TrackerError            a tracker refused or failed a request
+        ├── AuthError           the credentials were rejected
+        ├── NotFoundError       a project, repository or ticket does not exist (or is hidden)
+        ├── RateLimitedError    the tracker's limit would make us wait longer than allowed
+        ├── UnreachableError    no connection (refused, unknown host, TLS): nothing was sent
+        ├── RejectedError       the tracker refused this one ticket's content (a row problem)
+        ├── BadResponseError    an answer that is not what the API documents
+        └── AmbiguousWriteError a write that may or may not have happened
+
+Messages never contain credentials: trackers scrub every text they pass on
+(`pm_sync.tracker.secrets`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+__all__ = [
+    "AmbiguousWriteError",
+    "AuthError",
+    "BadResponseError",
+    "ConfigError",
+    "DocumentError",
+    "LockError",
+    "NotFoundError",
+    "PmSyncError",
+    "PostmortemExistsError",
+    "RateLimitedError",
+    "RejectedError",
+    "SlackError",
+    "TrackerError",
+    "UnreachableError",
+    "UsageError",
+    "WriteBackError",
+]
 
 
 class PmSyncError(Exception):
@@ -41,6 +82,12 @@ class PmSyncError(Exception):
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "line": self.line, "message": self.message, "hint": self.hint}
 
+    def located(self, path: str | None, line: int | None) -> PmSyncError:
+        """The same error, placed at `path:line` where it had no place of its own."""
+        self.path = self.path or path
+        self.line = self.line if self.line is not None else line
+        return self
+
 
 class UsageError(PmSyncError):
     """Bad command-line usage: exit code 2, like click's own usage errors."""
@@ -58,8 +105,20 @@ class DocumentError(PmSyncError):
     """A postmortem file cannot be read or has problems that block syncing it."""
 
 
-class WriteBackError(PmSyncError):
+class WriteBackError(DocumentError):
     """Ticket keys could not be written into the Markdown file."""
+
+
+class PostmortemExistsError(DocumentError):
+    """The target file already exists; `new` never overwrites a postmortem."""
+
+
+class LockError(PmSyncError):
+    """Another pm-sync run holds the lock on this postmortem."""
+
+
+class SlackError(PmSyncError):
+    """Slack refused or never took the message; the text never contains the webhook URL."""
 
 
 class TrackerError(PmSyncError):
@@ -75,8 +134,25 @@ class NotFoundError(TrackerError):
 
 
 class RateLimitedError(TrackerError):
-    """The tracker kept rate limiting after the bounded retries ran out."""
+    """The tracker kept rate limiting, or asked for a longer wait than pm-sync will sit through."""
 
 
-class LockError(PmSyncError):
-    """Another pm-sync run holds the lock on this postmortem."""
+class UnreachableError(TrackerError):
+    """The tracker could not be reached at all (refused, unknown host, TLS): nothing was sent."""
+
+
+class RejectedError(TrackerError):
+    """The tracker refused this one ticket (a field it will not take); other tickets may go on."""
+
+
+class BadResponseError(TrackerError):
+    """An answer that is not what the API documents: an HTML page, a redirect to a sign-on host,
+    a JSON shape the API never sends. Nothing is concluded from it, and nothing is created."""
+
+
+class AmbiguousWriteError(TrackerError):
+    """A write was sent and its outcome is unknown (no answer, a timeout, a 5xx or 429 reply).
+
+    Connectors raise it and never send the write again; the engine looks the ticket's marker
+    up and decides whether it exists.
+    """

@@ -42,6 +42,10 @@ def _root(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="Config file (pm-sync.toml).")]
+RetryLostOpt = Annotated[
+    bool,
+    typer.Option("--retry-lost", help="Create again the tickets whose earlier create never showed up."),
+]
 FilesArg = Annotated[list[str], typer.Argument(help="Postmortem files, folders or globs.")]
 
 
@@ -71,7 +75,10 @@ def parse(files: FilesArg, as_json: JsonOpt = False) -> None:
 def push(
     files: FilesArg,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; touch nothing.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Push even if not Status: Final.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Push even if not Status: Final, and past the safety limits.")
+    ] = False,
+    retry_lost: RetryLostOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -79,10 +86,11 @@ def push(
     from pm_sync.sync.push import push as run_push
 
     with render.run_progress("push", quiet=as_json) as progress:
-        outcomes = run_push(files, config_path=config, dry_run=dry_run, force=force, progress=progress)
+        results = run_push(files, config_path=config, dry_run=dry_run, force=force, retry_lost=retry_lost,
+                           progress=progress)
     if as_json:
-        _print_json(_one_or_many([o.push_json() for o in outcomes]))
-    raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
+        _print_json([r.as_json() for r in results])
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
 
 
 @app.command()
@@ -94,6 +102,8 @@ def reconcile(
     recreate_missing: Annotated[
         bool, typer.Option("--recreate-missing", help="Create a new ticket for one that no longer exists.")
     ] = False,
+    retry_lost: RetryLostOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Go past the safety limits.")] = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -107,6 +117,8 @@ def reconcile(
             config_path=config,
             dry_run=dry_run,
             recreate_missing=recreate_missing,
+            retry_lost=retry_lost,
+            force=force,
             progress=progress,
         )
     if not outcomes:
@@ -114,7 +126,7 @@ def reconcile(
             "warning: no postmortems found (check the paths, or [docs] paths in pm-sync.toml)", markup=False
         )
     if as_json:
-        _print_json([o.reconcile_json() for o in outcomes])
+        _print_json([o.as_json() for o in outcomes])
     else:
         render.summary_table(outcomes, "reconcile")
     raise typer.Exit(0 if succeeded(outcomes) else 1)

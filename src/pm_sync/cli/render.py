@@ -15,7 +15,8 @@ from rich.table import Table
 from pm_sync.document.lint import Finding
 from pm_sync.document.model import Postmortem
 from pm_sync.errors import PmSyncError
-from pm_sync.sync.outcome import Outcome
+from pm_sync.diagnostics import Diagnostic, Severity
+from pm_sync.sync.result import Result
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -49,78 +50,62 @@ def postmortem(pm: Postmortem) -> None:
         console.print(f"  [yellow]{esc(pm.path)}:{problem.line}[/]: {esc(problem.message)}")
 
 
-def outcome(result: Outcome) -> None:
-    """One postmortem's result: a plan table on dry runs, then a one-line summary and errors."""
-    if result.dry_run and result.plan:
+def diagnostic(diag: Diagnostic, indent: str = "  ") -> None:
+    colour = {"error": "red", "warning": "yellow"}.get(diag.severity.value, "cyan")
+    console.print(f"{indent}[{colour}]{diag.severity.value}:[/] {esc(str(diag))}")
+
+
+def outcome(result: Result) -> None:
+    """One postmortem's result: a plan table on dry runs, then a one-line summary and diagnostics."""
+    plan = result.plan
+    if result.dry_run and plan is not None and plan.changes:
         table = Table("line", "change", "action", "detail", title=f"plan for {esc(result.file)}")
-        for row in result.plan:
-            table.add_row(
-                str(row["line"]), str(row["kind"]), esc(str(row["action"])[:50]), esc(str(row["detail"]))
-            )
+        for change in plan.changes:
+            table.add_row(str(change.line), change.kind, esc(change.action[:50]), esc(change.describe()))
         console.print(table)
     parts = []
-    for label, values in (
-        ("created", result.created),
-        ("recovered", result.recovered),
-        ("updated", result.updated),
-        ("unchanged", result.unchanged),
-    ):
+    for label, values in (("created", result.created), ("recovered", result.recovered),
+                          ("updated", result.updated), ("unchanged", result.unchanged)):
         if values:
             parts.append(f"{label} {len(values)} ({', '.join(values)})")
-    for label, entries in (
-        ("moved", result.moved),
-        ("pulled", result.pulled),
-        ("conflicts", result.conflicts),
-    ):
+    for label, entries in (("moved", result.moved), ("pulled", result.pulled), ("conflicts", result.conflicts)):
         if entries:
             parts.append(f"{label} {len(entries)}")
-    if result.dry_run and result.plan:
-        counts: dict[str, int] = {}
-        for row in result.plan:
-            counts[str(row["kind"])] = counts.get(str(row["kind"]), 0) + 1
-        parts.append("would " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+    if result.dry_run:
+        would = result.would()
+        if would:
+            parts = [", ".join(f"{n} {verb}" for verb, n in would.items())]
     if result.missing:
         parts.append(f"missing {len(result.missing)} ({', '.join(result.missing)})")
-    status = "[red]FAILED[/]" if result.errors else ("[cyan]dry run[/]" if result.dry_run else "[green]ok[/]")
+    if result.orphaned:
+        parts.append(f"orphaned {len(result.orphaned)} ({', '.join(result.orphaned)})")
+    if result.errors:
+        status = "[red]FAILED[/]"
+    else:
+        status = "[cyan]dry run[/]" if result.dry_run else "[green]ok[/]"
     if result.skipped:
         parts = [result.skipped]
         status = "[dim]skipped[/]"
     summary = "; ".join(parts) or ("" if result.errors else "nothing to do")
     console.print(f"{status} {esc(result.file)}" + (f": {esc(summary)}" if summary else ""))
-    for warning in result.warnings:
-        console.print(f"  [yellow]warning:[/] {esc(warning)}")
-    for conflict in result.conflicts:
-        console.print(f"  [magenta]conflict:[/] {esc(str(conflict.get('detail')))}")
-    for err in result.errors:
-        where = f"{err.path}:{err.line}" if err.line else (err.path or result.file)
-        hint = f" ({err.hint})" if err.hint else ""
-        console.print(f"  [red]error:[/] {esc(where)}: {esc(err.message + hint)}")
+    for diag in result.diagnostics:
+        if diag.severity is not Severity.ERROR:
+            diagnostic(diag)
+    for diag in result.errors:
+        diagnostic(diag)
 
 
-def summary_table(results: Sequence[Outcome], title: str) -> None:
+def summary_table(results: Sequence[Result], title: str) -> None:
     """On a terminal, one row per postmortem after a run; cron mail keeps the plain lines."""
     if not console.is_terminal or len(results) < 2:
         return
-    table = Table("postmortem", "created", "updated", "pulled", "conflicts", "missing", "result", title=title)
+    table = Table("postmortem", "created", "updated", "pulled", "conflicts", "missing", "orphaned", "result",
+                  title=title)
     for r in results:
-        result = (
-            "[red]failed[/]"
-            if r.errors
-            else "[dim]skipped[/]"
-            if r.skipped
-            else "[magenta]conflicts[/]"
-            if r.conflicts
-            else "[green]ok[/]"
-        )
-        table.add_row(
-            esc(r.file),
-            str(len(r.created) + len(r.recovered)),
-            str(len(r.updated)),
-            str(len(r.pulled)),
-            str(len(r.conflicts)),
-            str(len(r.missing)),
-            result,
-        )
+        verdict = ("[red]failed[/]" if r.errors else "[dim]skipped[/]" if r.skipped else "[green]ok[/]")
+        table.add_row(esc(r.file), str(len(r.created) + len(r.recovered)), str(len(r.updated)),
+                      str(len(r.pulled)), str(len(r.conflicts)), str(len(r.missing)), str(len(r.orphaned)),
+                      verdict)
     console.print(table)
 
 
@@ -169,7 +154,7 @@ class RunProgress:
         self.bar.start()
         self.task = self.bar.add_task("", total=total)
 
-    def done(self, path: Path, result: Outcome) -> None:
+    def done(self, path: Path, result: Result) -> None:
         if self.bar is not None and self.task is not None:
             self.bar.update(self.task, advance=1, description=path.name)
         if not self.quiet:

@@ -64,7 +64,8 @@ class ActionItem(BaseModel):
     due: dt.date | None = None
     ticket: str | None = None
     status: ItemStatus | None = None
-    uid: str = Field(default="", description="stable identity of the item, used for markers")
+    uid: str = Field(default="", description="the row's identity inside its document")
+    occurrence: int = Field(default=0, description="how many earlier rows have the same action")
     table: int = Field(default=0, description="index into Postmortem.tables")
 
     def public(self) -> dict[str, object]:
@@ -91,7 +92,7 @@ class Postmortem(BaseModel):
     status: str | None = None
     tracker: str | None = None
     project: str | None = None
-    doc_id: str = ""
+    doc_id: str = Field(default="", description="the front matter's `id`, when it declares one")
     action_items: list[ActionItem] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     tables: list[TableLayout] = Field(default_factory=list)
@@ -121,15 +122,12 @@ class Postmortem(BaseModel):
         }
 
 
-def item_uid(doc_id: str, action: str, occurrence: int) -> str:
-    """Identity that survives reordering rows and moving the file between checkouts.
-
-    Built from the postmortem's id (front matter `id`, else the file name) and the action
-    text, so a run killed after creating a ticket finds it again by the same marker.
-    """
+def item_uid(action: str, occurrence: int) -> str:
+    """A row's identity inside its document: the action text (plus a counter for repeats), so
+    write-back finds the row again after someone reordered or edited the table meanwhile.
+    Markers on tickets add the document's identity (`pm_sync.sync.identity`)."""
     norm = " ".join(action.split()).casefold()
-    digest = hashlib.sha256(f"{doc_id}\n{norm}\n{occurrence}".encode()).hexdigest()
-    return digest[:12]
+    return hashlib.sha256(f"{norm}\n{occurrence}".encode()).hexdigest()[:12]
 
 
 def field_text(item: ActionItem, name: str) -> str | None:
@@ -142,11 +140,3 @@ def field_text(item: ActionItem, name: str) -> str | None:
     if isinstance(value, StrEnum):
         return value.value
     return str(value)
-
-
-MARKER_PREFIX = "pm-sync-"
-
-
-def marker_of(uid: str) -> str:
-    """The label/comment every ticket carries, tying it to its postmortem and row."""
-    return MARKER_PREFIX + uid

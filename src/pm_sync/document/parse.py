@@ -165,27 +165,6 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
     return {name: col for name, (_, col) in sorted(best.items(), key=lambda kv: kv[1][1])}
 
 
-def document_id(path: str) -> str:
-    """The postmortem's identity for ticket markers: its path inside the repository.
-
-    Stable across fresh checkouts in any folder, and distinct for two postmortems that share a
-    file name in different folders. Outside a git repository: the path from the working
-    directory, or the bare file name for a file elsewhere.
-    """
-    p = Path(path)
-    try:
-        resolved = p.resolve()
-        cwd = Path.cwd().resolve()
-    except OSError:
-        return p.name
-    for parent in resolved.parents:
-        if (parent / ".git").exists():
-            return resolved.relative_to(parent).as_posix()
-    if resolved.is_relative_to(cwd):
-        return resolved.relative_to(cwd).as_posix()
-    return p.name
-
-
 def parse_file(path: Path | str) -> Postmortem:
     return parse_source(Source.read(path))
 
@@ -250,7 +229,7 @@ def parse_source(src: Source) -> Postmortem:
         setattr(pm, key, getattr(meta, key))
     pm.authors = meta.authors
     pm.metadata_lines = meta.lines
-    pm.doc_id = meta.doc_id or document_id(src.path)
+    pm.doc_id = meta.doc_id or ""
     pm.problems = sorted(meta.problems + pm.problems, key=lambda p: p.line or 0)
     _assign_uids(pm)
     return pm
@@ -357,5 +336,6 @@ def _assign_uids(pm: Postmortem) -> None:
     seen: Counter[str] = Counter()
     for item in pm.action_items:
         norm = " ".join((item.action or "").split()).casefold()
-        item.uid = item_uid(pm.doc_id, norm, seen[norm])
+        item.uid = item_uid(norm, seen[norm])
+        item.occurrence = seen[norm]
         seen[norm] += 1

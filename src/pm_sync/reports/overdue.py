@@ -23,8 +23,9 @@ from pm_sync.document.discover import expand
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority
 from pm_sync.document.parse import parse_file
 from pm_sync.errors import PmSyncError
+from pm_sync.sync.book import safe_key
 from pm_sync.sync.routing import Trackers
-from pm_sync.tracker.contract import TicketState
+from pm_sync.tracker.tickets import TicketState
 
 DEFAULT_PRIORITIES: tuple[Priority, ...] = (Priority.P0, Priority.P1)
 SOON_DAYS = 7
@@ -218,9 +219,13 @@ def _read_tickets(
         if ticket.tracker is None or ticket.key is None or ticket.tracker in unreachable:
             continue
         ticket.state = states.get((ticket.tracker, ticket.key))
-        if ticket.state is not None and ticket.state.moved:  # report where it lives now
-            connector = trackers.get(ticket.tracker)
-            ticket.display = connector.display_key(ticket.state.key, None)
+        if ticket.state is not None and ticket.state.key.casefold() != ticket.key.casefold():
+            # moved: report where it lives now, if the tracker's answer is a key of its own
+            moved = safe_key(trackers.get(ticket.tracker), ticket.state.key, None)
+            if moved is None:
+                ticket.state = None
+            else:
+                ticket.display = moved
         if ticket.state is None:
             report.warnings.append(
                 f"{pm.path}:{item.line}: ticket {ticket.display} not found in "

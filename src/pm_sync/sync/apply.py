@@ -1,114 +1,216 @@
-"""Carry out a plan through the connectors, then write the document side back."""
+"""Carry out a plan: creates (with the engine's recovery), one write-back, then updates.
+
+Order matters for crash safety: a kill after a create leaves a ticket whose marker the next run
+finds; a kill after the write-back leaves keys in the file; updates are idempotent.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
 
-from pm_sync import failpoints
-from pm_sync.document.model import marker_of
+from pm_sync import clock, failpoints
+from pm_sync.diagnostics import error, from_exception, warning
+from pm_sync.document.model import field_text
+from pm_sync.document.parse import parse_source
+from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, write_back
-from pm_sync.errors import PmSyncError
-from pm_sync.sync.compare import FIELD_COLUMN
-from pm_sync.sync.outcome import Outcome
-from pm_sync.sync.plan import Create, Plan, PlanError, Pull, Recover, Rekey, Update
+from pm_sync.errors import AmbiguousWriteError, PmSyncError
+from pm_sync.sync import recovery
+from pm_sync.sync.adopt import match_edited
+from pm_sync.sync.book import Book, safe_key
+from pm_sync.sync.journal import Entry
+from pm_sync.sync.plan import Create, Plan, Pull, Recover, Rekey, Update
+from pm_sync.sync.result import Result
 from pm_sync.sync.routing import Trackers
-from pm_sync.tracker.contract import TicketDraft
+from pm_sync.tracker.contract import Connector, ConnectorConfig, Outcome
+from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 
-def apply_plan(plan: Plan, trackers: Trackers, outcome: Outcome) -> Outcome:
-    """Creates first, then one write-back of every key, then updates; each step resumable."""
-    if plan.errors:
-        outcome.errors.extend(plan.errors)
-        return outcome
+def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> None:
+    if plan.blocked:
+        return
     edits: list[CellEdit] = []
+    expected = {c.uid: c.expected for c in plan.changes if isinstance(c, Create)}
     by_tracker: dict[str, list[TicketDraft]] = defaultdict(list)
     for change in plan.changes:
         if isinstance(change, Create):
             by_tracker[change.tracker].append(change.draft)
+    made: dict[str, TicketState] = {}
     for tracker, drafts in by_tracker.items():
         connector = trackers.get(tracker)
-        trackers.journal.record(d.marker for d in drafts)
-        failpoints.hit("before-create")
-        try:
-            results = connector.create(drafts)
-        except PmSyncError as exc:
-            outcome.errors.append(_error(exc, plan.path))
-            results = []
-        failpoints.hit("after-create")
-        expected = {c.uid: c.expected for c in plan.changes if isinstance(c, Create)}
-        project = {d.uid: d.project for d in drafts}
-        lines = {d.uid: d.line for d in drafts}
-        for result in results:
-            if result.state is not None:
-                display = connector.display_key(result.state.key, project.get(result.uid))
-                edits.append(
-                    CellEdit(result.uid, "ticket", display, check=True, expected=expected.get(result.uid))
-                )
-                outcome.created.append(display)
-            elif result.error is not None:
-                err = _error(result.error, plan.path)
-                outcome.errors.append(err.model_copy(update={"line": err.line or lines.get(result.uid)}))
+        for draft, state in _create(connector, tracker, drafts, trackers, plan, result):
+            display = safe_key(connector, state.key, draft.project)
+            if display is None:
+                result.diagnostics.append(error(
+                    "bad-key", f"{tracker} answered the create with the key {state.key!r:.80}, which "
+                    f"is not a {tracker} key; nothing was written", path=plan.path, line=draft.line,
+                    hint="check the tracker URL; a proxy or a broken server answers this way"))
+                continue
+            made[draft.uid] = state
+            edits.append(CellEdit(draft.uid, "ticket", display, check=True, expected=expected.get(draft.uid)))
+            result.created.append(display)
     for change in plan.changes:
         if isinstance(change, Recover):
-            if change.draft is not None:
-                try:
-                    trackers.get(change.tracker).adopt(change.key, change.draft)
-                except PmSyncError as exc:
-                    outcome.errors.append(_error(exc, plan.path, change.line))
+            try:
+                trackers.get(change.tracker).adopt(book.state(change.tracker, change.key)
+                                                  or TicketState(key=change.key), change.draft)
+            except PmSyncError as exc:
+                result.diagnostics.append(from_exception(exc, path=plan.path, line=change.line))
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
-            outcome.recovered.append(change.display)
+            result.recovered.append(change.display)
         elif isinstance(change, Rekey):
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
-            outcome.moved.append({"from": change.old, "to": change.display})
+            result.moved.append({"from": change.old, "to": change.display})
         elif isinstance(change, Pull):
             edits.append(CellEdit(change.uid, change.field, change.value, True, change.expected))
+    stale = _write(plan, edits, made, result)
+    trackers.journal.clear(c.draft.marker for c in plan.changes
+                           if isinstance(c, Recover) or (isinstance(c, Create) and c.uid in made))
+    for change in plan.changes:
+        if isinstance(change, Update):
+            _update(change, stale, trackers, plan, result)
+
+
+def _create(connector: Connector[ConnectorConfig], tracker: str, drafts: list[TicketDraft],
+            trackers: Trackers, plan: Plan, result: Result) -> list[tuple[TicketDraft, TicketState]]:
+    """Send each create once; an unknown outcome is settled by the marker, never by resending."""
+    trackers.journal.record(Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in drafts)
+    done: dict[str, tuple[TicketDraft, TicketState]] = {}
+    todo = drafts
+    for attempt in (1, 2):
+        failpoints.hit("before-create")
+        outcomes = _send(connector, todo)
+        failpoints.hit("after-create")
+        unknown: list[TicketDraft] = []
+        wait = 0.0
+        for draft, outcome in zip(todo, outcomes, strict=True):
+            if isinstance(outcome, TicketState):
+                done[draft.uid] = (draft, outcome)
+            elif isinstance(outcome, AmbiguousWriteError):
+                unknown.append(draft)
+                wait = max(wait, float(getattr(outcome, "retry_after", 0.0) or 0.0))
+            else:
+                trackers.journal.clear([draft.marker])  # refused: certainly not created
+                result.diagnostics.append(from_exception(outcome, path=plan.path, line=draft.line))
+        if not unknown:
+            break
+        found = _settle(connector, unknown, wait)
+        for draft in unknown:
+            if draft.marker in found:
+                done[draft.uid] = (draft, found[draft.marker])
+        todo = [d for d in unknown if d.marker not in found]
+        if not todo:
+            break
+        if connector.capabilities.search_lag or attempt == 2:
+            for draft in todo:
+                result.diagnostics.append(error(
+                    "create-in-flight", f"{tracker} gave no clear answer to the create and does not "
+                    f"show its ticket (marker {draft.marker}) yet; pm-sync will not create it again "
+                    "until it does", path=plan.path, line=draft.line,
+                    hint="run again later; if you are sure it was never created, run again with --retry-lost"))
+            break
+        trackers.journal.record(Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo)
+    return [done[d.uid] for d in drafts if d.uid in done]
+
+
+def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> list[Outcome]:
+    try:
+        outcomes = connector.create_batch(drafts)
+    except PmSyncError as exc:
+        return [exc for _ in drafts]
+    if len(outcomes) != len(drafts):
+        return [PmSyncError(f"{connector.name} returned {len(outcomes)} results for {len(drafts)} creates")
+                for _ in drafts]
+    return outcomes
+
+
+def _settle(connector: Connector[ConnectorConfig], drafts: list[TicketDraft], wait: float) -> dict[str, TicketState]:
+    """Where did the creates we have no answer to end up? Asked after the wait the tracker named
+    (if any), then again with backoff for trackers whose search lags."""
+    if 0 < wait <= 60:
+        clock.wait(wait, f"{connector.name} asked to wait before looking up {len(drafts)} create(s)")
+    markers = [d.marker for d in drafts]
+    projects = sorted({d.project for d in drafts if d.project})
+    try:
+        found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
+        missing = [m for m in markers if m not in found]
+        if missing:
+            budget = recovery.recovery_wait(connector) if connector.capabilities.search_lag else 2.0
+            found.update(recovery.look_again(connector, missing, budget, projects))
+    except PmSyncError:
+        return {}
+    return found
+
+
+def _write(plan: Plan, edits: list[CellEdit], made: dict[str, TicketState], result: Result) -> set[tuple[str, str]]:
     stale: set[tuple[str, str]] = set()
-    if edits:
-        failpoints.hit("before-writeback")
-        written = write_back(Path(plan.path), edits)
-        for edit in written.stale:
-            stale.add((edit.uid, edit.field))
-            outcome.warnings.append(
-                f"{plan.path}: the {edit.field} cell for {edit.value} was edited while pm-sync "
-                "worked; the edit was kept and pm-sync's value not written (run again to sync)"
-            )
-        for edit in written.missing:
-            outcome.warnings.append(
-                f"{plan.path}: row for {edit.value} is gone from the file; its {edit.field} "
-                "was not written back (the ticket exists; pm-sync will find it by its marker)"
-            )
-        failpoints.hit("after-writeback")
-    trackers.journal.clear(marker_of(c.uid) for c in plan.changes if isinstance(c, Create | Recover))
-    for planned in plan.changes:
-        if not isinstance(planned, Update):
-            continue
-        update = _keep_baseline_for_unwritten_pulls(planned, stale)
-        if update.changes.is_empty() and update.baseline == update.previous:
-            continue
-        failpoints.hit("before-update")
-        try:
-            trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
-        except PmSyncError as exc:
-            outcome.errors.append(_error(exc, plan.path, update.line))
-            continue
-        if not update.changes.is_empty():
-            outcome.updated.append(update.display)
-    return outcome
+    if not edits:
+        return stale
+    failpoints.hit("before-writeback")
+    written = write_back(Path(plan.path), edits)
+    for edit in written.stale:
+        stale.add((edit.uid, edit.field))
+        result.diagnostics.append(warning(
+            "edited-meanwhile", f"the {edit.field} cell for {edit.value} was edited while pm-sync "
+            "worked; the edit was kept and pm-sync's value not written (run again to sync)", path=plan.path))
+    lost = [e for e in written.missing if e.field == "ticket"]
+    if lost:
+        _relocate(plan, lost, made, result)
+    for edit in written.missing:
+        if edit.field != "ticket":
+            result.diagnostics.append(warning(
+                "row-gone", f"the row for {edit.value} is gone from the file; its {edit.field} was not "
+                "written back", path=plan.path))
+    failpoints.hit("after-writeback")
+    return stale
 
 
-_COLUMN_FIELD = {column: name for name, column in FIELD_COLUMN.items()}
+def _relocate(plan: Plan, lost: list[CellEdit], made: dict[str, TicketState], result: Result) -> None:
+    """Rows whose text someone edited while their tickets were being created: find them again by
+    text and write the keys there (their titles follow on the next run)."""
+    source = Source.read(plan.path)
+    pm = parse_source(source)
+    open_rows = [(i.uid, i.action or "") for i in pm.action_items if not field_text(i, "ticket")]
+    tickets = [made[e.uid] if e.uid in made else TicketState(key=e.value, action="") for e in lost]
+    by_key = {t.key.casefold(): e for t, e in zip(tickets, lost, strict=True)}
+    moves = []
+    for match in match_edited(open_rows, [t for t in tickets if t.action]):
+        edit = by_key[match.state.key.casefold()]
+        moves.append(CellEdit(match.uid, "ticket", edit.value, True, None))
+    placed = write_back(Path(plan.path), moves).applied if moves else []
+    placed_values = {e.value for e in placed}
+    for edit in lost:
+        if edit.value in placed_values:
+            result.diagnostics.append(warning(
+                "row-edited", f"the row of {edit.value} was edited while pm-sync created its ticket; "
+                "the key was written to the edited row (its title is updated on the next run)",
+                path=plan.path))
+        else:
+            result.diagnostics.append(warning(
+                "row-gone", f"the row for {edit.value} is gone from the file; the ticket exists, and "
+                "the next run adopts it for an edited row or reports it as orphaned", path=plan.path))
+
+
+def _update(change: Update, stale: set[tuple[str, str]], trackers: Trackers, plan: Plan, result: Result) -> None:
+    update = _keep_baseline_for_unwritten_pulls(change, stale)
+    if update.changes.is_empty() and update.baseline == update.previous:
+        return
+    failpoints.hit("before-update")
+    try:
+        trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
+    except PmSyncError as exc:
+        result.diagnostics.append(from_exception(exc, path=plan.path, line=update.line))
+        return
+    if not update.changes.is_empty():
+        result.updated.append(update.display)
 
 
 def _keep_baseline_for_unwritten_pulls(change: Update, stale: set[tuple[str, str]]) -> Update:
     """A pull someone's edit blocked did not sync that field: its baseline stays as it was, so
     the next run sees both sides changed (a conflict) instead of silently picking one."""
-    names = [_COLUMN_FIELD[f] for uid, f in stale if uid == change.uid and f in _COLUMN_FIELD]
+    names = [f for uid, f in stale if uid == change.uid and f in ("action", "priority", "owner", "due")]
     if not names or change.previous is None:
         return change
     kept = {n: getattr(change.previous, n) for n in names}
     return change.model_copy(update={"baseline": change.baseline.model_copy(update=kept)})
-
-
-def _error(exc: PmSyncError, path: str, line: int | None = None) -> PlanError:
-    return PlanError(path=exc.path or path, line=exc.line or line, message=exc.message, hint=exc.hint)

@@ -1,36 +1,308 @@
-"""Compare a postmortem with its tickets and compute the plan; reads the trackers, writes nothing."""
+"""Compare a postmortem with its tickets and compute the plan. Reads only what the run's `Book`
+holds (the trackers were asked once for every postmortem of the run); writes nothing.
+"""
 
 from __future__ import annotations
 
 import os
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pm_sync.document.model import ActionItem, Postmortem, field_text, marker_of
+from pm_sync.diagnostics import Diagnostic, error, from_exception, warning
+from pm_sync.document.model import ActionItem, Postmortem, field_text
+from pm_sync.document.source import Source
 from pm_sync.document.values import plain_text
 from pm_sync.errors import ConfigError, PmSyncError
+from pm_sync.sync import recovery
+from pm_sync.sync.adopt import match_edited
+from pm_sync.sync.book import Book, Wants, safe_key
 from pm_sync.sync.compare import Owners, PlanContext, compare, desired_fields, first_owner
-from pm_sync.sync.plan import (
-    Create,
-    Missing,
-    Plan,
-    PlanError,
-    Recover,
-)
+from pm_sync.sync.identity import Identity
+from pm_sync.sync.plan import Create, Duplicate, Missing, Orphan, Plan, Recover, Waiting
 from pm_sync.sync.routing import Route, Trackers
-from pm_sync.tracker.contract import (
-    Connector,
-    PostmortemRef,
-    TicketDraft,
-    TicketState,
-    look_again,
-)
+from pm_sync.tracker.tickets import PostmortemRef, TicketDraft, TicketState
 
 
-def marker_for(item: ActionItem) -> str:
-    return marker_of(item.uid)
+@dataclass
+class Options:
+    reconcile: bool = False
+    force: bool = False
+    recreate_missing: bool = False
+    retry_lost: bool = False
+
+
+@dataclass
+class Doc:
+    """One postmortem in a run: its text, what it says, and where each item goes."""
+
+    path: Path
+    source: Source
+    pm: Postmortem
+    identity: Identity
+    routes: dict[str, Route] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def trackers(self) -> set[str]:
+        return {r.tracker for r in self.routes.values()}
+
+
+def load_doc(path: Path, source: Source, pm: Postmortem, trackers: Trackers) -> Doc:
+    doc = Doc(path, source, pm, Identity(pm, trackers.root))
+    for item in pm.action_items:
+        try:
+            doc.routes[item.uid] = trackers.route(pm, item)
+        except ConfigError:
+            raise
+        except PmSyncError as exc:
+            doc.problems.append(from_exception(exc, code="routing", path=pm.path, line=item.line))
+    return doc
+
+
+def wants(docs: list[Doc], trackers: Trackers) -> dict[str, Wants]:
+    """Every marker and key the run's postmortems need, per tracker."""
+    out: dict[str, Wants] = defaultdict(Wants)
+    for doc in docs:
+        for item in doc.pm.action_items:
+            route = doc.routes.get(item.uid)
+            if route is None:
+                continue
+            want = out[route.tracker]
+            want.markers.add(doc.identity.document)
+            if route.project:
+                want.projects.add(route.project)
+            if route.key is None:
+                want.markers.add(doc.identity.marker(item))
+            else:
+                want.keys.add(route.key)
+    return out
+
+
+def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
+    """What stops a postmortem before any tracker is asked: nothing is written or created."""
+    pm = doc.pm
+    out = [error("parse-problem", p.message, path=pm.path, line=p.line, hint="fix the table, then run again")
+           for p in pm.problems]
+    listed = [i for i in pm.action_items if getattr(i, "source", "table") == "list"]
+    if listed:
+        out.append(error(
+            "list-action-items", "action items are written as a list; pm-sync writes ticket keys "
+            "only into a table", path=pm.path, line=listed[0].line,
+            hint=f"convert them with `pm-sync migrate --write {pm.path}`, then run again"))
+    for table in pm.tables:
+        if "ticket" not in table.columns:
+            out += [error("bad-table", "row has more cells than its table's header, so pm-sync cannot "
+                          "add a Ticket column to this table", path=pm.path, line=line,
+                          hint="remove the extra cells, or add a Ticket column yourself")
+                    for line in table.overfull_lines]
+    out += doc.problems
+    if not out and not pm.is_final and not opts.force:
+        out.append(error(
+            "not-final", f"postmortem status is {pm.status or 'not set'!s}, not Final; nothing pushed",
+            path=pm.path, line=pm.metadata_lines.get("status"),
+            hint="set **Status**: Final once the review is done, or pass --force"))
+    return sorted(out, key=lambda d: d.line or 0)
+
+
+def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Plan:
+    plan = Plan(path=doc.pm.path)
+    plan.diagnostics = blocking_problems(doc, opts)
+    if plan.diagnostics:
+        return plan
+    groups: dict[str, list[tuple[ActionItem, Route]]] = defaultdict(list)
+    for item in doc.pm.action_items:
+        route = doc.routes[item.uid]
+        groups[route.tracker].append((item, route))
+    for tracker, items in groups.items():
+        if tracker in book.failed:
+            plan.diagnostics += book.problems(tracker, doc.pm.path)
+            continue
+        plan.diagnostics += book.problems(tracker, doc.pm.path)
+        connector = trackers.get(tracker)
+        ctx = PlanContext(pm=doc.pm, tracker=tracker, connector=connector,
+                          owners=_resolve_owners(doc.pm, tracker, items, trackers, plan), plan=plan,
+                          trackers=trackers, reconcile=opts.reconcile)
+        _plan_group(ctx, doc, items, book, opts)
+    if plan.blocked:
+        plan.changes = []
+    plan.diagnostics.sort(key=lambda d: (d.line or 0, d.code))
+    return plan
+
+
+def _resolve_owners(pm: Postmortem, tracker: str, items: list[tuple[ActionItem, Route]],
+                    trackers: Trackers, plan: Plan) -> Owners:
+    handles = sorted({h for item, _ in items if (h := first_owner(item.owner))})
+    mapped = {h: trackers.config.owner_entry(h).get(tracker) for h in handles}
+    resolution = trackers.get(tracker).resolve_owners(handles, mapped)
+    owners = Owners(ids=dict(resolution.ids))
+    for handle, why in resolution.unknown.items():
+        lines = [i.line for i, _ in items if first_owner(i.owner) == handle]
+        if trackers.config.unknown_owner == "unassigned":
+            plan.diagnostics.append(warning(
+                "owner-unknown", f"owner {handle} is unknown to {tracker} ({why}); creating unassigned",
+                path=pm.path, line=lines[0]))
+            owners.skip.add(handle)
+            continue
+        plan.diagnostics += [error(
+            "owner-unknown", f"owner {handle} is unknown to {tracker}: {why}", path=pm.path, line=line,
+            hint=f'map it under [owners] ("{handle}" = {{ {tracker} = "..." }}) or set '
+            'unknown_owner = "unassigned"') for line in lines]
+    return owners
+
+
+def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]], book: Book,
+                opts: Options) -> None:
+    pm, plan, connector, tracker = ctx.pm, ctx.plan, ctx.connector, ctx.tracker
+    rel = display_path(pm.path, ctx.trackers.root)
+    claimed: set[str] = set()
+    new: list[tuple[ActionItem, Route]] = []
+    existing: list[tuple[ActionItem, Route, TicketState | None]] = []
+    for item, route in items:
+        if route.key is None:
+            new.append((item, route))
+            continue
+        state = book.state(tracker, route.key)
+        existing.append((item, route, state))
+        claimed.add(route.key.casefold())
+        if state is not None:
+            claimed.add(state.key.casefold())
+    _load_baselines(ctx, [(i, s) for i, _, s in existing if s is not None])
+
+    def draft_for(item: ActionItem, route: Route) -> TicketDraft:
+        want = desired_fields(item, ctx)
+        if item.due and not connector.capabilities.due_date:
+            ctx.note(warning("field-not-synced", f"{tracker} has no due dates; the due date is only "
+                             "in the ticket description", line=item.line))
+        return TicketDraft(
+            uid=item.uid, marker=doc.identity.marker(item), document=doc.identity.document,
+            line=item.line, action=want.action or "", description=describe(item, pm, rel),
+            priority=item.priority, owner=want.owner, owner_handle=first_owner(item.owner),
+            due=item.due, labels=list(dict.fromkeys(ctx.trackers.config.labels)),
+            project=route.project, postmortem=PostmortemRef(path=rel, title=pm.title, date=pm.date,
+                                                           severity=pm.severity))
+
+    def adopt(item: ActionItem, route: Route, state: TicketState, *, edited: bool) -> None:
+        display = safe_key(connector, state.key, route.project) or state.key
+        plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=tracker,
+                                    action=plain_text(item.action or ""), key=state.key, display=display,
+                                    expected=field_text(item, "ticket"), draft=draft_for(item, route),
+                                    edited=edited))
+        claimed.add(state.key.casefold())
+        compare(ctx, item, route, state, display, recovered=True, moved=False)
+
+    to_create: list[tuple[ActionItem, Route]] = []
+    for item, route in new:
+        marker = doc.identity.marker(item)
+        found = book.by_marker(tracker, marker)
+        if found:
+            adopt(item, route, found[0], edited=False)
+            _duplicates(ctx, item.line, found)
+            continue
+        to_create.append((item, route))
+    mine = set(doc.identity.items.values())
+    unclaimed = [s for s in book.by_document(tracker, doc.identity.document)
+                 if s.key.casefold() not in claimed and s.marker not in mine]
+    for match in match_edited([(i.uid, i.action or "") for i, _ in to_create], unclaimed):
+        item, route = next((i, r) for i, r in to_create if i.uid == match.uid)
+        adopt(item, route, match.state, edited=True)
+        to_create = [(i, r) for i, r in to_create if i.uid != match.uid]
+    for state in unclaimed:
+        if state.key.casefold() not in claimed and not state.status.closed:
+            display = safe_key(connector, state.key, None) or state.key
+            plan.orphans.append(Orphan(tracker=tracker, key=state.key, display=display, action=state.action))
+            ctx.note(warning("orphaned-ticket", f"{display} ({state.action[:60]}) belongs to this "
+                             "postmortem, but no row names it any more, and it is still open",
+                             hint=f"close {display} in {tracker} if the action was dropped, or put "
+                             "its key back into a row"))
+    waiting = recovery.in_flight(ctx, [doc.identity.marker(i) for i, _ in to_create], book, opts.retry_lost)
+    drafts: list[TicketDraft] = []
+    for item, route in to_create:
+        marker = doc.identity.marker(item)
+        if marker in waiting:
+            plan.changes.append(Waiting(uid=item.uid, line=item.line, tracker=tracker, marker=marker,
+                                        action=plain_text(item.action or "")))
+            ctx.note(waiting[marker].at(line=item.line))
+            continue
+        if marker in book.recovered:
+            adopt(item, route, book.recovered[marker], edited=False)
+            continue
+        draft = draft_for(item, route)
+        drafts.append(draft)
+        plan.changes.append(Create(uid=item.uid, line=item.line, tracker=tracker, action=draft.action,
+                                   draft=draft, expected=field_text(item, "ticket")))
+    for item, route, state in existing:
+        assert route.key is not None
+        if state is not None:
+            display = safe_key(connector, state.key, route.project) or route.key
+            moved = state.key.casefold() != route.key.casefold()
+            compare(ctx, item, route, state, display, recovered=False, moved=moved)
+            if state.marker:
+                same = [s for s in book.by_marker(tracker, state.marker)]
+                _duplicates(ctx, item.line, [state, *[s for s in same if s.key.casefold() != state.key.casefold()]])
+        elif opts.reconcile and opts.recreate_missing:
+            draft = draft_for(item, route)
+            drafts.append(draft)
+            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=tracker, action=draft.action,
+                                       draft=draft, expected=field_text(item, "ticket")))
+        elif opts.reconcile:
+            plan.changes.append(Missing(uid=item.uid, line=item.line, tracker=tracker,
+                                        action=plain_text(item.action or ""), key=route.key,
+                                        display=item.ticket or route.key))
+            ctx.note(error("missing-ticket", f"ticket {item.ticket} no longer exists in {tracker}",
+                           line=item.line, hint="fix the Ticket cell, or run `pm-sync reconcile "
+                           "--recreate-missing` to create a new ticket for the row"))
+        else:
+            ctx.note(error("no-such-ticket", f"ticket {item.ticket} does not exist in {tracker}",
+                           line=item.line, hint="fix the Ticket cell, or run `pm-sync reconcile "
+                           "--recreate-missing`"))
+    if drafts:
+        _preflight(ctx, drafts)
+
+
+def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:
+    if len(states) < 2:
+        return
+    kept, others = states[0], states[1:]
+    names = [safe_key(ctx.connector, s.key, None) or s.key for s in others]
+    ctx.plan.duplicates.append(Duplicate(tracker=ctx.tracker, line=line, kept=kept.key, others=names))
+    ctx.note(error("duplicate-ticket",
+                   f"{len(states)} tickets in {ctx.tracker} belong to this row: {kept.key} (kept) and "
+                   f"{', '.join(names)}", line=line,
+                   hint=f"close {', '.join(names)} as duplicates of {kept.key} in {ctx.tracker}"))
+
+
+def _load_baselines(ctx: PlanContext, pairs: list[tuple[ActionItem, TicketState]]) -> None:
+    """Baselines the tracker left out of its reads, fetched only where the fields differ."""
+    need = [s for i, s in pairs if not s.baseline_loaded and _differs(ctx, i, s)]
+    if not need:
+        return
+    loaded = ctx.connector.load_baselines([s.key for s in need])
+    for state in need:
+        object.__setattr__(state, "baseline", loaded.get(state.key))
+        object.__setattr__(state, "baseline_loaded", True)
+
+
+def _differs(ctx: PlanContext, item: ActionItem, state: TicketState) -> bool:
+    want, have = desired_fields(item, ctx), state.fields()
+    if any(getattr(want, n) != getattr(have, n) for n in ("action", "priority", "owner", "due")):
+        return True
+    return item.status is not None and item.status != state.status
+
+
+def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
+    """Tracker-side checks before anything is created; owner problems follow the policy."""
+    by_line = {d.line: d for d in drafts}
+    for diag in ctx.connector.preflight(drafts):
+        draft = by_line.get(diag.line or -1)
+        if diag.code == "owner-unknown" and ctx.trackers.config.unknown_owner == "unassigned":
+            ctx.note(warning(diag.code, f"{diag.message}; creating unassigned", line=diag.line))
+            if draft is not None:
+                draft.owner = None
+            continue
+        hint = diag.hint or ('map the owner under [owners], or set unknown_owner = "unassigned"'
+                             if diag.code == "owner-unknown" else "fix the row or the tracker config, then rerun")
+        ctx.note(error(diag.code, diag.message, line=diag.line, hint=hint))
 
 
 def display_path(path: str, base: Path) -> str:
@@ -46,274 +318,11 @@ def describe(item: ActionItem, pm: Postmortem, rel_path: str) -> str:
         "",
         "---",
         f"Postmortem: {pm.title or rel_path}",
-        f"Incident date: {pm.date.isoformat() if pm.date else 'not set'}"
-        f" · Severity: {pm.severity or 'not set'}",
+        f"Incident date: {pm.date.isoformat() if pm.date else 'not set'} · Severity: {pm.severity or 'not set'}",
         f"File: {rel_path} (line {item.line})",
         f"Owner: {item.owner or 'not set'} · Due: {item.due.isoformat() if item.due else 'not set'}",
         "",
-        "Created by pm-sync. The postmortem's action-items table owns this ticket's summary,"
-        " priority, owner and due date.",
+        "Created by pm-sync. The postmortem's action-items table owns this ticket's summary, "
+        "priority, owner and due date.",
     ]
     return "\n".join(lines)
-
-
-@dataclass
-class Group:
-    tracker: str
-    items: list[tuple[ActionItem, Route]] = field(default_factory=list)
-
-
-def plan_postmortem(
-    pm: Postmortem,
-    trackers: Trackers,
-    *,
-    force: bool = False,
-    reconcile: bool = False,
-    recreate_missing: bool = False,
-) -> Plan:
-    """Push compares document to tracker (document wins); reconcile merges three ways."""
-    plan = Plan(path=pm.path)
-    if pm.problems:
-        plan.errors = [
-            PlanError(path=pm.path, line=p.line, message=p.message, hint="fix the table, then run again")
-            for p in pm.problems
-        ]
-        return plan
-    for table in pm.tables:
-        if "ticket" not in table.columns:
-            plan.errors += [
-                PlanError(
-                    path=pm.path,
-                    line=line,
-                    message="row has more cells than its table's header, so pm-sync cannot add a "
-                    "Ticket column to this table",
-                    hint="remove the extra cells, or add a Ticket column yourself",
-                )
-                for line in table.overfull_lines
-            ]
-    if plan.errors:
-        return plan
-    if not pm.is_final and not force:
-        line = pm.metadata_lines.get("status")
-        plan.errors.append(
-            PlanError(
-                path=pm.path,
-                line=line,
-                message=f"postmortem status is {pm.status or 'not set'!s}, not Final; nothing pushed",
-                hint="set **Status**: Final once the review is done, or pass --force",
-            )
-        )
-        return plan
-    groups: dict[str, Group] = defaultdict(lambda: Group(tracker=""))
-    for item in pm.action_items:
-        try:
-            route = trackers.route(pm, item)
-        except ConfigError:
-            raise
-        except PmSyncError as exc:
-            plan.errors.append(
-                PlanError(path=pm.path, line=exc.line or item.line, message=exc.message, hint=exc.hint)
-            )
-            continue
-        group = groups[route.tracker]
-        group.tracker = route.tracker
-        group.items.append((item, route))
-    for group in groups.values():
-        connector = trackers.get(group.tracker)
-        ctx = PlanContext(
-            pm=pm,
-            tracker=group.tracker,
-            connector=connector,
-            owners=_resolve_owners(pm, group, connector, trackers, plan),
-            plan=plan,
-            trackers=trackers,
-            reconcile=reconcile,
-        )
-        _plan_group(ctx, group, recreate_missing)
-    if plan.errors:
-        plan.changes = []
-        plan.errors.sort(key=lambda e: e.line or 0)
-    return plan
-
-
-def plan_push(pm: Postmortem, trackers: Trackers, *, force: bool = False) -> Plan:
-    return plan_postmortem(pm, trackers, force=force)
-
-
-def _resolve_owners(
-    pm: Postmortem, group: Group, connector: Connector, trackers: Trackers, plan: Plan
-) -> Owners:
-    handles = sorted({h for item, _ in group.items if (h := first_owner(item.owner))})
-    mapped = {h: trackers.config.owner_entry(h).get(group.tracker) for h in handles}
-    resolution = connector.resolve_owners(handles, mapped)
-    skip: set[str] = set()
-    for handle, why in resolution.unknown.items():
-        lines = [i.line for i, _ in group.items if first_owner(i.owner) == handle]
-        if trackers.config.unknown_owner == "unassigned":
-            plan.warnings.append(
-                f"{pm.path}:{lines[0]}: owner {handle} is unknown to "
-                f"{group.tracker} ({why}); creating unassigned"
-            )
-            skip.add(handle)
-            continue
-        for line in lines:
-            plan.errors.append(
-                PlanError(
-                    path=pm.path,
-                    line=line,
-                    message=f"owner {handle} is unknown to {group.tracker}: {why}",
-                    hint=f'map it under [owners] ("{handle}" = {{ {group.tracker} = "..." }}) '
-                    'or set unknown_owner = "unassigned"',
-                )
-            )
-    return Owners(ids=dict(resolution.ids), skip=skip)
-
-
-def _plan_group(ctx: PlanContext, group: Group, recreate_missing: bool) -> None:
-    pm, connector, plan = ctx.pm, ctx.connector, ctx.plan
-    rel = display_path(pm.path, ctx.trackers.config.root)
-    labels = list(dict.fromkeys(ctx.trackers.config.labels))
-    new = [(i, r) for i, r in group.items if r.key is None]
-    existing = [(i, r) for i, r in group.items if r.key is not None]
-    found: dict[str, TicketState] = {}
-    by_project: dict[str | None, list[str]] = defaultdict(list)
-    for item, route in new:
-        by_project[route.project].append(marker_for(item))
-    for project, markers in by_project.items():
-        found.update(connector.find_by_markers(markers, project))
-        _wait_for_inflight(ctx, [m for m in markers if m not in found], project, found)
-    states = connector.read([r.key for _, r in existing if r.key]) if existing else {}
-    drafts: list[TicketDraft] = []
-
-    def draft_for(item: ActionItem, route: Route) -> TicketDraft:
-        want = desired_fields(item, ctx)
-        if item.due and not connector.capabilities.due_date:
-            plan.warnings.append(
-                f"{pm.path}:{item.line}: {ctx.tracker} has no due dates; "
-                "the due date is only in the ticket description"
-            )
-        return TicketDraft(
-            uid=item.uid,
-            marker=marker_for(item),
-            line=item.line,
-            action=item.action or "",
-            summary=want.summary or "",
-            description=describe(item, pm, rel),
-            priority=item.priority,
-            owner=first_owner(item.owner),
-            assignee=want.assignee,
-            due=item.due,
-            labels=labels,
-            project=route.project,
-            postmortem=PostmortemRef(path=rel, title=pm.title, date=pm.date, severity=pm.severity),
-        )
-
-    for item, route in new:
-        draft = draft_for(item, route)
-        state = found.get(draft.marker)
-        if state is None:
-            drafts.append(draft)
-            plan.changes.append(
-                Create(
-                    uid=item.uid,
-                    line=item.line,
-                    tracker=ctx.tracker,
-                    action=draft.summary,
-                    draft=draft,
-                    expected=field_text(item, "ticket"),
-                )
-            )
-            continue
-        display = connector.display_key(state.key, route.project)
-        plan.changes.append(
-            Recover(
-                uid=item.uid,
-                line=item.line,
-                tracker=ctx.tracker,
-                action=draft.summary,
-                key=state.key,
-                display=display,
-                expected=field_text(item, "ticket"),
-                draft=draft,
-            )
-        )
-        compare(ctx, item, route, state, recovered=True)
-    for item, route in existing:
-        assert route.key is not None
-        state = states.get(route.key)
-        if state is not None:
-            compare(ctx, item, route, state, recovered=False)
-        elif ctx.reconcile and recreate_missing:
-            draft = draft_for(item, route)
-            drafts.append(draft)
-            plan.changes.append(
-                Create(
-                    uid=item.uid,
-                    line=item.line,
-                    tracker=ctx.tracker,
-                    action=draft.summary,
-                    draft=draft,
-                    expected=field_text(item, "ticket"),
-                )
-            )
-        elif ctx.reconcile:
-            plan.changes.append(
-                Missing(
-                    uid=item.uid,
-                    line=item.line,
-                    tracker=ctx.tracker,
-                    action=plain_text(item.action or ""),
-                    key=route.key,
-                    display=item.ticket or route.key,
-                )
-            )
-        else:
-            plan.errors.append(
-                PlanError(
-                    path=pm.path,
-                    line=item.line,
-                    message=f"ticket {item.ticket} does not exist in {ctx.tracker}",
-                    hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
-                )
-            )
-    if drafts:
-        _preflight(ctx, drafts)
-
-
-RECOVERY_WAIT = 10.0
-
-
-def _wait_for_inflight(
-    ctx: PlanContext, missing: list[str], project: str | None, found: dict[str, TicketState]
-) -> None:
-    """A marker an interrupted run was creating may not be searchable yet: ask again, with
-    backoff, before planning a second create for it."""
-    if not ctx.connector.capabilities.search_lag:
-        return
-    found.update(
-        look_again(
-            lambda ms: ctx.connector.find_by_markers(ms, project),
-            ctx.trackers.journal.pending(missing),
-            RECOVERY_WAIT,
-            time.sleep,
-        )
-    )
-
-
-def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
-    """Tracker-side checks before anything is created; owner problems follow the policy."""
-    plan = ctx.plan
-    for problem in ctx.connector.preflight(drafts):
-        draft = next((d for d in drafts if d.uid == problem.uid), None)
-        line = draft.line if draft else None
-        if problem.kind == "owner" and ctx.trackers.config.unknown_owner == "unassigned":
-            plan.warnings.append(f"{ctx.pm.path}:{line}: {problem.message}; creating unassigned")
-            if draft is not None:
-                draft.assignee = None
-            continue
-        hint = (
-            'map the owner under [owners], or set unknown_owner = "unassigned"'
-            if problem.kind == "owner"
-            else "fix the row or the tracker config, then rerun"
-        )
-        plan.errors.append(PlanError(path=ctx.pm.path, line=line, message=problem.message, hint=hint))

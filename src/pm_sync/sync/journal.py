@@ -1,19 +1,32 @@
-"""Creates in flight, so a run killed mid-create waits out the tracker's search lag on rerun.
+"""Creates in flight: a marker is noted here before its create is sent and removed once the
+ticket is known (its key in the file, or the create certainly refused).
 
-Trackers' searches are eventually consistent (Jira says so outright): right after a create, the
-marker lookup may not see the new ticket yet. A marker is recorded here before its create is
-sent and removed once its key is in the file; a rerun that finds a recorded marker missing asks
-the tracker again, with backoff, before creating anything.
+A tracker whose search lags behind its writes (Jira says so outright) may not show a ticket
+created moments ago. A marker still noted here is therefore never created again on a miss: the
+run waits for it, and a later run looks again, until the ticket turns up or a person says it is
+lost (`--retry-lost`). Entries do not expire on their own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
+import json
+import os
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-STALE_AFTER = 3600.0
+from pm_sync import clock
+
+
+@dataclass(frozen=True)
+class Entry:
+    marker: str
+    tracker: str
+    path: str
+    line: int
+    action: str
+    sent_at: float
 
 
 class Journal:
@@ -21,29 +34,45 @@ class Journal:
         self.folder = folder
 
     def _path(self, marker: str) -> Path:
-        return self.folder / marker
+        return self.folder / f"{marker}.json"
 
-    def record(self, markers: Iterable[str]) -> None:
+    def record(self, entries: Iterable[Entry]) -> None:
+        entries = list(entries)
+        if not entries:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
-        for marker in markers:
-            self._path(marker).touch()
+        for entry in entries:
+            tmp = self.folder / f".{entry.marker}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(asdict(entry)), encoding="utf-8")
+            os.replace(tmp, self._path(entry.marker))
 
     def clear(self, markers: Iterable[str]) -> None:
         for marker in markers:
             with contextlib.suppress(FileNotFoundError):
                 self._path(marker).unlink()
+            with contextlib.suppress(FileNotFoundError):
+                (self.folder / marker).unlink()  # written by pm-sync before 0.2
 
-    def pending(self, markers: Iterable[str]) -> list[str]:
-        """Markers whose create may have reached the tracker in the last hour."""
-        now = time.time()
-        out = []
+    def pending(self, markers: Iterable[str]) -> dict[str, Entry]:
+        """The markers among `markers` whose create may have reached the tracker."""
+        out: dict[str, Entry] = {}
+        if not self.folder.is_dir():
+            return out
         for marker in markers:
-            try:
-                age = now - self._path(marker).stat().st_mtime
-            except FileNotFoundError:
-                continue
-            if age < STALE_AFTER:
-                out.append(marker)
-            else:
-                self.clear([marker])
+            entry = self._read(marker)
+            if entry is not None:
+                out[marker] = entry
         return out
+
+    def _read(self, marker: str) -> Entry | None:
+        path = self._path(marker)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Entry(**data)
+        except FileNotFoundError:
+            legacy = self.folder / marker
+            if legacy.is_file():
+                return Entry(marker, "", "", 0, "", legacy.stat().st_mtime)
+            return None
+        except (OSError, ValueError, TypeError):
+            return Entry(marker, "", "", 0, "", clock.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pm_sync.tracker.contract import TicketFields
+from pm_sync.tracker.tickets import TicketFields
 
 
 @dataclass
@@ -14,7 +14,6 @@ class Merge:
     pull: dict[str, object] = field(default_factory=dict)
     conflicts: list[tuple[str, object, object]] = field(default_factory=list)
     baseline: TicketFields = field(default_factory=TicketFields)
-    baseline_changed: bool = False
 
 
 def merge(
@@ -46,5 +45,4 @@ def merge(
         else:
             result.conflicts.append((name, d, t))
     result.baseline = TicketFields(**new_base)
-    result.baseline_changed = base is None or result.baseline != base
     return result

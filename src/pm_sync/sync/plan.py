@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from pm_sync.tracker.contract import TicketChanges, TicketDraft, TicketFields
+from pm_sync.diagnostics import Diagnostic
+from pm_sync.tracker.tickets import TicketChanges, TicketDraft, TicketFields
 
 
 class _Change(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     uid: str
     line: int
     tracker: str
     action: str = ""
     expected: str | None = Field(
         default=None,
-        description="the cell this change writes, as planned; someone else's "
-        "edit to it in the meantime wins over ours",
+        description="the cell this change writes, as planned; someone else's edit to it in "
+        "the meantime wins over ours",
     )
 
 
@@ -26,19 +29,21 @@ class Create(_Change):
     draft: TicketDraft
 
     def describe(self) -> str:
-        return f"create ticket in {self.tracker}"
+        return f"create a ticket in {self.tracker}"
 
 
 class Recover(_Change):
-    """A ticket an interrupted run created: adopt it and write its key back."""
+    """A ticket an interrupted run created (found by its marker): adopt it, write its key back."""
 
     kind: Literal["recover"] = "recover"
     key: str
     display: str
-    draft: TicketDraft | None = None
+    draft: TicketDraft
+    edited: bool = Field(default=False, description="adopted although the row's text changed")
 
     def describe(self) -> str:
-        return f"write back {self.display} (created by an interrupted run)"
+        why = "its row's text was edited since" if self.edited else "created by an interrupted run"
+        return f"write back {self.display} ({why})"
 
 
 class Rekey(_Change):
@@ -66,22 +71,19 @@ class Update(_Change):
 
     def describe(self) -> str:
         parts = []
-        for name in sorted(self.changes.model_fields_set):
-            old = getattr(self.before, name)
-            new = getattr(self.changes, name)
-            parts.append(f"{name}: {_short(old)} -> {_short(new)}")
-        return f"update {self.display}: " + "; ".join(parts) if parts else f"{self.display}: baseline"
+        for name in sorted(self.changes.names()):
+            parts.append(f"{name}: {_short(getattr(self.before, name))} -> {_short(getattr(self.changes, name))}")
+        return f"update {self.display}: " + "; ".join(parts) if parts else f"{self.display}: record baseline"
 
 
 class Pull(_Change):
-    """Tracker-side change carried into the document (reconcile)."""
+    """A tracker-side change carried into the document (reconcile)."""
 
     kind: Literal["pull"] = "pull"
     key: str
     display: str
     field: str
     value: str
-    baseline: TicketFields | None = None
 
     def describe(self) -> str:
         return f"pull {self.field} from {self.display}: {_short(self.value)}"
@@ -120,29 +122,78 @@ class Unchanged(_Change):
         return f"{self.display} unchanged"
 
 
+class Waiting(_Change):
+    """A create sent earlier whose ticket the tracker does not show yet: never sent again until
+    its marker turns up or someone says it is lost (`--retry-lost`)."""
+
+    kind: Literal["waiting"] = "waiting"
+    marker: str
+
+    def describe(self) -> str:
+        return f"waiting for the ticket created earlier (marker {self.marker}) to show in {self.tracker}"
+
+
 Change = Annotated[
-    Create | Recover | Rekey | Update | Pull | Conflict | Missing | Unchanged,
+    Create | Recover | Rekey | Update | Pull | Conflict | Missing | Unchanged | Waiting,
     Field(discriminator="kind"),
 ]
 
+VERBS = {
+    "create": "to create", "recover": "to recover", "rekey": "moved", "update": "to update",
+    "pull": "to pull", "conflict": "in conflict", "missing": "missing", "unchanged": "unchanged",
+    "waiting": "waiting",
+}
+"""How a dry run counts each kind of change (`3 to create, 2 unchanged`)."""
 
-class PlanError(BaseModel):
-    path: str | None
-    line: int | None
-    message: str
-    hint: str | None = None
+
+class Orphan(BaseModel):
+    """A ticket of this postmortem that no row names any more (the row was deleted)."""
+
+    tracker: str
+    key: str
+    display: str
+    action: str = ""
+
+
+class Duplicate(BaseModel):
+    """Several tickets carry one row's marker (two clones pushed at once)."""
+
+    tracker: str
+    line: int
+    kept: str
+    others: list[str]
 
 
 class Plan(BaseModel):
     path: str
     changes: list[Change] = Field(default_factory=list)
-    errors: list[PlanError] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+    orphans: list[Orphan] = Field(default_factory=list)
+    duplicates: list[Duplicate] = Field(default_factory=list)
 
-    def rows(self) -> list[dict[str, object]]:
-        return [
-            {"line": c.line, "kind": c.kind, "action": c.action, "detail": c.describe()} for c in self.changes
-        ]
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def blocked(self) -> bool:
+        """Errors found while planning stop the whole postmortem: nothing is written or created."""
+        return any(d.is_error and d.code not in REPORT_ONLY for d in self.diagnostics)
+
+    def of(self, kind: type[_Change]) -> list[_Change]:
+        return [c for c in self.changes if isinstance(c, kind)]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for change in self.changes:
+            out[change.kind] = out.get(change.kind, 0) + 1
+        return out
+
+
+REPORT_ONLY = frozenset({"duplicate-ticket", "create-in-flight", "conflict", "missing-ticket"})
+"""Errors that fail the run (exit 1) but do not stop the rest of the postmortem's plan."""
 
 
 def _short(value: object, width: int = 40) -> str:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from pm_sync.config import Config
 from pm_sync.document.model import ActionItem, Postmortem
-from pm_sync.errors import ConfigError, PmSyncError
+from pm_sync.errors import DocumentError
 from pm_sync.sync.journal import Journal
-from pm_sync.tracker.contract import Connector, ConnectorContext, load_connector
+from pm_sync.tracker.contract import Connector, ConnectorConfig, ConnectorContext
+from pm_sync.tracker.registry import load_connector
+from pm_sync.tracker.tickets import TicketRef
 
 
 @dataclass(frozen=True)
@@ -29,24 +31,24 @@ class Trackers:
     def __init__(self, config: Config, env: Mapping[str, str] | None = None) -> None:
         self.config = config
         self.env = dict(os.environ if env is None else env)
-        self._made: dict[str, Connector] = {}
+        self._made: dict[str, Connector[ConnectorConfig]] = {}
+        self.journal = Journal(self.root / ".pm-sync" / "inflight")
 
     @property
-    def base_dir(self) -> Path:
+    def root(self) -> Path:
         return self.config.root
 
-    @property
-    def journal(self) -> Journal:
-        return Journal(self.base_dir / ".pm-sync" / "inflight")
-
-    def get(self, name: str) -> Connector:
+    def get(self, name: str) -> Connector[ConnectorConfig]:
         if name not in self._made:
             cls = load_connector(name)
             context = ConnectorContext(
-                env=self.env, base_dir=self.base_dir, config_path=self.config.path, owners=self.config.owners
+                env=self.env, root=self.root, config_path=self.config.path, owners=self.config.owners
             )
             self._made[name] = cls(self.config.tracker_config(name), context)
         return self._made[name]
+
+    def made(self) -> dict[str, Connector[ConnectorConfig]]:
+        return dict(self._made)
 
     def candidates(self, pm: Postmortem) -> list[str]:
         """Trackers an existing key may belong to: the default, the configured ones, and the
@@ -57,29 +59,30 @@ class Trackers:
     def default_project(self, pm: Postmortem, tracker: str) -> str | None:
         if pm.project:
             return pm.project
-        connector = self.get(tracker)
-        return connector.config.project
+        return self.get(tracker).config.project
 
     def route(self, pm: Postmortem, item: ActionItem) -> Route:
-        """Route by front matter, project hint, `[routes]` prefix, then by which tracker owns the key."""
+        """By front matter, project hint, `[routes]` prefix, then by which tracker reads the key:
+        one that claims it as its own (its project, its prefix) wins over a mere shape match."""
         default = pm.tracker or self.config.tracker
         ref = (item.ticket or "").strip()
         if not ref:
             return Route(default, self.default_project(pm, default), None)
         routed = self._route_by_prefix(ref)
-        names = ([routed] if routed else []) + self.candidates(pm)
-        for name in dict.fromkeys(names):
-            connector = self.get(name)
-            hint = connector.is_project_hint(ref)
-            if hint is not None:
-                return Route(name, hint, None)
-        for claim in ("is_native_key", "owns_key"):
-            for name in dict.fromkeys(names):
-                connector = self.get(name)
-                if getattr(connector, claim)(ref):
-                    project = self.default_project(pm, name)
-                    return Route(name, project, connector.canonical_key(ref, project))
-        raise PmSyncError(
+        names = list(dict.fromkeys(([routed] if routed else []) + self.candidates(pm)))
+        claims: list[tuple[str, TicketRef]] = []
+        for name in names:
+            claim = self.get(name).parse_ref(ref)
+            if claim is not None:
+                claims.append((name, claim))
+        for name, claim in claims:
+            if claim.key is None:
+                return Route(name, claim.project or self.default_project(pm, name), None)
+        for native in (True, False):
+            for name, claim in claims:
+                if claim.native == native and claim.key is not None:
+                    return Route(name, claim.project or self.default_project(pm, name), claim.key)
+        raise DocumentError(
             f"cannot tell which tracker ticket {ref!r} belongs to",
             path=pm.path,
             line=item.line,
@@ -90,18 +93,9 @@ class Trackers:
         upper = ref.upper()
         for prefix, tracker in sorted(self.config.routes.items(), key=lambda kv: -len(kv[0])):
             p = prefix.upper()
-            if upper == p or upper.startswith((p + "-", p + "#")) or upper == p + "-?":
-                if tracker not in self.candidates_all():
-                    raise ConfigError(
-                        f"route {prefix!r} names unknown tracker {tracker!r}",
-                        path=self.config.path,
-                        hint="define it under [trackers.NAME]",
-                    )
+            if upper == p or upper.startswith((p + "-", p + "#")):
                 return tracker
         return None
-
-    def candidates_all(self) -> set[str]:
-        return {self.config.tracker, "local", *self.config.trackers}
 
     def close(self) -> None:
         for connector in self._made.values():

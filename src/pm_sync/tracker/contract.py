@@ -1,37 +1,41 @@
-"""The connector seam: what the engine needs from any tracker, and how trackers are found.
+"""The connector contract: the few things the engine needs from a tracker.
 
-Built-in trackers register through the `pm_sync.connectors` entry-point group exactly as a
-third-party package would, so the engine never special-cases one of them.
+A connector reads Ticket cells (`parse_ref`), finds tickets by marker (`find`), reads tickets by
+key (`read`), creates one ticket (`create`) and updates one (`update`). Everything else has a
+default. The engine owns the rest: batching across files, recovery after a create whose answer
+was lost, the unknown-owner policy, write-back. `docs/connectors.md` walks through writing one,
+and `pm_sync.testing` checks a connector against this contract.
+
+Rules a connector keeps (the contract kit checks each):
+- `create` stores the draft's `marker`, `document` and `fields()` with the ticket, so `find`
+  returns them (as `TicketState.marker`, `.document` and `.baseline`).
+- `update` stores the baseline it is given.
+- A write is never sent twice: when its outcome is unknown, raise `AmbiguousWriteError`.
+- Credentials rejected → `AuthError`; rate limit too long to wait → `RateLimitedError`;
+  the tracker refuses this one ticket's content → `RejectedError`. Any other failure is a
+  `TrackerError`; a reply the API never sends is a `BadResponseError`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pm_sync.document.model import ItemStatus, Priority
-from pm_sync.errors import ConfigError, PmSyncError
-
-ENTRY_POINT_GROUP = "pm_sync.connectors"
-
-
-class Capabilities(BaseModel):
-    """What a tracker can hold, so the engine reports a field it cannot sync instead of dropping it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    due_date: bool = True
-    priority: bool = True
-    assignee: bool = True
-    bulk_create: bool = False
-    max_summary: int = 255
-    search_lag: bool = Field(default=False, description="marker lookups may miss tickets created moments ago")
+from pm_sync.diagnostics import Diagnostic
+from pm_sync.errors import AmbiguousWriteError, PmSyncError, RejectedError
+from pm_sync.tracker.tickets import (
+    Capabilities,
+    OwnerResolution,
+    TicketChanges,
+    TicketDraft,
+    TicketFields,
+    TicketRef,
+    TicketState,
+)
 
 
 class ConnectorConfig(BaseModel):
@@ -40,135 +44,23 @@ class ConnectorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project: str | None = None
-
-
-class PostmortemRef(BaseModel):
-    """The slice of a postmortem a ticket description mentions."""
-
-    path: str
-    title: str | None = None
-    date: dt.date | None = None
-    severity: str | None = None
-
-
-class TicketFields(BaseModel):
-    """The fields pm-sync owns on a ticket, in the tracker's terms; also the reconcile baseline."""
-
-    model_config = ConfigDict(frozen=True)
-
-    summary: str | None = None
-    priority: Priority | None = None
-    assignee: str | None = None
-    due: dt.date | None = None
-    status: ItemStatus | None = Field(
-        default=None,
-        description="the tracker's status when last synced (baseline only), so "
-        "reconcile can tell a tracker-side status change from a document edit",
-    )
-
-
-class TicketDraft(BaseModel):
-    """A ticket to create for one action item."""
-
-    uid: str
-    marker: str
-    line: int
-    action: str
-    summary: str
-    description: str
-    priority: Priority | None = None
-    owner: str | None = None
-    assignee: str | None = None
-    due: dt.date | None = None
-    labels: list[str] = Field(default_factory=list)
-    project: str | None = None
-    postmortem: PostmortemRef
-
-    def owned(self) -> TicketFields:
-        """The baseline of a new ticket: trackers create tickets open."""
-        return TicketFields(
-            summary=self.summary,
-            priority=self.priority,
-            assignee=self.assignee,
-            due=self.due,
-            status=ItemStatus.OPEN,
-        )
-
-
-class TicketChanges(BaseModel):
-    """A partial update: only the fields explicitly set are sent (None clears a field)."""
-
-    summary: str | None = None
-    priority: Priority | None = None
-    assignee: str | None = None
-    due: dt.date | None = None
-
-    def is_empty(self) -> bool:
-        return not self.model_fields_set
-
-
-class TicketState(BaseModel):
-    """What the tracker says about a ticket right now."""
-
-    key: str
-    url: str | None = None
-    summary: str = ""
-    status: ItemStatus = ItemStatus.OPEN
-    priority: Priority | None = None
-    assignee: str | None = None
-    due: dt.date | None = None
-    marker: str | None = None
-    baseline: TicketFields | None = None
-    requested_key: str | None = Field(
-        default=None, description="the key we asked for, when the tracker answered under another"
-    )
-
-    def owned(self) -> TicketFields:
-        return TicketFields(
-            summary=self.summary,
-            priority=self.priority,
-            assignee=self.assignee,
-            due=self.due,
-            status=self.status,
-        )
-
-    @property
-    def moved(self) -> bool:
-        return self.requested_key is not None and self.requested_key != self.key
-
-
-class CreateResult(BaseModel):
-    """Outcome of creating one draft: a ticket, or an error that names the row."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    uid: str
-    state: TicketState | None = None
-    error: PmSyncError | None = None
-
-
-class DraftProblem(BaseModel):
-    """Found before anything is created; `kind="owner"` is subject to the unknown-owner policy."""
-
-    uid: str
-    message: str
-    kind: str = "field"
-
-
-class OwnerResolution(BaseModel):
-    """Document owners (`@alice`) to tracker identities; `unknown` says why one could not be found."""
-
-    ids: dict[str, str] = Field(default_factory=dict)
-    unknown: dict[str, str] = Field(default_factory=dict)
+    timeout: float = Field(default=30.0, gt=0, description="seconds to wait for an answer")
+    connect_timeout: float = Field(default=5.0, gt=0, description="seconds to wait for a connection")
+    max_wait: float = Field(default=120.0, ge=0, description="longest rate-limit wait sat through")
+    attempts: int = Field(default=4, ge=1, le=10, description="tries of a request that is safe to repeat")
+    recovery_wait: float = Field(
+        default=10.0, ge=0, description="seconds to keep looking for a ticket whose create got no "
+        "clear answer, on a tracker whose search lags")
 
 
 class ConnectorContext(BaseModel):
-    """What a connector may use besides its config: the environment (for secrets) and the base dir."""
+    """What a connector may use besides its config: the environment (for secrets), the project
+    root (for files of its own), and the owner map."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     env: Mapping[str, str]
-    base_dir: Path
+    root: Path
     config_path: str | None = None
     owners: Mapping[str, Mapping[str, str]] = Field(default_factory=dict)
 
@@ -185,123 +77,107 @@ def find_owner_entry(owners: Mapping[str, Mapping[str, str]], handle: str) -> Ma
     return {}
 
 
-class Connector(ABC):
+C = TypeVar("C", bound=ConnectorConfig)
+
+Outcome = TicketState | PmSyncError
+"""What became of one draft: the ticket, or why it was not created."""
+
+
+class Connector(ABC, Generic[C]):
     """A tracker. Subclasses set `name`, `config_model` and `capabilities`."""
 
     name: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
     capabilities: ClassVar[Capabilities] = Capabilities()
 
-    def __init__(self, config: ConnectorConfig, context: ConnectorContext) -> None:
+    def __init__(self, config: C, context: ConnectorContext) -> None:
         self.config = config
         self.context = context
 
-    def owns_key(self, key: str) -> bool:
-        """Whether an existing ticket reference belongs to this tracker (routing by prefix)."""
-        return True
+    # ------------------------------------------------------------------ required
 
-    def is_native_key(self, key: str) -> bool:
-        """A specific claim (the key is in this tracker's own project or prefix), which wins
-        over another tracker that merely recognises the key's shape."""
-        return self.owns_key(key)
+    @abstractmethod
+    def parse_ref(self, ref: str) -> TicketRef | None:
+        """What a Ticket cell names in this tracker: a key in its canonical spelling (a project
+        hint such as `OPS-?` has `key=None`), or None when the cell is not this tracker's.
 
-    def canonical_key(self, ref: str, project: str | None) -> str:
-        """The tracker's own spelling of a reference written in a table (e.g. `#12`)."""
-        return ref
+        Also the tracker's key grammar: a key the tracker answers with is written into a
+        document only if `parse_ref` reads it back as itself.
+        """
+
+    @abstractmethod
+    def find(self, markers: Sequence[str], projects: Sequence[str]) -> list[TicketState]:
+        """Every ticket carrying any of `markers` (item or document markers), in one batched
+        query where the tracker allows. `projects` are where this run creates tickets, for
+        trackers that can only search one project at a time."""
+
+    @abstractmethod
+    def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
+        """The tickets `keys` name, in as few requests as the tracker allows, keyed as asked;
+        None for a ticket that no longer exists. A moved ticket comes back under its new key."""
+
+    @abstractmethod
+    def create(self, draft: TicketDraft) -> TicketState:
+        """Create one ticket carrying the draft's marker, document and baseline."""
+
+    @abstractmethod
+    def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> None:
+        """Send only the fields set in `changes` (never the status) and store `baseline`."""
+
+    # ------------------------------------------------------------------ optional
+
+    def create_batch(self, drafts: Sequence[TicketDraft]) -> list[Outcome]:
+        """Create many; override for trackers with a bulk API. The default creates one at a
+        time and stops at the first failure that is not about the ticket itself (credentials,
+        rate limit, an unknown outcome), so one outage is not repeated for every row."""
+        out: list[Outcome] = []
+        for n, draft in enumerate(drafts):
+            try:
+                out.append(self.create(draft))
+            except RejectedError as exc:
+                out.append(exc)
+            except PmSyncError as exc:
+                out.append(exc)
+                out += [_not_tried(exc) for _ in drafts[n + 1 :]]
+                break
+        return out
 
     def display_key(self, key: str, project: str | None) -> str:
-        """How a key is written back into the table."""
+        """How a key is written in a Ticket cell (e.g. `#12` in the default repository)."""
         return key
 
-    def is_project_hint(self, ref: str) -> str | None:
-        """A ticket cell holding only a project (like `OPS` or `OPS-?`) routes the item there."""
+    def resolve_owners(self, handles: Sequence[str], mapped: Mapping[str, str | None]) -> OwnerResolution:
+        """Tracker identity per document owner; `mapped` holds each owner's `[owners]` entry
+        for this tracker. The default takes the entry, else the handle as written."""
+        return OwnerResolution(ids={h: (mapped.get(h) or h) for h in handles})
+
+    def owner_handle(self, identity: str) -> str | None:
+        """An Owner cell for a tracker identity that is not in the owner map, or None to leave
+        the cell as it is. Only a plain handle (`@name`) is ever written."""
         return None
 
-    def resolve_owners(self, handles: Sequence[str], mapped: Mapping[str, str | None]) -> OwnerResolution:
-        """Tracker identity per owner; `mapped` holds the owner map's entry for this tracker."""
-        return OwnerResolution(ids={h: mapped.get(h) or h for h in handles})
-
-    def owner_handle(self, assignee: str) -> str:
-        """How a tracker identity is written in an Owner cell when it is not in the owner map."""
-        return assignee
-
-    def preflight(self, drafts: Sequence[TicketDraft]) -> list[DraftProblem]:
-        """Check everything that would make a create fail, before the first one is sent."""
+    def preflight(self, drafts: Sequence[TicketDraft]) -> list[Diagnostic]:
+        """Every reason a create would fail, found before the first one is sent. A diagnostic
+        with code `owner-unknown` follows the `unknown_owner` policy."""
         return []
 
-    @abstractmethod
-    def find_by_markers(self, markers: Sequence[str], project: str | None) -> dict[str, TicketState]:
-        """Tickets an earlier (maybe interrupted) run created, by marker, in one batched query."""
+    def adopt(self, state: TicketState, draft: TicketDraft) -> None:  # noqa: B027 - optional hook
+        """Finish a ticket found by its marker instead of being created (a run was interrupted
+        after the create): trackers that create in several steps complete the rest here."""
 
-    @abstractmethod
-    def read(self, keys: Sequence[str]) -> dict[str, TicketState | None]:
-        """Current state of many tickets in as few requests as the tracker allows; None = gone."""
+    def load_baselines(self, keys: Sequence[str]) -> Mapping[str, TicketFields | None]:
+        """Baselines `read` left out (`baseline_loaded=False`), for the few tickets that need one."""
+        return {}
 
-    @abstractmethod
-    def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
-        """Create tickets; each carries its draft's marker and the draft's owned fields as baseline."""
-
-    @abstractmethod
-    def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:
-        """Send only the changed fields and record the new baseline with the ticket."""
-
-    def adopt(self, key: str, draft: TicketDraft) -> None:  # noqa: B027 - optional hook
-        """Finish what an interrupted create left undone on a ticket found by its marker
-        (e.g. adding it to a project board); most trackers create in one step."""
-
-    def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release clients and connections."""
 
 
-def look_again(
-    lookup: Callable[[list[str]], Mapping[str, TicketState]],
-    missing: Sequence[str],
-    budget: float,
-    sleep: Callable[[float], object],
-) -> dict[str, TicketState]:
-    """Ask again for markers a lagging search may not show yet: pauses of 0.5, 1, 2, … s,
-    `budget` seconds in all. Returns what turned up."""
-    found: dict[str, TicketState] = {}
-    pending = list(missing)
-    delay, waited = 0.5, 0.0
-    while pending and waited < budget:
-        pause = min(delay, budget - waited)
-        sleep(pause)
-        waited += pause
-        delay *= 2
-        found.update(lookup(pending))
-        pending = [m for m in pending if m not in found]
-    return found
+def _not_tried(cause: PmSyncError) -> PmSyncError:
+    """A draft never sent because an earlier one failed: certainly not created."""
+    return PmSyncError(f"not created: an earlier create failed ({cause.message})",
+                       hint=cause.hint or "run again once the tracker answers")
 
 
-def available_connectors() -> dict[str, type[Connector]]:
-    """Installed trackers that import cleanly (a broken plugin is reported when it is used)."""
-    found: dict[str, type[Connector]] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            found.setdefault(ep.name, load_connector(ep.name))
-        except ConfigError:
-            continue
-    return found
-
-
-def load_connector(name: str) -> type[Connector]:
-    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
-        try:
-            cls = ep.load()
-        except ImportError as exc:
-            raise ConfigError(
-                f"tracker {name!r} is registered by {ep.value!r} but cannot be imported: {exc}",
-                hint="reinstall the package that provides it",
-            ) from exc
-        if not (isinstance(cls, type) and issubclass(cls, Connector)):
-            raise ConfigError(
-                f"entry point {ep.value!r} for tracker {name!r} is not a pm_sync Connector",
-                hint="check the plugin package that registers it",
-            )
-        return cls
-    names = ", ".join(sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)))
-    raise ConfigError(
-        f"unknown tracker {name!r}",
-        hint=f"use one of: {names or 'none installed'}, or install a plugin that provides it",
-    )
+AnyConnector = Connector[ConnectorConfig]
+Factory = Callable[[ConnectorConfig, ConnectorContext], AnyConnector]

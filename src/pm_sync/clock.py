@@ -1,0 +1,73 @@
+"""The one clock every wait goes through (retries, rate limits, search lag), so tests can run
+hours of waiting in no time and a run can say what it waits for."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+ANNOUNCE_AFTER = 3.0
+"""Waits at least this long get one line on stderr saying what pm-sync waits for."""
+
+
+class Clock:
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+class FakeClock(Clock):
+    """Time moves only when someone sleeps; `slept` keeps every wait for assertions."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.current = start
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.current += max(0.0, seconds)
+
+
+def _stderr(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+_clock: Clock = Clock()
+_announce: Callable[[str], None] = _stderr
+
+
+def now() -> float:
+    return _clock.now()
+
+
+def wait(seconds: float, why: str) -> None:
+    """Sleep `seconds`, first saying what for when the wait is long enough to be noticed."""
+    if seconds >= ANNOUNCE_AFTER:
+        _announce(f"pm-sync: waiting {seconds:.0f} s: {why}")
+    _clock.sleep(seconds)
+
+
+@contextmanager
+def using(clock: Clock, announce: Callable[[str], None] | None = None) -> Iterator[Clock]:
+    """Run with another clock (and announcer), e.g. a `FakeClock` in tests."""
+    global _clock, _announce
+    saved = _clock, _announce
+    _clock = clock
+    if announce is not None:
+        _announce = announce
+    try:
+        yield clock
+    finally:
+        _clock, _announce = saved

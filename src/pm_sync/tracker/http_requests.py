@@ -1,0 +1,109 @@
+"""The HTTP policy at the `requests` seam, for the SDKs built on it (`jira`, PyGithub).
+
+Mounted as the session's adapter with the SDK's own retries off, so every request the SDK makes
+passes through `Policy` exactly once per attempt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+
+from pm_sync.errors import TrackerError
+from pm_sync.tracker.http import Policy
+
+
+def _not_sent(exc: requests.RequestException, policy: Policy) -> str | None:
+    """Why nothing reached the server, or None when the request may have arrived."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection within {policy.connect_timeout:g} s"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "the proxy refused the connection"
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return "the URL is not valid"
+    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+        exc, requests.exceptions.ChunkedEncodingError
+    ):
+        reason: Any = exc.args[0] if exc.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        if isinstance(reason, NameResolutionError):
+            return "the host name does not resolve"
+        if isinstance(reason, NewConnectionError):
+            text = str(reason).lower()
+            return "connection refused" if "refused" in text else "no connection"
+    return None
+
+
+class PolicyAdapter(HTTPAdapter):
+    def __init__(self, policy: Policy, pool: int = 10) -> None:
+        super().__init__(max_retries=0, pool_connections=pool, pool_maxsize=pool)
+        self.policy = policy
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        p = self.policy
+        method = (request.method or "GET").upper()
+        url = request.url or ""
+        limits = (p.connect_timeout, p.read_timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = super().send(request, stream=False, timeout=limits, verify=verify,
+                                        cert=cert, proxies=proxies)
+                body = response.content  # a body cut short fails this attempt, here
+            except requests.RequestException as exc:
+                reason = _not_sent(exc, p)
+                if reason is not None:
+                    raise p.unreachable(method, url, reason) from None
+                what = ("did not answer in time" if isinstance(exc, requests.exceptions.Timeout)
+                        else "dropped the connection")
+                if not p.may_resend(method):
+                    raise p.ambiguous(method, url, what) from None
+                if attempt >= p.attempts:
+                    raise TrackerError(
+                        f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times",
+                        hint=f"{p.hint}; or raise the tracker's timeout",
+                    ) from None
+                p.pause(p.backoff * 2 ** (attempt - 1), method, url, what)
+                continue
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            status = response.status_code
+            p.check_redirect(method, url, status, headers.get("location"))
+            if status >= 400:
+                text = body[:65536].decode("utf-8", "replace")
+                wait = p.wait_for(status, headers, text, attempt)
+                if wait is not None:
+                    limit = p.is_limit(status, headers, text)
+                    if not p.may_resend(method):
+                        raise p.ambiguous(method, url, f"answered {status}", wait)
+                    if limit and wait > p.max_wait:
+                        raise p.limited(method, url, wait)
+                    if attempt >= p.attempts:
+                        if limit:
+                            raise p.limited(method, url, wait)
+                        return response
+                    p.pause(wait, method, url, "rate limit" if limit else f"answered {status}")
+                    continue
+            p.check_body(method, url, status, headers.get("content-type", ""), body)
+            return response
+
+
+def mount(session: requests.Session, policy: Policy) -> PolicyAdapter:
+    adapter = PolicyAdapter(policy)
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, adapter)
+    return adapter

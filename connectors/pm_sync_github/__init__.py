@@ -1,89 +1,82 @@
 """GitHub Issues: REST through PyGithub, optional Projects v2 fields over GraphQL (httpx).
 
-Each issue carries a hidden comment with its marker, the reconcile baseline and the due date
+Each issue carries a hidden comment with its markers, the reconcile baseline and the due date
 (`body.py`); markers are found by listing the repository's issues with our label, never with
-the search API (it lags and has a far lower rate limit).
+the search API (it lags and has a far lower rate limit), so a miss is a real miss.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.model import Priority
-from pm_sync.errors import AuthError, ConfigError, NotFoundError, PmSyncError, RateLimitedError, TrackerError
-from pm_sync.tracker.contract import (
+from pm_sync.errors import NotFoundError, RejectedError, TrackerError
+from pm_sync.tracker import (
     Capabilities,
     Connector,
-    ConnectorConfig,
     ConnectorContext,
-    CreateResult,
-    DraftProblem,
     OwnerResolution,
     TicketChanges,
     TicketDraft,
     TicketFields,
+    TicketRef,
     TicketState,
 )
+from pm_sync.tracker.http import resendable
+from pm_sync.tracker.secrets import read_token
 from pm_sync_github import body, refs
 from pm_sync_github.access import Access
 from pm_sync_github.config import GitHubConfig, ProjectBoard
 from pm_sync_github.labels import Labels
 from pm_sync_github.projects import Projects
-from pm_sync_github.rest import Rest, UncertainWrite, github_time
-from pm_sync_github.state import assignee_logins, label_names, repo_of, ticket_state
+from pm_sync_github.rest import Rest
+from pm_sync_github.state import assignee_logins, check_issue, label_names, repo_of, ticket_state
 
 __all__ = ["GitHubConfig", "GitHubConnector", "ProjectBoard"]
 
 JSON = dict[str, Any]
 
 
-class GitHubConnector(Connector):
+class GitHubConnector(Connector[GitHubConfig]):
     name = "github"
     config_model = GitHubConfig
-    capabilities = Capabilities(max_summary=256)
+    capabilities = Capabilities(max_action=256)
 
-    def __init__(self, config: ConnectorConfig, context: ConnectorContext) -> None:
+    def __init__(self, config: GitHubConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
-        assert isinstance(config, GitHubConfig)
-        self.cfg = config
         self._rest: Rest | None = None
         self._projects: Projects | None = None
         self._listed: dict[str, dict[int, JSON]] = {}  # repo (casefolded) -> labelled issues
         self._fetched: dict[tuple[str, int], JSON] = {}
         self.access = Access(lambda: self.rest)
         self._labels = Labels(config)
-        self._hinted: dict[str, str] = {}
 
     def __repr__(self) -> str:
-        return f"GitHubConnector(repo={self.cfg.repo!r}, api_url={self.cfg.api_url!r})"
+        return f"GitHubConnector(repo={self.config.repo!r}, api_url={self.config.api_url!r})"
 
     # ------------------------------------------------------------------ clients
 
     def _token(self) -> str:
-        env = self.cfg.token_env
-        token = (self.context.env.get(env) or "").strip()
-        if not token:
-            raise ConfigError(
-                f"no GitHub token: the environment variable {env} (config key "
-                "trackers.github.token_env) is not set",
-                path=self.context.config_path,
-                hint=f"export {env}=<token>, or name another variable in trackers.github.token_env",
-            )
-        return token
+        return read_token(
+            self.context.env,
+            self.config.token_env,
+            key="trackers.github.token_env",
+            config_path=self.context.config_path,
+        )
 
     @property
     def rest(self) -> Rest:
         if self._rest is None:
-            self._rest = Rest(self.cfg, self._token())
+            self._rest = Rest(self.config, self._token())
         return self._rest
 
     @property
     def projects(self) -> Projects:
         if self._projects is None:
-            self._projects = Projects(self.cfg, self._token())
+            self._projects = Projects(self.config, self._token())
         return self._projects
 
     def close(self) -> None:
@@ -97,28 +90,26 @@ class GitHubConnector(Connector):
 
     @property
     def _default(self) -> str:
-        return self.cfg.default_repo
+        return self.config.default_repo
 
-    def owns_key(self, key: str) -> bool:
-        return refs.parse_ref(key, self._default) is not None
-
-    def canonical_key(self, ref: str, project: str | None) -> str:
-        parsed = refs.parse_ref(ref, project or self._default)
-        return parsed.key if parsed else ref
-
-    def display_key(self, key: str, project: str | None) -> str:
-        """`#N` only in the configured repository: a postmortem routed elsewhere (ticket-cell
-        hint or front matter) still gets `owner/repo#N`, readable without its context."""
-        return refs.display(key, self._default)
-
-    def is_project_hint(self, ref: str) -> str | None:
+    def parse_ref(self, ref: str) -> TicketRef | None:
+        parsed = refs.parse_ref(ref, self._default)
+        if parsed is not None:
+            return TicketRef(
+                key=parsed.key, project=parsed.repo, native=refs.same_repo(parsed.repo, self._default)
+            )
         repo = refs.project_hint(ref, self._default)
         if repo is not None:
-            self._hinted.setdefault(repo.casefold(), repo)
-        return repo
+            return TicketRef(key=None, project=repo, native=refs.same_repo(repo, self._default))
+        return None
 
-    def owner_handle(self, assignee: str) -> str:
-        return "@" + assignee
+    def display_key(self, key: str, project: str | None) -> str:
+        """`#N` only in the configured repository: a postmortem routed elsewhere still gets
+        `owner/repo#N`, readable without its context."""
+        return refs.display(key, self._default)
+
+    def owner_handle(self, identity: str) -> str | None:
+        return "@" + identity if refs.is_login(identity) else None
 
     # ------------------------------------------------------------------ owners & preflight
 
@@ -129,79 +120,59 @@ class GitHubConnector(Connector):
             login = (mapped.get(handle) or handle).strip().lstrip("@")
             if not refs.is_login(login):
                 result.unknown[handle] = f"{login!r} is not a GitHub login"
-            elif self._can_assign(self._default, login):
+            elif self.access.can_assign(self._default, login):
                 result.ids[handle] = login
             else:
                 result.unknown[handle] = f"{login} cannot be assigned issues in {self._default}"
         return result
 
-    def _can_assign(self, repo: str, login: str) -> bool:
-        return self.access.can_assign(repo, login)
-
-    def preflight(self, drafts: Sequence[TicketDraft]) -> list[DraftProblem]:
+    def preflight(self, drafts: Sequence[TicketDraft]) -> list[Diagnostic]:
         return self.access.preflight(drafts, self._default)
 
     # ------------------------------------------------------------------ reading
 
-    def _params(self, since: dt.datetime | None = None) -> JSON:
+    def _params(self) -> JSON:
         """Every issue (open and closed) with our first label, 100 a page."""
         params: JSON = {"state": "all", "per_page": 100}
-        if self.cfg.labels:
-            params["labels"] = self.cfg.labels[0]
-        if since is not None:
-            params["since"] = github_time(since)
+        if self.config.labels:
+            params["labels"] = self.config.labels[0]
         return params
 
-    def _list(self, repo: str, since: dt.datetime | None = None) -> list[JSON]:
-        issues: list[JSON] = []
-        for page, _ in self.rest.pages(
-            f"/repos/{repo}/issues", f"listing issues of {repo}", self._params(since)
-        ):
-            issues += [i for i in page if isinstance(i, dict) and "pull_request" not in i]
-        return issues
-
     def _listing(self, repo: str) -> dict[int, JSON]:
+        """The repository's labelled issues, listed once per run (pull requests left out)."""
         if repo.casefold() not in self._listed:
-            self._listed[repo.casefold()] = {int(i["number"]): i for i in self._list(repo)}
+            listing: dict[int, JSON] = {}
+            what = f"listing issues of {repo}"
+            for page, _ in self.rest.pages(f"/repos/{repo}/issues", what, self._params()):
+                for raw in page:
+                    if "pull_request" not in raw:
+                        listing[int(check_issue(raw, what)["number"])] = raw
+            self._listed[repo.casefold()] = listing
         return self._listed[repo.casefold()]
 
-    def _remember(self, repo: str, raw: JSON) -> None:
-        listing = self._listed.get(repo.casefold())
-        if listing is not None:
-            listing[int(raw["number"])] = raw
-        self._fetched[(repo.casefold(), int(raw["number"]))] = raw
-
     def _state(self, raw: JSON, requested: refs.IssueRef | None = None) -> TicketState:
-        return ticket_state(raw, self.cfg.priority_labels, requested)
+        return ticket_state(raw, self.config.priority_labels, requested)
 
-    def find_by_markers(self, markers: Sequence[str], project: str | None) -> dict[str, TicketState]:
+    def find(self, markers: Sequence[str], projects: Sequence[str]) -> list[TicketState]:
         wanted = set(markers)
-        repos = {r.casefold(): r for r in (project, self._default, *self._hinted.values()) if r}
-        found: dict[str, TicketState] = {}
+        repos = {r.casefold(): r for r in (*projects, self._default) if r and refs.REPO.fullmatch(r)}
+        found: list[TicketState] = []
         for repo in repos.values():
             try:
                 listing = self._listing(repo)
             except NotFoundError:  # preflight reports a missing repository on each row
                 continue
             for raw in listing.values():
-                meta = body.parse(raw.get("body"))
-                if meta and meta.marker in wanted and meta.marker not in found:
-                    found[meta.marker] = self._state(raw)
+                meta = body.parse(raw.get("body") if isinstance(raw.get("body"), str) else None)
+                if meta and (meta.marker in wanted or meta.document in wanted):
+                    found.append(self._state(raw))
         return found
 
-    def read(self, keys: Sequence[str]) -> dict[str, TicketState | None]:
-        """One listing per repository; a GET only for issues it lacks (unlabelled, moved, gone)."""
-        wanted: dict[str, refs.IssueRef | None] = {}
-        for key in keys:
-            wanted[key] = refs.parse_ref(key, self._default)
-        by_repo: dict[str, list[refs.IssueRef]] = {}
-        for maybe in wanted.values():
-            if maybe is not None:
-                by_repo.setdefault(maybe.repo.casefold(), []).append(maybe)
-        for group in by_repo.values():
-            self._scan(group[0].repo, {r.number for r in group})
+    def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
+        """From this run's listings where they hold the issue, else one GET per issue."""
         result: dict[str, TicketState | None] = {}
-        for key, ref in wanted.items():
+        for key in keys:
+            ref = refs.parse_ref(key, self._default)
             raw = (self._cached(ref) or self._fetch(ref)) if ref is not None else None
             result[key] = self._state(raw, ref) if raw is not None and ref else None
         return result
@@ -210,35 +181,13 @@ class GitHubConnector(Connector):
         listing = self._listed.get(ref.repo.casefold()) or {}
         return listing.get(ref.number) or self._fetched.get((ref.repo.casefold(), ref.number))
 
-    def _scan(self, repo: str, numbers: set[int]) -> None:
-        """List labelled issues, unless single GETs for the few keys asked are cheaper."""
-        if repo.casefold() in self._listed:
-            return
-        listing: dict[int, JSON] = {}
-        pages = self.rest.pages(f"/repos/{repo}/issues", f"listing issues of {repo}", self._params())
-        try:
-            for number, (page, last) in enumerate(pages, start=1):
-                for raw in page:
-                    if isinstance(raw, dict) and "pull_request" not in raw:
-                        listing[int(raw["number"])] = raw
-                missing = numbers - set(listing)
-                if last is not None and last - number > len(missing):
-                    for n, raw in listing.items():  # the rest by GET: fewer requests
-                        self._fetched[(repo.casefold(), n)] = raw
-                    return
-        except NotFoundError:
-            return  # a repository gone or hidden: each key is then read (and missed) alone
-        self._listed[repo.casefold()] = listing
-
     def _fetch(self, ref: refs.IssueRef) -> JSON | None:
+        what = f"reading issue {ref.key}"
         try:
-            _, raw = self.rest.call(
-                "GET", f"/repos/{ref.repo}/issues/{ref.number}", f"reading issue {ref.key}"
-            )
+            _, raw = self.rest.call("GET", f"/repos/{ref.repo}/issues/{ref.number}", what)
         except NotFoundError:  # 404 never existed / not visible, 410 deleted
             return None
-        if not isinstance(raw, dict):
-            return None
+        raw = check_issue(raw, what)
         if "pull_request" in raw:  # GitHub serves pull requests as issues too
             raise TrackerError(
                 f"{ref.key} is a pull request, not an issue; pm-sync never edits pull requests",
@@ -250,154 +199,102 @@ class GitHubConnector(Connector):
             self._fetched[(real.casefold(), int(raw["number"]))] = raw
         return raw
 
+    def _remember(self, repo: str, raw: JSON) -> None:
+        listing = self._listed.get(repo.casefold())
+        if listing is not None:
+            listing[int(raw["number"])] = raw
+        self._fetched[(repo.casefold(), int(raw["number"]))] = raw
+
     # ------------------------------------------------------------------ writing
 
-    def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
-        """One at a time, as GitHub asks; a systemic failure stops the rest with a clear error."""
-        results: list[CreateResult] = []
-        for i, draft in enumerate(drafts):
-            try:
-                results.append(CreateResult(uid=draft.uid, state=self._create_one(draft)))
-            except (AuthError, RateLimitedError) as exc:
-                results.append(CreateResult(uid=draft.uid, error=exc))
-                results += [
-                    CreateResult(
-                        uid=d.uid,
-                        error=TrackerError(
-                            f"not created: an earlier create failed ({exc.message})", hint=exc.hint
-                        ),
-                    )
-                    for d in drafts[i + 1 :]
-                ]
-                break
-            except PmSyncError as exc:
-                results.append(CreateResult(uid=draft.uid, error=exc))
-        return results
-
-    def _create_one(self, draft: TicketDraft) -> TicketState:
+    def create(self, draft: TicketDraft) -> TicketState:
+        """One issue (GitHub has no bulk create); never sent twice: an unknown outcome is the
+        engine's to settle by the marker."""
         repo = draft.project or self._default
         labels = self._labels.for_issue(draft.labels, draft.priority)
         self._labels.ensure(self.rest, repo, labels)
-        meta = body.Meta(marker=draft.marker, baseline=draft.owned(), due=draft.due)
+        meta = body.Meta(marker=draft.marker, document=draft.document, baseline=draft.fields(), due=draft.due)
         payload: JSON = {
-            "title": draft.summary,
+            "title": draft.action,
             "body": body.render(draft.description, meta),
             "labels": labels,
         }
-        if draft.assignee:
-            payload["assignees"] = [draft.assignee]
+        if draft.owner:
+            payload["assignees"] = [draft.owner]
         what = f"creating the issue for line {draft.line} in {repo}"
-        started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self.cfg.recovery_window)
-        raw: JSON | None = None
-        problem: UncertainWrite | None = None
-        for _attempt in range(self.cfg.create_attempts):
-            if problem is not None:
-                raw = self._recover(repo, draft.marker, started, problem)
-                if raw is not None:
-                    break
-            try:
-                _, data = self.rest.call("POST", f"/repos/{repo}/issues", what, body=payload)
-                raw = data if isinstance(data, dict) else None
-                break
-            except UncertainWrite as exc:
-                problem = exc
-        if raw is None and problem is not None:
-            raw = self._recover(repo, draft.marker, started, problem)
-        if raw is None:
-            detail = problem.message if problem else "GitHub returned no issue"
-            raise TrackerError(
-                f"could not create the issue in {repo}: {detail}",
-                hint="run pm-sync push again; the marker prevents a duplicate",
-            )
+        _, data = self.rest.call("POST", f"/repos/{repo}/issues", what, body=payload)
+        raw = check_issue(data, what)
         self._remember(repo, raw)
         state = self._state(raw)
-        if self.cfg.board is not None:
-            try:
-                self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
-            except PmSyncError as exc:
-                raise type(exc)(f"created {state.key} but {exc.message}", hint=exc.hint) from None
+        if self.config.board is not None:
+            self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
         return state
-
-    def _recover(self, repo: str, marker: str, since: dt.datetime, problem: UncertainWrite) -> JSON | None:
-        """Did GitHub store it anyway? First recently updated issues, then (after a moment, if
-        GitHub may still be working on it) all of them, so a skewed clock cannot hide it."""
-        try:
-            found = self._find_marker(repo, marker, since)
-            if found is None:
-                if problem.kind in ("timeout", "server"):
-                    threading.Event().wait(self.cfg.recheck_delay)
-                found = self._find_marker(repo, marker, None)
-            return found
-        except PmSyncError as exc:
-            raise TrackerError(
-                f"{problem.message}, and looking for it failed too ({exc.message})",
-                hint="run pm-sync push again; the marker prevents a duplicate",
-            ) from None
-
-    def _find_marker(self, repo: str, marker: str, since: dt.datetime | None) -> JSON | None:
-        for raw in self._list(repo, since):
-            meta = body.parse(raw.get("body"))
-            if meta is not None and meta.marker == marker:
-                return raw
-        return None
 
     def _sync_board(
         self, raw: JSON, due_date: dt.date | None, prio: Priority | None, *, due: bool, priority: bool
     ) -> None:
-        label = self.cfg.priority_labels[prio] if prio else None
-        self.projects.sync(
-            str(raw["node_id"]), due=due_date, priority=prio, label=label, set_due=due, set_priority=priority
-        )
+        label = self.config.priority_labels[prio] if prio else None
+        node = raw.get("node_id")
+        if not isinstance(node, str):
+            raise TrackerError("GitHub sent an issue without a node_id; it cannot join the project board")
+        self.projects.sync(node, due=due_date, priority=prio, label=label, set_due=due, set_priority=priority)
 
-    def adopt(self, key: str, draft: TicketDraft) -> None:
-        """An issue created by a run whose board step failed (or was killed) joins the board."""
-        if self.cfg.board is None:
+    def adopt(self, state: TicketState, draft: TicketDraft) -> None:
+        """An issue whose create was interrupted before it joined the board joins it now."""
+        if self.config.board is None:
             return
-        ref = refs.parse_key(key)
-        raw = self._cached(ref) or self._fetch(ref)
+        ref = refs.parse_ref(state.key, self._default)
+        raw = (self._cached(ref) or self._fetch(ref)) if ref else None
         if raw is not None:
             self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
 
-    def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> TicketState:
+    def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> None:
         ref = refs.parse_key(key)
         raw = self._cached(ref) or self._fetch(ref)
         if raw is None:
             raise NotFoundError(
                 f"issue {key} no longer exists", hint="fix the Ticket cell, or run `pm-sync reconcile`"
             )
-        fields = set(changes.model_fields_set)
+        fields = changes.names()
         repo = repo_of(raw) or ref.repo
         refused: str | None = None
-        if "assignee" in fields and changes.assignee and not self._can_assign(repo, changes.assignee):
+        if "owner" in fields and changes.owner and not self.access.can_assign(repo, changes.owner):
             # e.g. the issue was transferred to a repo where the owner has no access
-            refused = changes.assignee
-            fields.discard("assignee")
+            refused = changes.owner
+            fields.discard("owner")
             current = assignee_logins(raw)
-            baseline = baseline.model_copy(update={"assignee": current[0] if current else None})
-        old = body.parse(raw.get("body")) or body.Meta()
+            baseline = baseline.model_copy(update={"owner": current[0] if current else None})
+        text = raw.get("body") if isinstance(raw.get("body"), str) else None
+        old = body.parse(text) or body.Meta()
         meta = body.Meta(
-            marker=old.marker, baseline=baseline, due=changes.due if "due" in fields else old.due
+            marker=old.marker,
+            document=old.document,
+            baseline=baseline,
+            due=changes.due if "due" in fields else old.due,
         )
         payload: JSON = {}
-        if "summary" in fields and changes.summary:
-            payload["title"] = changes.summary
+        if "action" in fields and changes.action:
+            payload["title"] = changes.action
         if "priority" in fields:
-            ours = {v.casefold() for v in self.cfg.priority_labels.values()}
+            ours = {v.casefold() for v in self.config.priority_labels.values()}
             keep = [n for n in label_names(raw) if n.casefold() not in ours]
             if changes.priority is not None:
-                new = self.cfg.priority_labels[changes.priority]
-                self._labels.ensure(self.rest, ref.repo, [new])
+                new = self.config.priority_labels[changes.priority]
+                self._labels.ensure(self.rest, repo, [new])
                 keep.append(new)
             payload["labels"] = keep
-        if "assignee" in fields:
-            payload["assignees"] = [changes.assignee] if changes.assignee else []
-        text = body.replace(raw.get("body"), meta, due_changed="due" in fields)
-        if text != (raw.get("body") or ""):
-            payload["body"] = text
+        if "owner" in fields:
+            payload["assignees"] = [changes.owner] if changes.owner else []
+        new_body = body.replace(text, meta, due_changed="due" in fields)
+        if new_body != (text or ""):
+            payload["body"] = new_body
         if payload:
-            raw = self._patch(raw, payload, key)
+            what = f"updating issue {key}"
+            with resendable():  # setting the same values twice is harmless
+                _, data = self.rest.call("PATCH", f"/repos/{repo}/issues/{raw['number']}", what, body=payload)
+            raw = check_issue(data, what)
             self._remember(repo_of(raw) or ref.repo, raw)
-        if self.cfg.board is not None and fields & {"due", "priority"}:
+        if self.config.board is not None and fields & {"due", "priority"}:
             self._sync_board(
                 raw,
                 meta.due,
@@ -406,23 +303,8 @@ class GitHubConnector(Connector):
                 priority="priority" in fields,
             )
         if refused is not None:
-            raise TrackerError(
-                f"{refused} cannot be assigned issues in {repo}, where {key} now lives; its "
-                "other fields were updated",
+            raise RejectedError(
+                f"{refused} cannot be assigned issues in {repo}, where {key} now lives; its other "
+                "fields were updated",
                 hint="give them access to that repository, or change the Owner cell",
             )
-        return self._state(raw, ref)
-
-    def _patch(self, raw: JSON, payload: JSON, key: str) -> JSON:
-        repo = repo_of(raw) or refs.parse_key(key).repo  # where the issue is now, if it moved
-        url = f"/repos/{repo}/issues/{raw['number']}"
-        what = f"updating issue {key}"
-        problem: UncertainWrite | None = None
-        for _attempt in range(self.cfg.create_attempts):  # a PATCH is idempotent: safe to resend
-            try:
-                _, data = self.rest.call("PATCH", url, what, body=payload)
-                return data if isinstance(data, dict) else raw
-            except UncertainWrite as exc:
-                problem = exc
-        assert problem is not None
-        raise TrackerError(problem.message, hint="run pm-sync push again")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.errors import NotFoundError
-from pm_sync.tracker.contract import DraftProblem, TicketDraft
+from pm_sync.tracker.tickets import TicketDraft
 from pm_sync_github.rest import JSON, Rest
 
 
@@ -39,32 +40,36 @@ class Access:
                 self._assignable[key] = False
         return self._assignable[key]
 
-    def preflight(self, drafts: Sequence[TicketDraft], default_repo: str) -> list[DraftProblem]:
+    def preflight(self, drafts: Sequence[TicketDraft], default_repo: str) -> list[Diagnostic]:
         """Everything that would make a create fail or lose data, before the first one."""
-        problems: list[DraftProblem] = []
+        problems: list[Diagnostic] = []
         for draft in drafts:
             repo = draft.project or default_repo
             try:
                 info = self.repo(repo)
             except NotFoundError as exc:
-                problems.append(DraftProblem(uid=draft.uid, message=exc.message))
+                problems.append(error("github-access", line=draft.line, message=exc.message))
                 continue
             if info.get("has_issues") is False:
-                problems.append(DraftProblem(uid=draft.uid, message=f"issues are disabled in {repo}"))
+                problems.append(
+                    error("github-access", line=draft.line, message=f"issues are disabled in {repo}")
+                )
             elif (info.get("permissions") or {}).get("push") is False:
                 problems.append(
-                    DraftProblem(
-                        uid=draft.uid,
+                    error(
+                        "github-access",
+                        line=draft.line,
                         message=f"the token cannot write to {repo}: GitHub would "
                         "drop the labels and assignees pm-sync needs",
                     )
                 )
-            elif draft.assignee and not self.can_assign(repo, draft.assignee):
+            elif draft.owner and not self.can_assign(repo, draft.owner):
                 problems.append(
-                    DraftProblem(
-                        uid=draft.uid,
-                        kind="owner",
-                        message=f"owner {draft.owner} ({draft.assignee}) cannot be assigned issues in {repo}",
+                    error(
+                        "owner-unknown",
+                        line=draft.line,
+                        message=f"owner {draft.owner_handle} ({draft.owner}) cannot be assigned "
+                        f"issues in {repo}",
                     )
                 )
         return problems

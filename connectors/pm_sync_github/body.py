@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pm_sync.tracker.contract import TicketFields
+from pm_sync.tracker.tickets import TicketFields
 
 _META = re.compile(r"<!--\s*pm-sync:\s*(?P<json>\{.*?\})\s*-->", re.DOTALL)
 _DUE_TEXT = re.compile(r"(?P<head>\bDue:\s*)(?P<value>\d{4}-\d{2}-\d{2}|not set)")
@@ -26,10 +26,12 @@ class Meta:
     marker: str | None = None
     baseline: TicketFields | None = None
     due: dt.date | None = None
+    document: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "marker": self.marker,
+            "document": self.document,
             "baseline": self.baseline.model_dump(mode="json") if self.baseline else None,
             "due": self.due.isoformat() if self.due else None,
         }
@@ -60,6 +62,7 @@ def parse(body: str | None) -> Meta | None:
     if not isinstance(data, dict):
         return None
     marker = data.get("marker") if isinstance(data.get("marker"), str) else None
+    document = data.get("document") if isinstance(data.get("document"), str) else None
     baseline = None
     if isinstance(data.get("baseline"), dict):
         try:
@@ -72,7 +75,7 @@ def parse(body: str | None) -> Meta | None:
             due = dt.date.fromisoformat(data["due"])
         except ValueError:
             due = None
-    return Meta(marker=marker, baseline=baseline, due=due)
+    return Meta(marker=marker, baseline=baseline, due=due, document=document)
 
 
 def replace(body: str | None, meta: Meta, *, due_changed: bool = False) -> str:

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from pm_sync.document.model import Priority
-from pm_sync.tracker.contract import ConnectorConfig
+from pm_sync.tracker import ConnectorConfig
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_API_URL = "https://api.github.com"
@@ -51,15 +51,10 @@ class GitHubConfig(ConnectorConfig):
     board: ProjectBoard | None = None
     due_field: str | None = None
     priority_field: str | None = None
-    timeout: int = Field(default=15, gt=0)
-    seconds_between_requests: float = Field(default=0.0, ge=0)
+    timeout: float = Field(default=15.0, gt=0)
+    max_wait: float = Field(default=900.0, ge=0)
     seconds_between_writes: float = Field(default=1.0, ge=0)
-    max_rate_limit_wait: float = Field(default=900.0, ge=0)
     secondary_rate_wait: float = Field(default=60.0, ge=0)
-    rate_limit_retries: int = Field(default=3, ge=0)
-    create_attempts: int = Field(default=3, ge=1)
-    recovery_window: float = Field(default=600.0, ge=0)
-    recheck_delay: float = Field(default=2.0, ge=0)
 
     @model_validator(mode="before")
     @classmethod

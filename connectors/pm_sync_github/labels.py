@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import Sequence
 
 from pm_sync.document.model import Priority
-from pm_sync.errors import AuthError, NotFoundError
+from pm_sync.errors import AmbiguousWriteError, AuthError, NotFoundError, RejectedError
 from pm_sync_github.config import GitHubConfig
-from pm_sync_github.rest import Rest, UncertainWrite
+from pm_sync_github.rest import Rest
 
 PRIORITY_COLORS = {
     Priority.P0: "b60205",
@@ -65,7 +65,7 @@ class Labels:
                 else "Postmortem action item (pm-sync)",
             }
             # best effort: GitHub creates a missing label (grey) with the issue anyway
-            with contextlib.suppress(UncertainWrite, AuthError, NotFoundError):
+            with contextlib.suppress(AmbiguousWriteError, AuthError, NotFoundError, RejectedError):
                 rest.call(
                     "POST",
                     f"/repos/{repo}/labels",

@@ -8,18 +8,18 @@ API requires.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
+from pm_sync import clock
 from pm_sync.document.model import Priority
-from pm_sync.errors import AuthError, NotFoundError, RateLimitedError, TrackerError
+from pm_sync.errors import AuthError, BadResponseError, NotFoundError, PmSyncError, TrackerError
+from pm_sync.tracker.http import Policy, RateLimitHook, error_text, resendable, reset_wait
+from pm_sync.tracker.http_httpx import client
+from pm_sync.tracker.secrets import Secrets
 from pm_sync_github.config import GitHubConfig
-
-log = logging.getLogger(__name__)
+from pm_sync_github.rest import rate_limit_hook
 
 PROJECT_QUERY = """
 query($owner: String!, $number: Int!) {
@@ -66,13 +66,40 @@ class Board:
     options: dict[str, str] = field(default_factory=dict)  # casefolded option name -> id
 
 
+def graphql_rate_limit(secondary_wait: float) -> RateLimitHook:
+    """GraphQL rate limits arrive as HTTP 200 with an `errors` array (primary, with
+    `x-ratelimit-remaining: 0`) or as 403/429 (secondary): both are waited out like REST's."""
+    rest_hook = rate_limit_hook(secondary_wait)
+
+    def hook(status: int, headers: Mapping[str, str], body: str) -> float | None:
+        if status in (403, 429):
+            return rest_hook(status, headers, body)
+        if status != 200 or '"errors"' not in body:
+            return None
+        limited = headers.get("x-ratelimit-remaining") == "0" or "RATE_LIMITED" in body
+        if not limited or ("rate limit" not in body.lower() and "RATE_LIMITED" not in body):
+            return None
+        return reset_wait(headers.get("x-ratelimit-reset"), clock.now()) or secondary_wait
+
+    return hook
+
+
 class Projects:
     def __init__(self, cfg: GitHubConfig, token: str) -> None:
         self.cfg = cfg
-        self._token = token
-        self._http = httpx.Client(
-            timeout=float(cfg.timeout),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"},
+        self.secrets = Secrets([token])
+        policy = Policy(
+            tracker="GitHub GraphQL",
+            connect_timeout=cfg.connect_timeout,
+            read_timeout=cfg.timeout,
+            attempts=cfg.attempts,
+            max_wait=cfg.max_wait,
+            rate_limit=graphql_rate_limit(cfg.secondary_rate_wait),
+            secrets=self.secrets,
+            hint="check trackers.github.api_url / graphql_url and the network",
+        )
+        self._http = client(
+            policy, headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
         )
         self._board: Board | None = None
 
@@ -89,79 +116,48 @@ class Projects:
         return f"project {b.owner}/{b.number}"
 
     def query(self, text: str, variables: dict[str, Any], what: str) -> dict[str, Any]:
+        """One GraphQL request; reads and our idempotent mutations (adding an item returns the
+        existing one, setting a field sets it) are safe to send again."""
         url = self.cfg.graphql_endpoint()
         env = self.cfg.token_env
-        for attempt in range(self.cfg.rate_limit_retries + 1):
-            try:
+        try:
+            with resendable():
                 reply = self._http.post(url, json={"query": text, "variables": variables})
-            except httpx.HTTPError as exc:
-                raise TrackerError(
-                    f"cannot reach GitHub GraphQL at {url} while {what} ({type(exc).__name__})",
-                    hint="check trackers.github.api_url / graphql_url and the network",
-                ) from None
-            wait = self._rate_wait(reply, attempt)
-            if wait is not None:
-                if attempt >= self.cfg.rate_limit_retries or wait > self.cfg.max_rate_limit_wait:
-                    raise RateLimitedError(
-                        f"GitHub GraphQL rate limit while {what}: would have to wait {wait:.0f} s",
-                        hint="run again later, or raise trackers.github.max_rate_limit_wait",
-                    )
-                time.sleep(wait)
-                continue
-            if reply.status_code == 401:
-                raise AuthError(
-                    f"GitHub rejected the token while {what} (401)",
-                    hint=f"put a valid token in {env} (trackers.github.token_env)",
+        except PmSyncError as exc:
+            exc.message = self.secrets.scrub(exc.message)
+            raise
+        if reply.status_code == 401:
+            raise AuthError(
+                f"GitHub rejected the token while {what} (401)",
+                hint=f"put a valid token in {env} (trackers.github.token_env)",
+            )
+        if reply.status_code >= 400:
+            raise TrackerError(
+                self.secrets.scrub(
+                    f"GitHub GraphQL answered {reply.status_code} while {what}: "
+                    f"{error_text(reply.content, reply.headers.get('content-type', ''))}"
                 )
-            if reply.status_code >= 400:
-                raise TrackerError(
-                    self._scrub(
-                        f"GitHub GraphQL answered {reply.status_code} while {what}: {reply.text[:200]}"
-                    )
-                )
-            try:
-                body = reply.json()
-            except ValueError:
-                raise TrackerError(f"GitHub GraphQL sent a reply that is not JSON while {what}") from None
-            errors = body.get("errors") if isinstance(body, dict) else None
-            if errors:
-                messages = "; ".join(
-                    str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
-                )
-                types = {e.get("type") for e in errors if isinstance(e, dict)}
-                hint = (
-                    f"the token in {env} needs the `project` scope"
-                    if types & {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
-                    else "check trackers.github.project, due_field and priority_field"
-                )
-                raise TrackerError(self._scrub(f"GitHub GraphQL refused {what}: {messages}"), hint=hint)
-            data = body.get("data") if isinstance(body, dict) else None
-            if not isinstance(data, dict):
-                raise TrackerError(f"GitHub GraphQL sent no data while {what}")
-            return data
-        raise AssertionError("unreachable")
-
-    def _rate_wait(self, reply: httpx.Response, attempt: int) -> float | None:
-        remaining = reply.headers.get("x-ratelimit-remaining")
-        failed = reply.status_code in (403, 429) or _has_errors(reply)
-        if not failed:
-            return None  # a good answer that spent the last point is still a good answer
-        limited = reply.status_code in (403, 429) or remaining == "0"
-        if not limited:
-            return None
-        text = reply.text.lower()
-        if "rate limit" not in text and remaining != "0":
-            return None
-        retry_after = reply.headers.get("retry-after", "")
-        if retry_after.isdigit():
-            return float(retry_after)
-        reset = reply.headers.get("x-ratelimit-reset", "")
-        if remaining == "0" and reset.isdigit():
-            return max(int(reset) - time.time(), 0.0) + 1.0
-        return self.cfg.secondary_rate_wait * float(2**attempt)
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
+            )
+        try:
+            body = reply.json()
+        except ValueError:
+            raise BadResponseError(f"GitHub GraphQL sent a reply that is not JSON while {what}") from None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+            types = {e.get("type") for e in errors if isinstance(e, dict)}
+            hint = (
+                f"the token in {env} needs the `project` scope"
+                if types & {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
+                else "check trackers.github.project, due_field and priority_field"
+            )
+            raise TrackerError(
+                self.secrets.scrub(f"GitHub GraphQL refused {what}: {messages[:300]}"), hint=hint
+            )
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise BadResponseError(f"GitHub GraphQL sent no data while {what}")
+        return data
 
     # ------------------------------------------------------------------ the board
 
@@ -253,12 +249,3 @@ class Projects:
             self.query(CLEAR_FIELD, variables, f"clearing {what} on {self.where}")
         else:
             self.query(SET_FIELD, variables | {"value": value}, f"setting {what} on {self.where}")
-
-
-def _has_errors(reply: httpx.Response) -> bool:
-    """GraphQL reports failures, rate limits included, inside an HTTP 200."""
-    try:
-        body = reply.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and bool(body.get("errors"))

@@ -14,6 +14,7 @@ _URL = re.compile(
 )
 _HINT = re.compile(rf"^(?:{_REPO})?\s*#\s*\??$")
 _BARE_REPO = re.compile(rf"^{_REPO}$")
+REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pm_sync.document.model import ItemStatus, Priority
-from pm_sync.tracker.contract import TicketState
+from pm_sync.tracker.http import require
+from pm_sync.tracker.tickets import TicketState
 from pm_sync_github import body
+from pm_sync_github.config import REPO_RE
 from pm_sync_github.refs import IssueRef, repo_from_api_url, same_repo
 
 JSON = dict[str, Any]
@@ -50,8 +53,33 @@ def status_of(raw: JSON) -> ItemStatus:
 
 
 def repo_of(raw: JSON) -> str | None:
+    """The issue's repository from its `repository_url`, only when it is a repository name."""
     url = raw.get("repository_url")
-    return repo_from_api_url(url) if isinstance(url, str) else None
+    repo = repo_from_api_url(url) if isinstance(url, str) else None
+    return repo if repo is not None and REPO_RE.fullmatch(repo) else None
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def check_issue(raw: Any, what: str) -> JSON:
+    """An issue as the API documents it, or a BadResponseError (never a guess)."""
+    require(isinstance(raw, dict), "GitHub", what, f"a {type(raw).__name__} where an issue belongs")
+    assert isinstance(raw, dict)
+    number = raw.get("number")
+    require(
+        isinstance(number, int) and not isinstance(number, bool) and number > 0,
+        "GitHub",
+        what,
+        "an issue without a number",
+    )
+    return raw
 
 
 def ticket_state(raw: JSON, labels: dict[Priority, str], requested: IssueRef | None = None) -> TicketState:
@@ -61,23 +89,27 @@ def ticket_state(raw: JSON, labels: dict[Priority, str], requested: IssueRef | N
         key = requested.key  # the spelling asked for, so case alone never looks like a move
     else:
         key = f"{repo}#{number}"
-    meta = body.parse(raw.get("body")) or body.Meta()
+    meta = body.parse(raw.get("body") if isinstance(raw.get("body"), str) else None) or body.Meta()
     base = meta.baseline
     logins = assignee_logins(raw)
-    assignee = logins[0] if logins else None
-    if base is not None and base.assignee:
+    owner = logins[0] if logins else None
+    if base is not None and base.owner:
         # GitHub logins are case-insensitive; keep the spelling pm-sync wrote
-        same = [x for x in logins if x.casefold() == base.assignee.casefold()]
-        assignee = base.assignee if same else assignee
+        same = [x for x in logins if x.casefold() == base.owner.casefold()]
+        owner = base.owner if same else owner
+    title = raw.get("title")
+    url = raw.get("html_url")
     return TicketState(
         key=key,
-        url=raw.get("html_url"),
-        summary=raw.get("title") or "",
+        url=url if isinstance(url, str) else None,
+        action=title if isinstance(title, str) else "",
         status=status_of(raw),
         priority=priority_of(raw, labels, base.priority if base else None),
-        assignee=assignee,
+        owner=owner,
         due=meta.due,
         marker=meta.marker,
+        document=meta.document,
         baseline=base,
-        requested_key=requested.key if requested is not None else None,
+        created=_time(raw.get("created_at")),
+        resolved=_time(raw.get("closed_at")) if raw.get("state") == "closed" else None,
     )

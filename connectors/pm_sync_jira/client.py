@@ -1,8 +1,11 @@
-"""The `jira` library's client, built with bounded retries and a timeout, and its errors mapped.
+"""The `jira` library's client under pm-sync's one HTTP policy, and its errors mapped.
 
-Every call into the library goes through `JiraClient.call`, which turns `JIRAError` and
-`requests` failures into pm-sync's own errors. Messages are built from the status code and
-Jira's parsed error text only: `str(JIRAError)` embeds request headers, credentials included.
+The library's own retries are off (`max_retries=0`) and `pm_sync.tracker.http`'s adapter is
+mounted on its session, so waits, retries and unknown create outcomes follow the shared policy.
+`jira` offers no public way to reach its session or to send a raw request, so this module (and
+only this one) uses `JIRA._session` and `JIRA._get_url`; pyproject pins `jira<3.11` for that.
+Messages are built from the status code and Jira's parsed error text, scrubbed of the token:
+`str(JIRAError)` embeds request headers, credentials included.
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import requests
 from jira import JIRA, JIRAError
-from requests.adapters import HTTPAdapter
 
+from pm_sync import clock
 from pm_sync.errors import (
     AuthError,
+    BadResponseError,
     ConfigError,
     NotFoundError,
     PmSyncError,
     RateLimitedError,
     TrackerError,
 )
+from pm_sync.tracker.http import PageGuard, Policy, error_text, require, reset_wait, retry_after
+from pm_sync.tracker.http_requests import mount
+from pm_sync.tracker.secrets import Secrets, read_token
 from pm_sync_jira.config import JiraConfig
 
 LOG = logging.getLogger("pm_sync_jira")
@@ -36,33 +42,17 @@ _UNKNOWN_KEY = re.compile(
 )
 
 
-class OutcomeUnknown(TrackerError):
-    """A POST was sent but no answer came back: it may or may not have been carried out."""
-
-
-class _NoBlindRetryAdapter(HTTPAdapter):
-    """The library retries every ConnectionError, POST included, which can duplicate a create.
-
-    A POST whose connection fails is turned into `OutcomeUnknown`, which the library does not
-    catch, so the connector can look its markers up before creating anything again.
-    """
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().send(request, *args, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if request.method == "POST" and not isinstance(exc, requests.ConnectTimeout):
-                raise OutcomeUnknown(f"no answer from Jira to POST {_path(request.url)}") from None
-            raise
-
-
-def _path(url: str | None) -> str:
-    return re.sub(r"^https?://[^/]+", "", url or "").split("?", 1)[0]
-
-
-def error_text(exc: JIRAError) -> str:
-    """Jira's own words for an error (parsed by the library), never the request headers."""
-    return (exc.text or "").strip() or f"HTTP {exc.status_code}"
+def _rate_limit(status: int, headers: Mapping[str, str], body: str) -> float | None:
+    """Jira Cloud: 429 with `Retry-After` (seconds), `X-RateLimit-Reset` as ISO 8601; some 503s
+    carry `Retry-After` too."""
+    if status not in (429, 503):
+        return None
+    told = retry_after(headers.get("retry-after"), clock.now())
+    if told is not None:
+        return told
+    if status == 429:
+        return reset_wait(headers.get("x-ratelimit-reset"), clock.now()) or 5.0
+    return None
 
 
 def error_body(exc: JIRAError) -> dict[str, Any]:
@@ -78,7 +68,7 @@ def error_body(exc: JIRAError) -> dict[str, Any]:
 
 def unknown_keys(exc: JIRAError) -> set[str]:
     """Keys a JQL `key in (...)` named that Jira says do not exist (HTTP 400)."""
-    messages = error_body(exc).get("errorMessages") or [error_text(exc)]
+    messages = error_body(exc).get("errorMessages") or [exc.text or ""]
     found: set[str] = set()
     for message in messages:
         for match in _UNKNOWN_KEY.finditer(str(message)):
@@ -87,13 +77,15 @@ def unknown_keys(exc: JIRAError) -> set[str]:
 
 
 class JiraClient:
-    """A lazily built `jira.JIRA` plus the error mapping; holds no token after construction."""
+    """A lazily built `jira.JIRA` plus the error mapping; the token stays in `Secrets` only."""
 
     def __init__(self, config: JiraConfig, env: Mapping[str, str], config_path: str | None = None) -> None:
         self.config = config
         self._env = env
         self._config_path = config_path
         self._jira: JIRA | None = None
+        self.secrets = Secrets()
+        self.cloud: bool | None = None
 
     def __repr__(self) -> str:
         return f"JiraClient(url={self.config.url!r}, deployment={self.config.deployment!r})"
@@ -116,30 +108,37 @@ class JiraClient:
 
     @property
     def is_cloud(self) -> bool:
-        return bool(self.jira._is_cloud)
+        self.jira  # noqa: B018 - connecting decides the deployment
+        return bool(self.cloud)
+
+    def policy(self) -> Policy:
+        cfg = self.config
+        return Policy(
+            tracker="Jira",
+            connect_timeout=cfg.connect_timeout,
+            read_timeout=cfg.timeout,
+            attempts=cfg.attempts,
+            max_wait=cfg.max_wait,
+            rate_limit=_rate_limit,
+            secrets=self.secrets,
+            hint="check trackers.jira.url and the network",
+        )
 
     def _connect(self) -> JIRA:
         cfg = self.config
-        token = self._env.get(cfg.token_env, "")
-        if not token.strip():
-            raise ConfigError(
-                f"no Jira token: environment variable {cfg.token_env} (config key "
-                "trackers.jira.token_env) is not set",
-                path=self._config_path,
-                hint=f"export {cfg.token_env}=... ; "
-                "Cloud: an API token with trackers.jira.email, Data Center: a personal "
-                "access token",
-            )
-        auth: dict[str, Any] = (
-            {"basic_auth": (cfg.email, token.strip())} if cfg.email else {"token_auth": token.strip()}
+        token = read_token(
+            self._env, cfg.token_env, key="trackers.jira.token_env", config_path=self._config_path
         )
+        self.secrets.add(token, basic_user=cfg.email)
+        auth: dict[str, Any] = {"basic_auth": (cfg.email, token)} if cfg.email else {"token_auth": token}
         client = JIRA(
-            server=cfg.url, get_server_info=False, timeout=cfg.timeout, max_retries=cfg.max_retries, **auth
+            server=cfg.url,
+            get_server_info=False,
+            timeout=(cfg.connect_timeout, cfg.timeout),
+            max_retries=0,
+            **auth,
         )
-        session = client._session
-        session.max_retry_delay = cfg.max_retry_delay  # type: ignore[assignment]  # float works
-        for prefix in ("http://", "https://"):
-            session.mount(prefix, _NoBlindRetryAdapter())
+        mount(client._session, self.policy())
         if cfg.deployment == "auto":
             info = self.call(client.server_info, what="read Jira's server info")
             if not isinstance(info, dict) or "versionNumbers" not in info:
@@ -150,12 +149,13 @@ class JiraClient:
             client._version = tuple(info["versionNumbers"])
         else:
             client.deploymentType = "Cloud" if cfg.deployment == "cloud" else "Server"
-        if client._is_cloud and not cfg.email:
+        self.cloud = client.deploymentType == "Cloud"
+        if self.cloud and not cfg.email:
             client.close()  # type: ignore[no-untyped-call]
             raise ConfigError(
                 "Jira Cloud needs trackers.jira.email (the account the API token belongs to)",
-                hint=f'set email = "you@example.com" as trackers.jira.email; the token stays '
-                f"in ${cfg.token_env}",
+                path=self._config_path,
+                hint=f'set email = "you@example.com" in [trackers.jira]; the token stays in ${cfg.token_env}',
             )
         return client
 
@@ -175,25 +175,32 @@ class JiraClient:
     def errors(self, what: str, *, key: str | None = None, project: str | None = None) -> Iterator[None]:
         try:
             yield
-        except PmSyncError:
+        except PmSyncError as exc:
+            exc.message = self.secrets.scrub(exc.message)
             raise
         except JIRAError as exc:
             raise self.map_error(exc, what, key=key, project=project) from None
-        except requests.Timeout:
-            raise TrackerError(
-                f"Jira did not answer within {self.config.timeout:g} s ({what})",
-                hint="raise trackers.jira.timeout, or retry later",
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # the library choked on a reply whose shape the API never sends
+            raise BadResponseError(
+                f"Jira answered in a shape its API never sends while trying to {what} ({type(exc).__name__})",
+                hint="check trackers.jira.url; a proxy or sign-on page may be answering instead",
             ) from None
-        except requests.RequestException as exc:
-            raise TrackerError(
-                f"cannot reach Jira at {self.config.url} ({what}): {type(exc).__name__}",
-                hint="check trackers.jira.url and the network",
-            ) from None
+
+    def text(self, exc: JIRAError) -> str:
+        """Jira's own words for an error (never the request headers), scrubbed and cut short."""
+        response = exc.response
+        if response is not None and "json" not in (response.headers.get("content-type") or "").lower():
+            return self.secrets.scrub(
+                error_text(response.content or b"", response.headers.get("content-type", ""))
+            )
+        text = " ".join((exc.text or "").split()) or f"HTTP {exc.status_code}"
+        return self.secrets.scrub(text if len(text) <= 300 else text[:299] + "…")
 
     def map_error(
         self, exc: JIRAError, what: str, *, key: str | None = None, project: str | None = None
     ) -> PmSyncError:
-        status, text = exc.status_code, error_text(exc)
+        status, text = exc.status_code, self.text(exc)
         if status == 401:
             return AuthError(
                 f"Jira rejected the credentials (HTTP 401) while trying to {what}", hint=self.auth_hint
@@ -206,15 +213,13 @@ class JiraClient:
         if status == 404:
             target = f"issue {key}" if key else f"project {project}" if project else "the resource"
             return NotFoundError(
-                f"Jira says {target} does not exist or is not visible "
-                f"(HTTP 404) while trying to {what}: {text}",
+                f"Jira says {target} does not exist or is not visible (HTTP 404) while trying to "
+                f"{what}: {text}",
                 hint="check the key or project, and the account's permissions",
             )
         if status == 429:
             return RateLimitedError(
-                f"Jira kept rate limiting (HTTP 429) after "
-                f"{self.config.max_retries} retries while trying to {what}",
-                hint="run again later, or raise trackers.jira.max_retries",
+                f"Jira kept rate limiting (HTTP 429) while trying to {what}", hint="run again later"
             )
         if status == 503:
             return TrackerError(
@@ -223,11 +228,13 @@ class JiraClient:
         return TrackerError(f"Jira answered HTTP {status} while trying to {what}: {text}")
 
     # ------------------------------------------------------------------ requests
-    def search(self, jql: str, fields: list[str], properties: str | None) -> list[dict[str, Any]]:
+
+    def search(self, jql: str, fields: list[str], properties: str | None, what: str) -> list[dict[str, Any]]:
         """Every issue matching `jql`, raw JSON. Cloud: search/jql + nextPageToken; DC: search."""
         jira = self.jira
+        guard = PageGuard("Jira", what)
         issues: list[dict[str, Any]] = []
-        if jira._is_cloud:
+        if self.cloud:
             token: str | None = None
             while True:
                 page = jira.enhanced_search_issues(
@@ -238,11 +245,12 @@ class JiraClient:
                     properties=properties,
                     json_result=True,
                 )
-                assert isinstance(page, dict)
-                issues.extend(page.get("issues") or [])
-                token = page.get("nextPageToken")
-                if not token or not page.get("issues"):
+                got = _issues_of(page, what)
+                issues.extend(got)
+                token = page.get("nextPageToken") if isinstance(page, dict) else None
+                if not token or not got:
                     return issues
+                guard.next(str(token))
         start = 0
         while True:
             page = jira.search_issues(
@@ -253,12 +261,13 @@ class JiraClient:
                 properties=properties,
                 json_result=True,
             )
-            assert isinstance(page, dict)
-            got = page.get("issues") or []
+            got = _issues_of(page, what)
             issues.extend(got)
             start += len(got)
-            if not got or start >= int(page.get("total") or 0):
+            total = page.get("total") if isinstance(page, dict) else None
+            if not got or not isinstance(total, int) or start >= total:
                 return issues
+            guard.next(str(start))
 
     def get_issue(self, key: str, fields: list[str], properties: str) -> dict[str, Any] | None:
         """One issue by key (Jira follows a moved issue's old key); None when it is gone."""
@@ -272,7 +281,6 @@ class JiraClient:
         return raw if isinstance(raw, dict) else None
 
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST through the library's session (its retries on 429/503 with Retry-After)."""
         jira = self.jira
         response = jira._session.post(jira._get_url(path), data=json.dumps(payload))
         data = response.json() if response.content else {}
@@ -283,9 +291,20 @@ class JiraClient:
         jira._session.put(jira._get_url(path), data=json.dumps(payload))
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.jira._get_json(path, params=params)
+        jira = self.jira
+        response = jira._session.get(jira._get_url(path), params=params)
+        return response.json() if response.content else None
 
     def close(self) -> None:
         if self._jira is not None:
             self._jira.close()  # type: ignore[no-untyped-call]
             self._jira = None
+
+
+def _issues_of(page: Any, what: str) -> list[dict[str, Any]]:
+    """A search page's issues; any other shape is an error, never "no issues"."""
+    require(isinstance(page, dict), "Jira", what, f"a {type(page).__name__} instead of a search page")
+    issues = page.get("issues")
+    require(isinstance(issues, list), "Jira", what, "a search page without an issue list")
+    require(all(isinstance(i, dict) for i in issues), "Jira", what, "issues that are not objects")
+    return list(issues)

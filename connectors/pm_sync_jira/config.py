@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from pm_sync.document.model import Priority
-from pm_sync.tracker.contract import ConnectorConfig
+from pm_sync.tracker import ConnectorConfig
 
 PROJECT_RE = re.compile(r"^[A-Z][A-Z0-9_]+$")
 DEFAULT_PRIORITIES = {
@@ -36,12 +36,6 @@ class JiraConfig(ConnectorConfig):
     labels: list[str] = Field(default_factory=lambda: ["postmortem"])
     priorities: dict[Priority, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     dropped_resolutions: list[str] = Field(default_factory=lambda: list(DEFAULT_DROPPED))
-    timeout: float = Field(default=30.0, gt=0)
-    max_retries: int = Field(default=3, ge=0, le=10)
-    max_retry_delay: float = Field(default=60.0, ge=0)
-    # Jira's search is eventually consistent: after a create whose answer was lost, the marker
-    # lookup is retried with backoff for up to this many seconds before anything is re-created.
-    recovery_wait: float = Field(default=10.0, ge=0)
 
     @field_validator("url")
     @classmethod

@@ -12,13 +12,25 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pm_sync.document.model import MARKER_PREFIX, ItemStatus, Priority
-from pm_sync.tracker.contract import TicketChanges, TicketDraft, TicketFields, TicketState
+from pm_sync.document.model import ItemStatus, Priority
+from pm_sync.sync.identity import DOC_PREFIX, MARKER_PREFIX
+from pm_sync.tracker.http import require
+from pm_sync.tracker.tickets import TicketChanges, TicketDraft, TicketFields, TicketState
 from pm_sync_jira.config import JiraConfig
 
 PROPERTY = "pm-sync"
 
-READ_FIELDS = ["summary", "status", "resolution", "priority", "assignee", "duedate", "labels"]
+READ_FIELDS = [
+    "summary",
+    "status",
+    "resolution",
+    "priority",
+    "assignee",
+    "duedate",
+    "labels",
+    "created",
+    "resolutiondate",
+]
 _CATEGORY = {
     "new": ItemStatus.OPEN,
     "indeterminate": ItemStatus.IN_PROGRESS,
@@ -63,11 +75,11 @@ class Mapper:
         return {"accountId": ident} if self.cloud else {"name": ident}
 
     def create_fields(self, draft: TicketDraft, project: str) -> dict[str, Any]:
-        labels = list(dict.fromkeys([*self.config.labels, *draft.labels, draft.marker]))
+        labels = list(dict.fromkeys([*self.config.labels, *draft.labels, draft.marker, draft.document]))
         fields: dict[str, Any] = {
             "project": {"key": project},
             "issuetype": {"name": self.config.issue_type},
-            "summary": one_line(draft.summary),
+            "summary": one_line(draft.action),
             "description": draft.description,
             "labels": labels,
         }
@@ -75,45 +87,57 @@ class Mapper:
             fields["priority"] = {"name": self.priority_name(draft.priority)}
         if draft.due is not None:
             fields["duedate"] = draft.due.isoformat()
-        if draft.assignee is not None:
-            fields["assignee"] = self.user_ref(draft.assignee)
+        if draft.owner is not None:
+            fields["assignee"] = self.user_ref(draft.owner)
         return fields
 
     def edit_fields(self, changes: TicketChanges) -> dict[str, Any]:
         """Only the fields set in `changes`; a priority is never cleared (Jira requires one)."""
         fields: dict[str, Any] = {}
-        for name in changes.model_fields_set:
+        for name in changes.names():
             value = getattr(changes, name)
-            if name == "summary":
+            if name == "action":
                 fields["summary"] = one_line(value or "")
             elif name == "priority" and value is not None:
                 fields["priority"] = {"name": self.priority_name(value)}
             elif name == "due":
                 fields["duedate"] = value.isoformat() if value else None
-            elif name == "assignee":
+            elif name == "owner":
                 fields["assignee"] = self.user_ref(value)
         return fields
 
     # -------------------------------------------------------------- inbound
-    def state(self, issue: dict[str, Any], *, url: str, requested: str | None = None) -> TicketState:
-        key = str(issue.get("key") or "")
-        fields = issue.get("fields") or {}
+    def state(self, issue: dict[str, Any], *, url: str) -> TicketState:
+        key = issue.get("key")
+        fields = issue.get("fields")
+        require(
+            isinstance(key, str) and isinstance(fields, dict),
+            "Jira",
+            "reading issues",
+            "an issue without a key or fields",
+        )
+        assert isinstance(key, str) and isinstance(fields, dict)
         baseline = read_baseline(issue)
         priority = self.priority_of(fields.get("priority"))
         if baseline is not None and baseline.priority is None:
             priority = None  # the row has no priority: Jira's default is not ours to sync
-        labels = [str(x) for x in fields.get("labels") or []]
+        labels = [str(x) for x in fields.get("labels") or [] if isinstance(x, str)]
         return TicketState(
             key=key,
             url=f"{url}/browse/{key}",
-            summary=str(fields.get("summary") or ""),
+            action=str(fields.get("summary") or ""),
             status=self.status_of(fields.get("status"), fields.get("resolution")),
             priority=priority,
-            assignee=self.assignee_of(fields.get("assignee")),
+            owner=self.assignee_of(fields.get("assignee")),
             due=parse_date(fields.get("duedate")),
-            marker=next((lb for lb in labels if lb.startswith(MARKER_PREFIX)), None),
+            marker=next(
+                (lb for lb in labels if lb.startswith(MARKER_PREFIX) and not lb.startswith(DOC_PREFIX)), None
+            ),
+            document=next((lb for lb in labels if lb.startswith(DOC_PREFIX)), None),
             baseline=baseline,
-            requested_key=requested if requested and requested != key else None,
+            baseline_loaded="properties" in issue,
+            created=parse_time(fields.get("created")),
+            resolved=parse_time(fields.get("resolutiondate")),
         )
 
     def priority_of(self, value: Any) -> Priority | None:
@@ -143,7 +167,8 @@ class Mapper:
         return str(user.get("displayName") or "") or None
 
     def status_of(self, status: Any, resolution: Any) -> ItemStatus:
-        category = ((status or {}).get("statusCategory") or {}).get("key")
+        category_obj = status.get("statusCategory") if isinstance(status, dict) else None
+        category = category_obj.get("key") if isinstance(category_obj, dict) else None
         result = _CATEGORY.get(str(category), ItemStatus.OPEN)
         if (
             result is ItemStatus.DONE
@@ -164,6 +189,17 @@ def parse_date(value: Any) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """Jira's `2025-01-02T10:00:00.000+0000`."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value)
+    try:
+        return dt.datetime.fromisoformat(text)
     except ValueError:
         return None
 

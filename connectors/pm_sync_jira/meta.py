@@ -13,7 +13,8 @@ from typing import Any
 
 from jira import JIRAError
 
-from pm_sync.tracker.contract import DraftProblem, TicketDraft
+from pm_sync.diagnostics import Diagnostic, error
+from pm_sync.tracker.tickets import TicketDraft
 from pm_sync_jira.client import LOG, JiraClient
 from pm_sync_jira.fields import Mapper, field_name
 
@@ -83,7 +84,7 @@ def load(client: JiraClient, project: str, issue_type: str) -> CreateMeta:
 
 def problems(
     meta: CreateMeta, drafts: Sequence[TicketDraft], mapper: Mapper, labels: Sequence[str]
-) -> list[DraftProblem]:
+) -> list[Diagnostic]:
     """Every reason a create would fail, per draft, before anything is sent."""
     where = f"Jira project {meta.project}"
     if meta.missing_project is not None:
@@ -91,15 +92,12 @@ def problems(
             f"{where} does not exist or the account cannot see it "
             f"(check trackers.jira.project or the front matter's project)"
         )
-        return [DraftProblem(uid=d.uid, message=msg) for d in drafts]
-    out: list[DraftProblem] = []
+        return [_problem(d, msg) for d in drafts]
+    out: list[Diagnostic] = []
     for label in labels:
         if not label or any(c.isspace() for c in label):
             out += [
-                DraftProblem(
-                    uid=d.uid, message=f"label {label!r} has spaces; Jira labels cannot contain spaces"
-                )
-                for d in drafts
+                _problem(d, f"label {label!r} has spaces; Jira labels cannot contain spaces") for d in drafts
             ]
     if meta.issue_types is None:
         return out
@@ -109,7 +107,7 @@ def problems(
             f"{where} has no issue type {meta.issue_type!r} (offered: {offered}); "
             "set trackers.jira.issue_type"
         )
-        return out + [DraftProblem(uid=d.uid, message=msg) for d in drafts]
+        return out + [_problem(d, msg) for d in drafts]
     if meta.fields is None:
         return out
     fields = meta.fields
@@ -125,7 +123,7 @@ def problems(
                 f"{where} requires field {name!r} ({fid}) for {meta.issue_type}, which "
                 "pm-sync does not fill; make it optional or give it a default in Jira"
             )
-            out += [DraftProblem(uid=d.uid, message=msg) for d in drafts]
+            out += [_problem(d, msg) for d in drafts]
     allowed = _allowed_priorities(fields.get("priority"))
     for draft in drafts:
         out += _draft_problems(draft, fields, allowed, mapper, where)
@@ -144,41 +142,41 @@ def _draft_problems(
     allowed: set[str] | None,
     mapper: Mapper,
     where: str,
-) -> list[DraftProblem]:
-    out: list[DraftProblem] = []
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
     sent = {
         "priority": draft.priority is not None,
         "duedate": draft.due is not None,
-        "assignee": draft.assignee is not None,
+        "assignee": draft.owner is not None,
     }
     for fid, is_sent in sent.items():
         spec = fields.get(fid)
         if is_sent and spec is None:
             out.append(
-                DraftProblem(
-                    uid=draft.uid,
-                    message=(
+                _problem(
+                    draft,
+                    (
                         f"{where} does not accept the {field_name(fid)} on its create screen; add "
                         f"the field to the screen, or leave the cell empty"
                     ),
                 )
             )
         elif not is_sent and spec and spec.get("required") and not spec.get("hasDefaultValue"):
-            out.append(
-                DraftProblem(
-                    uid=draft.uid, message=(f"{where} requires the {field_name(fid)}, and this row has none")
-                )
-            )
+            out.append(_problem(draft, (f"{where} requires the {field_name(fid)}, and this row has none")))
     if draft.priority is not None and allowed is not None:
         name = mapper.priority_name(draft.priority)
         if name.casefold() not in allowed:
             out.append(
-                DraftProblem(
-                    uid=draft.uid,
-                    message=(
+                _problem(
+                    draft,
+                    (
                         f"priority {draft.priority.value} maps to Jira priority {name!r}, which {where} "
                         f"does not offer; fix trackers.jira.priorities"
                     ),
                 )
             )
     return out
+
+
+def _problem(draft: TicketDraft, message: str) -> Diagnostic:
+    return error("jira-create-meta", message, line=draft.line)

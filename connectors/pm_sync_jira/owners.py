@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pm_sync.tracker.contract import OwnerResolution
+from pm_sync.tracker.tickets import OwnerResolution
 from pm_sync_jira.client import JiraClient
 
 
@@ -43,7 +43,7 @@ class OwnerLookup:
 
     def _search(self, term: str) -> list[dict[str, Any]]:
         jira = self.client.jira
-        kwargs: dict[str, Any] = {"query": term} if jira._is_cloud else {"user": term}
+        kwargs: dict[str, Any] = {"query": term} if self.client.is_cloud else {"user": term}
         users = self.client.call(jira.search_users, maxResults=50, what="look up Jira users", **kwargs)
         return [u.raw for u in users if isinstance(getattr(u, "raw", None), dict)]
 

@@ -87,17 +87,19 @@ class LocalConnector(Connector[LocalConfig]):
         return {k: (self._state(found[k.upper()]) if k.upper() in found else None) for k in keys}
 
     def create(self, draft: TicketDraft) -> TicketState:
-        ticket = self.store.insert({
-            "summary": draft.action,
-            "description": draft.description,
-            "priority": draft.priority.value if draft.priority else None,
-            "owner": draft.owner,
-            "due": draft.due.isoformat() if draft.due else None,
-            "postmortem": draft.postmortem.path,
-            "marker": draft.marker,
-            "document": draft.document,
-            "baseline": draft.fields().model_dump(mode="json"),
-        })
+        ticket = self.store.insert(
+            {
+                "summary": draft.action,
+                "description": draft.description,
+                "priority": draft.priority.value if draft.priority else None,
+                "owner": draft.owner,
+                "due": draft.due.isoformat() if draft.due else None,
+                "postmortem": draft.postmortem.path,
+                "marker": draft.marker,
+                "document": draft.document,
+                "baseline": draft.fields().model_dump(mode="json"),
+            }
+        )
         failpoints.hit("after-create-item")
         return self._state(ticket)
 

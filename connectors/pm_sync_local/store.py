@@ -129,7 +129,7 @@ class LocalStore:
     def get_many(self, keys: Sequence[str]) -> dict[str, Ticket]:
         return self._select("key", keys)
 
-    def by_markers(self, markers: Sequence[str]) -> list[Ticket]:
+    def by_markers(self, markers: Sequence[str]) -> Sequence[Ticket]:
         """Tickets carrying any of `markers` as their item or document marker."""
         found = self._select("marker", markers)
         found.update(self._select("document", markers))

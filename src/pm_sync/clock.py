@@ -44,30 +44,30 @@ def _stderr(line: str) -> None:
         pass
 
 
-_clock: Clock = Clock()
-_announce: Callable[[str], None] = _stderr
+class _Current:
+    clock: Clock = Clock()
+    announce: Callable[[str], None] = staticmethod(_stderr)
 
 
 def now() -> float:
-    return _clock.now()
+    return _Current.clock.now()
 
 
 def wait(seconds: float, why: str) -> None:
     """Sleep `seconds`, first saying what for when the wait is long enough to be noticed."""
     if seconds >= ANNOUNCE_AFTER:
-        _announce(f"pm-sync: waiting {seconds:.0f} s: {why}")
-    _clock.sleep(seconds)
+        _Current.announce(f"pm-sync: waiting {seconds:.0f} s: {why}")
+    _Current.clock.sleep(seconds)
 
 
 @contextmanager
 def using(clock: Clock, announce: Callable[[str], None] | None = None) -> Iterator[Clock]:
     """Run with another clock (and announcer), e.g. a `FakeClock` in tests."""
-    global _clock, _announce
-    saved = _clock, _announce
-    _clock = clock
+    saved = _Current.clock, _Current.announce
+    _Current.clock = clock
     if announce is not None:
-        _announce = announce
+        _Current.announce = announce
     try:
         yield clock
     finally:
-        _clock, _announce = saved
+        _Current.clock, _Current.announce = saved

@@ -59,22 +59,31 @@ class Diagnostic:
         }
 
 
-def error(code: str, message: str, *, path: str | None = None, line: int | None = None,
-          hint: str | None = None) -> Diagnostic:
+def error(
+    code: str, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None
+) -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, path, line, hint)
 
 
-def warning(code: str, message: str, *, path: str | None = None, line: int | None = None,
-            hint: str | None = None) -> Diagnostic:
+def warning(
+    code: str, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None
+) -> Diagnostic:
     return Diagnostic(code, Severity.WARNING, message, path, line, hint)
 
 
-def from_exception(exc: PmSyncError, *, code: str | None = None, path: str | None = None,
-                   line: int | None = None) -> Diagnostic:
+def from_exception(
+    exc: PmSyncError, *, code: str | None = None, path: str | None = None, line: int | None = None
+) -> Diagnostic:
     """An error raised somewhere below, as the diagnostic a run reports for it."""
     name = code or _code_of(type(exc).__name__)
-    return Diagnostic(name, Severity.ERROR, exc.message, exc.path or path,
-                      exc.line if exc.line is not None else line, exc.hint)
+    return Diagnostic(
+        name,
+        Severity.ERROR,
+        exc.message,
+        exc.path or path,
+        exc.line if exc.line is not None else line,
+        exc.hint,
+    )
 
 
 def _code_of(class_name: str) -> str:

@@ -1622,9 +1622,33 @@ class FakeJira:
             rec["fields"][fid] = values.get(fid)
         for body in values.get("_comments", []):
             self._add_comment(rec, body)
+        prop_errors = self._set_properties(rec, payload.get("properties"))
+        if prop_errors:
+            proj["counter"] -= 1
+            return 400, _err(prop_errors)
         self._issues[iid] = rec
         self._key_index[key] = iid
         return 201, {"id": iid, "key": key, "self": f"{self._api(ver)}/issue/{iid}"}
+
+    @staticmethod
+    def _set_properties(rec: dict[str, Any], props: Any) -> list[str]:
+        """``properties: [{"key", "value"}]`` in a create or edit body (IssueUpdateDetails):
+        each key at most 255 characters, each value at most 32,768 characters as JSON."""
+        if props is None:
+            return []
+        if not isinstance(props, list):
+            return ["Can not deserialize instance of properties out of request body."]
+        staged: dict[str, Any] = {}
+        for prop in props:
+            if not isinstance(prop, dict) or not isinstance(prop.get("key"), str) or "value" not in prop:
+                return ["Each property must have a key and a value."]
+            if len(prop["key"]) > 255:
+                return ["The property key cannot be longer than 255 characters."]
+            if len(json.dumps(prop["value"])) > 32768:
+                return ["The property value cannot be longer than 32768 characters."]
+            staged[prop["key"]] = copy.deepcopy(prop["value"])
+        rec.setdefault("properties", {}).update(staged)
+        return []
 
     @staticmethod
     def _label_op(labels: list[Any], verb: str, val: Any) -> list[Any]:
@@ -1809,6 +1833,9 @@ class FakeJira:
         values = self._check_fields(proj, fields, update, errors, req.ver, creating=False)
         if errors:
             raise _Reply(400, _err([], errors))
+        prop_errors = self._set_properties(rec, body.get("properties"))
+        if prop_errors:
+            raise _Reply(400, _err(prop_errors))
         f = rec["fields"]
         for k, v in values.items():
             if not k.startswith("_"):

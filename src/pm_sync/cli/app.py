@@ -86,8 +86,9 @@ def push(
     from pm_sync.sync.push import push as run_push
 
     with render.run_progress("push", quiet=as_json) as progress:
-        results = run_push(files, config_path=config, dry_run=dry_run, force=force, retry_lost=retry_lost,
-                           progress=progress)
+        results = run_push(
+            files, config_path=config, dry_run=dry_run, force=force, retry_lost=retry_lost, progress=progress
+        )
     if as_json:
         _print_json([r.as_json() for r in results])
     raise typer.Exit(0 if all(r.ok for r in results) else 1)

@@ -12,10 +12,10 @@ from rich.markup import escape as esc
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from pm_sync.diagnostics import Diagnostic, Severity
 from pm_sync.document.lint import Finding
 from pm_sync.document.model import Postmortem
 from pm_sync.errors import PmSyncError
-from pm_sync.diagnostics import Diagnostic, Severity
 from pm_sync.sync.result import Result
 
 console = Console(highlight=False, soft_wrap=True)
@@ -64,11 +64,19 @@ def outcome(result: Result) -> None:
             table.add_row(str(change.line), change.kind, esc(change.action[:50]), esc(change.describe()))
         console.print(table)
     parts = []
-    for label, values in (("created", result.created), ("recovered", result.recovered),
-                          ("updated", result.updated), ("unchanged", result.unchanged)):
+    for label, values in (
+        ("created", result.created),
+        ("recovered", result.recovered),
+        ("updated", result.updated),
+        ("unchanged", result.unchanged),
+    ):
         if values:
             parts.append(f"{label} {len(values)} ({', '.join(values)})")
-    for label, entries in (("moved", result.moved), ("pulled", result.pulled), ("conflicts", result.conflicts)):
+    for label, entries in (
+        ("moved", result.moved),
+        ("pulled", result.pulled),
+        ("conflicts", result.conflicts),
+    ):
         if entries:
             parts.append(f"{label} {len(entries)}")
     if result.dry_run:
@@ -79,10 +87,9 @@ def outcome(result: Result) -> None:
         parts.append(f"missing {len(result.missing)} ({', '.join(result.missing)})")
     if result.orphaned:
         parts.append(f"orphaned {len(result.orphaned)} ({', '.join(result.orphaned)})")
+    status = "[cyan]dry run[/]" if result.dry_run else "[green]ok[/]"
     if result.errors:
         status = "[red]FAILED[/]"
-    else:
-        status = "[cyan]dry run[/]" if result.dry_run else "[green]ok[/]"
     if result.skipped:
         parts = [result.skipped]
         status = "[dim]skipped[/]"
@@ -99,13 +106,29 @@ def summary_table(results: Sequence[Result], title: str) -> None:
     """On a terminal, one row per postmortem after a run; cron mail keeps the plain lines."""
     if not console.is_terminal or len(results) < 2:
         return
-    table = Table("postmortem", "created", "updated", "pulled", "conflicts", "missing", "orphaned", "result",
-                  title=title)
+    table = Table(
+        "postmortem",
+        "created",
+        "updated",
+        "pulled",
+        "conflicts",
+        "missing",
+        "orphaned",
+        "result",
+        title=title,
+    )
     for r in results:
-        verdict = ("[red]failed[/]" if r.errors else "[dim]skipped[/]" if r.skipped else "[green]ok[/]")
-        table.add_row(esc(r.file), str(len(r.created) + len(r.recovered)), str(len(r.updated)),
-                      str(len(r.pulled)), str(len(r.conflicts)), str(len(r.missing)), str(len(r.orphaned)),
-                      verdict)
+        verdict = "[red]failed[/]" if r.errors else "[dim]skipped[/]" if r.skipped else "[green]ok[/]"
+        table.add_row(
+            esc(r.file),
+            str(len(r.created) + len(r.recovered)),
+            str(len(r.updated)),
+            str(len(r.pulled)),
+            str(len(r.conflicts)),
+            str(len(r.missing)),
+            str(len(r.orphaned)),
+            verdict,
+        )
     console.print(table)
 
 

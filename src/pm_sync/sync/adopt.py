@@ -55,9 +55,15 @@ def match_edited(rows: Sequence[tuple[str, str]], unclaimed: Sequence[TicketStat
         key = match.state.key.casefold()
         if match.uid in used_rows or key in used_keys:
             continue
-        rivals = [m for m in scored if m is not match and m.score == match.score
-                  and (m.uid == match.uid or m.state.key.casefold() == key)
-                  and m.uid not in used_rows and m.state.key.casefold() not in used_keys]
+        rivals = [
+            m
+            for m in scored
+            if m is not match
+            and m.score == match.score
+            and (m.uid == match.uid or m.state.key.casefold() == key)
+            and m.uid not in used_rows
+            and m.state.key.casefold() not in used_keys
+        ]
         if rivals:
             continue  # a tie is a guess; leave both sides alone
         used_rows.add(match.uid)

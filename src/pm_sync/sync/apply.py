@@ -39,13 +39,19 @@ def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> No
     made: dict[str, TicketState] = {}
     for tracker, drafts in by_tracker.items():
         connector = trackers.get(tracker)
-        for draft, state in _create(connector, tracker, drafts, trackers, plan, result):
+        for draft, state in _create(connector, drafts, trackers=trackers, plan=plan, result=result):
             display = safe_key(connector, state.key, draft.project)
             if display is None:
-                result.diagnostics.append(error(
-                    "bad-key", f"{tracker} answered the create with the key {state.key!r:.80}, which "
-                    f"is not a {tracker} key; nothing was written", path=plan.path, line=draft.line,
-                    hint="check the tracker URL; a proxy or a broken server answers this way"))
+                result.diagnostics.append(
+                    error(
+                        "bad-key",
+                        f"{tracker} answered the create with the key {state.key!r:.80}, which "
+                        f"is not a {tracker} key; nothing was written",
+                        path=plan.path,
+                        line=draft.line,
+                        hint="check the tracker URL; a proxy or a broken server answers this way",
+                    )
+                )
                 continue
             made[draft.uid] = state
             edits.append(CellEdit(draft.uid, "ticket", display, check=True, expected=expected.get(draft.uid)))
@@ -53,8 +59,9 @@ def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> No
     for change in plan.changes:
         if isinstance(change, Recover):
             try:
-                trackers.get(change.tracker).adopt(book.state(change.tracker, change.key)
-                                                  or TicketState(key=change.key), change.draft)
+                trackers.get(change.tracker).adopt(
+                    book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
+                )
             except PmSyncError as exc:
                 result.diagnostics.append(from_exception(exc, path=plan.path, line=change.line))
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
@@ -65,17 +72,29 @@ def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> No
         elif isinstance(change, Pull):
             edits.append(CellEdit(change.uid, change.field, change.value, True, change.expected))
     stale = _write(plan, edits, made, result)
-    trackers.journal.clear(c.draft.marker for c in plan.changes
-                           if isinstance(c, Recover) or (isinstance(c, Create) and c.uid in made))
+    trackers.journal.clear(
+        c.draft.marker
+        for c in plan.changes
+        if isinstance(c, Recover) or (isinstance(c, Create) and c.uid in made)
+    )
     for change in plan.changes:
         if isinstance(change, Update):
             _update(change, stale, trackers, plan, result)
 
 
-def _create(connector: Connector[ConnectorConfig], tracker: str, drafts: list[TicketDraft],
-            trackers: Trackers, plan: Plan, result: Result) -> list[tuple[TicketDraft, TicketState]]:
+def _create(
+    connector: Connector[ConnectorConfig],
+    drafts: list[TicketDraft],
+    *,
+    trackers: Trackers,
+    plan: Plan,
+    result: Result,
+) -> list[tuple[TicketDraft, TicketState]]:
     """Send each create once; an unknown outcome is settled by the marker, never by resending."""
-    trackers.journal.record(Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in drafts)
+    tracker = connector.name
+    trackers.journal.record(
+        Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in drafts
+    )
     done: dict[str, tuple[TicketDraft, TicketState]] = {}
     todo = drafts
     for attempt in (1, 2):
@@ -104,13 +123,22 @@ def _create(connector: Connector[ConnectorConfig], tracker: str, drafts: list[Ti
             break
         if connector.capabilities.search_lag or attempt == 2:
             for draft in todo:
-                result.diagnostics.append(error(
-                    "create-in-flight", f"{tracker} gave no clear answer to the create and does not "
-                    f"show its ticket (marker {draft.marker}) yet; pm-sync will not create it again "
-                    "until it does", path=plan.path, line=draft.line,
-                    hint="run again later; if you are sure it was never created, run again with --retry-lost"))
+                result.diagnostics.append(
+                    error(
+                        "create-in-flight",
+                        f"{tracker} gave no clear answer to the create and does not "
+                        f"show its ticket (marker {draft.marker}) yet; pm-sync will not create it again "
+                        "until it does",
+                        path=plan.path,
+                        line=draft.line,
+                        hint="run again later; if you are sure it was never created, run again with "
+                        "--retry-lost",
+                    )
+                )
             break
-        trackers.journal.record(Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo)
+        trackers.journal.record(
+            Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo
+        )
     return [done[d.uid] for d in drafts if d.uid in done]
 
 
@@ -120,12 +148,16 @@ def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> l
     except PmSyncError as exc:
         return [exc for _ in drafts]
     if len(outcomes) != len(drafts):
-        return [PmSyncError(f"{connector.name} returned {len(outcomes)} results for {len(drafts)} creates")
-                for _ in drafts]
+        return [
+            PmSyncError(f"{connector.name} returned {len(outcomes)} results for {len(drafts)} creates")
+            for _ in drafts
+        ]
     return outcomes
 
 
-def _settle(connector: Connector[ConnectorConfig], drafts: list[TicketDraft], wait: float) -> dict[str, TicketState]:
+def _settle(
+    connector: Connector[ConnectorConfig], drafts: list[TicketDraft], wait: float
+) -> dict[str, TicketState]:
     """Where did the creates we have no answer to end up? Asked after the wait the tracker named
     (if any), then again with backoff for trackers whose search lags."""
     if 0 < wait <= 60:
@@ -143,7 +175,9 @@ def _settle(connector: Connector[ConnectorConfig], drafts: list[TicketDraft], wa
     return found
 
 
-def _write(plan: Plan, edits: list[CellEdit], made: dict[str, TicketState], result: Result) -> set[tuple[str, str]]:
+def _write(
+    plan: Plan, edits: list[CellEdit], made: dict[str, TicketState], result: Result
+) -> set[tuple[str, str]]:
     stale: set[tuple[str, str]] = set()
     if not edits:
         return stale
@@ -151,17 +185,26 @@ def _write(plan: Plan, edits: list[CellEdit], made: dict[str, TicketState], resu
     written = write_back(Path(plan.path), edits)
     for edit in written.stale:
         stale.add((edit.uid, edit.field))
-        result.diagnostics.append(warning(
-            "edited-meanwhile", f"the {edit.field} cell for {edit.value} was edited while pm-sync "
-            "worked; the edit was kept and pm-sync's value not written (run again to sync)", path=plan.path))
+        result.diagnostics.append(
+            warning(
+                "edited-meanwhile",
+                f"the {edit.field} cell for {edit.value} was edited while pm-sync "
+                "worked; the edit was kept and pm-sync's value not written (run again to sync)",
+                path=plan.path,
+            )
+        )
     lost = [e for e in written.missing if e.field == "ticket"]
     if lost:
         _relocate(plan, lost, made, result)
     for edit in written.missing:
         if edit.field != "ticket":
-            result.diagnostics.append(warning(
-                "row-gone", f"the row for {edit.value} is gone from the file; its {edit.field} was not "
-                "written back", path=plan.path))
+            result.diagnostics.append(
+                warning(
+                    "row-gone",
+                    f"the row for {edit.value} is gone from the file; its {edit.field} was not written back",
+                    path=plan.path,
+                )
+            )
     failpoints.hit("after-writeback")
     return stale
 
@@ -182,17 +225,28 @@ def _relocate(plan: Plan, lost: list[CellEdit], made: dict[str, TicketState], re
     placed_values = {e.value for e in placed}
     for edit in lost:
         if edit.value in placed_values:
-            result.diagnostics.append(warning(
-                "row-edited", f"the row of {edit.value} was edited while pm-sync created its ticket; "
-                "the key was written to the edited row (its title is updated on the next run)",
-                path=plan.path))
+            result.diagnostics.append(
+                warning(
+                    "row-edited",
+                    f"the row of {edit.value} was edited while pm-sync created its ticket; "
+                    "the key was written to the edited row (its title is updated on the next run)",
+                    path=plan.path,
+                )
+            )
         else:
-            result.diagnostics.append(warning(
-                "row-gone", f"the row for {edit.value} is gone from the file; the ticket exists, and "
-                "the next run adopts it for an edited row or reports it as orphaned", path=plan.path))
+            result.diagnostics.append(
+                warning(
+                    "row-gone",
+                    f"the row for {edit.value} is gone from the file; the ticket exists, and "
+                    "the next run adopts it for an edited row or reports it as orphaned",
+                    path=plan.path,
+                )
+            )
 
 
-def _update(change: Update, stale: set[tuple[str, str]], trackers: Trackers, plan: Plan, result: Result) -> None:
+def _update(
+    change: Update, stale: set[tuple[str, str]], trackers: Trackers, plan: Plan, result: Result
+) -> None:
     update = _keep_baseline_for_unwritten_pulls(change, stale)
     if update.changes.is_empty() and update.baseline == update.previous:
         return

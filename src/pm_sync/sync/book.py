@@ -106,7 +106,9 @@ class Book:
             self._markers.pop((name, marker), None)
             self._documents.pop((name, marker), None)
 
-    def add_states(self, name: str, connector: Connector[ConnectorConfig], states: Iterable[TicketState]) -> None:
+    def add_states(
+        self, name: str, connector: Connector[ConnectorConfig], states: Iterable[TicketState]
+    ) -> None:
         self._add(name, connector, states)
 
     # ------------------------------------------------------------------ reading
@@ -132,10 +134,15 @@ class Book:
             exc = self.failed[name]
             out.append(error("tracker-failed", exc.message, path=path, hint=exc.hint))
         for key in self.rejected.get(name, []):
-            out.append(error(
-                "bad-key", f"{name} answered with the key {key}, which is not a {name} key; "
-                "nothing was written for it", path=path,
-                hint="check the tracker URL; a proxy or a broken server answers this way"))
+            out.append(
+                error(
+                    "bad-key",
+                    f"{name} answered with the key {key}, which is not a {name} key; "
+                    "nothing was written for it",
+                    path=path,
+                    hint="check the tracker URL; a proxy or a broken server answers this way",
+                )
+            )
         return out
 
 

@@ -86,14 +86,33 @@ def synced_fields(item: ActionItem, ctx: PlanContext) -> list[str]:
     return names
 
 
-def compare(ctx: PlanContext, item: ActionItem, route: Route, state: TicketState, display: str, *,
-            recovered: bool, moved: bool) -> None:
+def compare(
+    ctx: PlanContext,
+    item: ActionItem,
+    route: Route,
+    state: TicketState,
+    display: str,
+    *,
+    recovered: bool,
+    moved: bool,
+) -> None:
     plan = ctx.plan
-    common: dict[str, Any] = {"uid": item.uid, "line": item.line, "tracker": ctx.tracker,
-                              "action": plain_text(item.action or "")}
+    common: dict[str, Any] = {
+        "uid": item.uid,
+        "line": item.line,
+        "tracker": ctx.tracker,
+        "action": plain_text(item.action or ""),
+    }
     if moved and not recovered:
-        plan.changes.append(Rekey(**common, key=state.key, old=item.ticket or "", display=display,
-                                  expected=field_text(item, "ticket")))
+        plan.changes.append(
+            Rekey(
+                **common,
+                key=state.key,
+                old=item.ticket or "",
+                display=display,
+                expected=field_text(item, "ticket"),
+            )
+        )
     want, have = desired_fields(item, ctx), state.fields()
     names = synced_fields(item, ctx)
     if ctx.reconcile:
@@ -106,15 +125,34 @@ def compare(ctx: PlanContext, item: ActionItem, route: Route, state: TicketState
             if text is None:
                 baseline = baseline.model_copy(update={name: getattr(state.baseline, name)})
                 continue
-            plan.changes.append(Pull(**common, key=state.key, display=display, field=name, value=text,
-                                     expected=field_text(item, name)))
+            plan.changes.append(
+                Pull(
+                    **common,
+                    key=state.key,
+                    display=display,
+                    field=name,
+                    value=text,
+                    expected=field_text(item, name),
+                )
+            )
         for name, doc_value, tracker_value in result.conflicts:
-            conflict = Conflict(**common, key=state.key, display=display, field=name,
-                                document=_shown(ctx, name, doc_value),
-                                tracker_value=_shown(ctx, name, tracker_value))
+            conflict = Conflict(
+                **common,
+                key=state.key,
+                display=display,
+                field=name,
+                document=_shown(ctx, name, doc_value),
+                tracker_value=_shown(ctx, name, tracker_value),
+            )
             plan.changes.append(conflict)
-            ctx.note(error("conflict", conflict.describe(), line=item.line,
-                           hint="make the document and the tracker agree, then run again"))
+            ctx.note(
+                error(
+                    "conflict",
+                    conflict.describe(),
+                    line=item.line,
+                    hint="make the document and the tracker agree, then run again",
+                )
+            )
         if _pull_status(ctx, item, state, common, display):
             baseline = baseline.model_copy(update={"status": state.status})
         write_baseline = baseline != state.baseline
@@ -126,9 +164,17 @@ def compare(ctx: PlanContext, item: ActionItem, route: Route, state: TicketState
         if not recovered:
             plan.changes.append(Unchanged(**common, key=state.key, display=display))
         return
-    plan.changes.append(Update(**common, key=state.key, display=display,
-                               changes=TicketChanges(**push), baseline=baseline, before=have,
-                               previous=state.baseline))
+    plan.changes.append(
+        Update(
+            **common,
+            key=state.key,
+            display=display,
+            changes=TicketChanges.model_validate(push),
+            baseline=baseline,
+            before=have,
+            previous=state.baseline,
+        )
+    )
 
 
 def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFields, names: list[str]) -> None:
@@ -143,8 +189,9 @@ def _restore_dropped_by_move(result: Merge, want: TicketFields, have: TicketFiel
         result.baseline = result.baseline.model_copy(update={n: getattr(want, n) for n in dropped})
 
 
-def _pull_status(ctx: PlanContext, item: ActionItem, state: TicketState, common: dict[str, Any],
-                 display: str) -> bool:
+def _pull_status(
+    ctx: PlanContext, item: ActionItem, state: TicketState, common: dict[str, Any], display: str
+) -> bool:
     """The tracker owns status: a change there lands in the Status column (never added). A
     document that says otherwise while the tracker has not moved is reported, not reverted,
     since pm-sync never transitions tickets. True when the table tracks status."""
@@ -154,15 +201,26 @@ def _pull_status(ctx: PlanContext, item: ActionItem, state: TicketState, common:
     synced = state.baseline.status if state.baseline else None
     if item.status != state.status:
         if synced is None or state.status != synced or item.status is None:
-            ctx.plan.changes.append(Pull(**common, key=state.key, display=display, field="status",
-                                         value=STATUS_TEXT[state.status],
-                                         expected=field_text(item, "status")))
+            ctx.plan.changes.append(
+                Pull(
+                    **common,
+                    key=state.key,
+                    display=display,
+                    field="status",
+                    value=STATUS_TEXT[state.status],
+                    expected=field_text(item, "status"),
+                )
+            )
         elif item.status is not None:
-            ctx.note(warning(
-                "status-mismatch",
-                f"Status says {STATUS_TEXT[item.status]} but {display} is "
-                f"{STATUS_TEXT[state.status]} in {ctx.tracker}",
-                line=item.line, hint="pm-sync never changes a ticket's status; change it there"))
+            ctx.note(
+                warning(
+                    "status-mismatch",
+                    f"Status says {STATUS_TEXT[item.status]} but {display} is "
+                    f"{STATUS_TEXT[state.status]} in {ctx.tracker}",
+                    line=item.line,
+                    hint="pm-sync never changes a ticket's status; change it there",
+                )
+            )
     return True
 
 
@@ -171,27 +229,38 @@ def _pulled_text(ctx: PlanContext, item: ActionItem, name: str, value: object, d
     safely (reported, and the baseline left as it was, so the next run says it again)."""
     if name == "owner":
         if len(owners_in(item.owner)) > 1:
-            ctx.note(warning(
-                "owner-not-pulled",
-                f"the owner of {display} changed in {ctx.tracker}, but the Owner cell names "
-                f"several owners ({item.owner}); pm-sync does not drop any of them",
-                line=item.line, hint="edit the Owner cell yourself"))
+            ctx.note(
+                warning(
+                    "owner-not-pulled",
+                    f"the owner of {display} changed in {ctx.tracker}, but the Owner cell names "
+                    f"several owners ({item.owner}); pm-sync does not drop any of them",
+                    line=item.line,
+                    hint="edit the Owner cell yourself",
+                )
+            )
             return None
         handle = owner_handle(ctx, value)
         if handle is None:
-            ctx.note(warning(
-                "owner-not-pulled",
-                f"the owner of {display} changed in {ctx.tracker} to an account pm-sync cannot "
-                "name in the document",
-                line=item.line, hint=f'map it under [owners] ("@name" = {{ {ctx.tracker} = "..." }})'))
+            ctx.note(
+                warning(
+                    "owner-not-pulled",
+                    f"the owner of {display} changed in {ctx.tracker} to an account pm-sync cannot "
+                    "name in the document",
+                    line=item.line,
+                    hint=f'map it under [owners] ("@name" = {{ {ctx.tracker} = "..." }})',
+                )
+            )
         return handle
     text, changed = cell_text(_shown(ctx, name, value) or "")
     if changed:
-        ctx.note(warning(
-            "unsafe-value",
-            f"the {name} of {display} in {ctx.tracker} holds line breaks or table syntax; "
-            "it was written as one plain line",
-            line=item.line))
+        ctx.note(
+            warning(
+                "unsafe-value",
+                f"the {name} of {display} in {ctx.tracker} holds line breaks or table syntax; "
+                "it was written as one plain line",
+                line=item.line,
+            )
+        )
     return text
 
 

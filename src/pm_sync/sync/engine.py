@@ -4,7 +4,6 @@ holds (the trackers were asked once for every postmortem of the run); writes not
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +16,12 @@ from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.sync import recovery
 from pm_sync.sync.adopt import match_edited
 from pm_sync.sync.book import Book, Wants, safe_key
-from pm_sync.sync.compare import Owners, PlanContext, compare, desired_fields, first_owner
+from pm_sync.sync.compare import PlanContext, compare, desired_fields
+from pm_sync.sync.drafts import display_path, make_draft, preflight, resolve_owners
 from pm_sync.sync.identity import Identity
 from pm_sync.sync.plan import Create, Duplicate, Missing, Orphan, Plan, Recover, Waiting
 from pm_sync.sync.routing import Route, Trackers
-from pm_sync.tracker.tickets import PostmortemRef, TicketDraft, TicketState
+from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 
 @dataclass
@@ -82,26 +82,45 @@ def wants(docs: list[Doc], trackers: Trackers) -> dict[str, Wants]:
 def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
     """What stops a postmortem before any tracker is asked: nothing is written or created."""
     pm = doc.pm
-    out = [error("parse-problem", p.message, path=pm.path, line=p.line, hint="fix the table, then run again")
-           for p in pm.problems]
+    out = [
+        error("parse-problem", p.message, path=pm.path, line=p.line, hint="fix the table, then run again")
+        for p in pm.problems
+    ]
     listed = [i for i in pm.action_items if getattr(i, "source", "table") == "list"]
     if listed:
-        out.append(error(
-            "list-action-items", "action items are written as a list; pm-sync writes ticket keys "
-            "only into a table", path=pm.path, line=listed[0].line,
-            hint=f"convert them with `pm-sync migrate --write {pm.path}`, then run again"))
+        out.append(
+            error(
+                "list-action-items",
+                "action items are written as a list; pm-sync writes ticket keys only into a table",
+                path=pm.path,
+                line=listed[0].line,
+                hint=f"convert them with `pm-sync migrate --write {pm.path}`, then run again",
+            )
+        )
     for table in pm.tables:
         if "ticket" not in table.columns:
-            out += [error("bad-table", "row has more cells than its table's header, so pm-sync cannot "
-                          "add a Ticket column to this table", path=pm.path, line=line,
-                          hint="remove the extra cells, or add a Ticket column yourself")
-                    for line in table.overfull_lines]
+            out += [
+                error(
+                    "bad-table",
+                    "row has more cells than its table's header, so pm-sync cannot "
+                    "add a Ticket column to this table",
+                    path=pm.path,
+                    line=line,
+                    hint="remove the extra cells, or add a Ticket column yourself",
+                )
+                for line in table.overfull_lines
+            ]
     out += doc.problems
     if not out and not pm.is_final and not opts.force:
-        out.append(error(
-            "not-final", f"postmortem status is {pm.status or 'not set'!s}, not Final; nothing pushed",
-            path=pm.path, line=pm.metadata_lines.get("status"),
-            hint="set **Status**: Final once the review is done, or pass --force"))
+        out.append(
+            error(
+                "not-final",
+                f"postmortem status is {pm.status or 'not set'!s}, not Final; nothing pushed",
+                path=pm.path,
+                line=pm.metadata_lines.get("status"),
+                hint="set **Status**: Final once the review is done, or pass --force",
+            )
+        )
     return sorted(out, key=lambda d: d.line or 0)
 
 
@@ -120,9 +139,15 @@ def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Pl
             continue
         plan.diagnostics += book.problems(tracker, doc.pm.path)
         connector = trackers.get(tracker)
-        ctx = PlanContext(pm=doc.pm, tracker=tracker, connector=connector,
-                          owners=_resolve_owners(doc.pm, tracker, items, trackers, plan), plan=plan,
-                          trackers=trackers, reconcile=opts.reconcile)
+        ctx = PlanContext(
+            pm=doc.pm,
+            tracker=tracker,
+            connector=connector,
+            owners=resolve_owners(doc.pm, tracker, [i for i, _ in items], trackers, plan),
+            plan=plan,
+            trackers=trackers,
+            reconcile=opts.reconcile,
+        )
         _plan_group(ctx, doc, items, book, opts)
     if plan.blocked:
         plan.changes = []
@@ -130,29 +155,9 @@ def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Pl
     return plan
 
 
-def _resolve_owners(pm: Postmortem, tracker: str, items: list[tuple[ActionItem, Route]],
-                    trackers: Trackers, plan: Plan) -> Owners:
-    handles = sorted({h for item, _ in items if (h := first_owner(item.owner))})
-    mapped = {h: trackers.config.owner_entry(h).get(tracker) for h in handles}
-    resolution = trackers.get(tracker).resolve_owners(handles, mapped)
-    owners = Owners(ids=dict(resolution.ids))
-    for handle, why in resolution.unknown.items():
-        lines = [i.line for i, _ in items if first_owner(i.owner) == handle]
-        if trackers.config.unknown_owner == "unassigned":
-            plan.diagnostics.append(warning(
-                "owner-unknown", f"owner {handle} is unknown to {tracker} ({why}); creating unassigned",
-                path=pm.path, line=lines[0]))
-            owners.skip.add(handle)
-            continue
-        plan.diagnostics += [error(
-            "owner-unknown", f"owner {handle} is unknown to {tracker}: {why}", path=pm.path, line=line,
-            hint=f'map it under [owners] ("{handle}" = {{ {tracker} = "..." }}) or set '
-            'unknown_owner = "unassigned"') for line in lines]
-    return owners
-
-
-def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]], book: Book,
-                opts: Options) -> None:
+def _plan_group(
+    ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]], book: Book, opts: Options
+) -> None:
     pm, plan, connector, tracker = ctx.pm, ctx.plan, ctx.connector, ctx.tracker
     rel = display_path(pm.path, ctx.trackers.root)
     claimed: set[str] = set()
@@ -170,24 +175,23 @@ def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]
     _load_baselines(ctx, [(i, s) for i, _, s in existing if s is not None])
 
     def draft_for(item: ActionItem, route: Route) -> TicketDraft:
-        want = desired_fields(item, ctx)
-        if item.due and not connector.capabilities.due_date:
-            ctx.note(warning("field-not-synced", f"{tracker} has no due dates; the due date is only "
-                             "in the ticket description", line=item.line))
-        return TicketDraft(
-            uid=item.uid, marker=doc.identity.marker(item), document=doc.identity.document,
-            line=item.line, action=want.action or "", description=describe(item, pm, rel),
-            priority=item.priority, owner=want.owner, owner_handle=first_owner(item.owner),
-            due=item.due, labels=list(dict.fromkeys(ctx.trackers.config.labels)),
-            project=route.project, postmortem=PostmortemRef(path=rel, title=pm.title, date=pm.date,
-                                                           severity=pm.severity))
+        return make_draft(ctx, doc.identity, item, route, rel)
 
     def adopt(item: ActionItem, route: Route, state: TicketState, *, edited: bool) -> None:
         display = safe_key(connector, state.key, route.project) or state.key
-        plan.changes.append(Recover(uid=item.uid, line=item.line, tracker=tracker,
-                                    action=plain_text(item.action or ""), key=state.key, display=display,
-                                    expected=field_text(item, "ticket"), draft=draft_for(item, route),
-                                    edited=edited))
+        plan.changes.append(
+            Recover(
+                uid=item.uid,
+                line=item.line,
+                tracker=tracker,
+                action=plain_text(item.action or ""),
+                key=state.key,
+                display=display,
+                expected=field_text(item, "ticket"),
+                draft=draft_for(item, route),
+                edited=edited,
+            )
+        )
         claimed.add(state.key.casefold())
         compare(ctx, item, route, state, display, recovered=True, moved=False)
 
@@ -201,8 +205,11 @@ def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]
             continue
         to_create.append((item, route))
     mine = set(doc.identity.items.values())
-    unclaimed = [s for s in book.by_document(tracker, doc.identity.document)
-                 if s.key.casefold() not in claimed and s.marker not in mine]
+    unclaimed = [
+        s
+        for s in book.by_document(tracker, doc.identity.document)
+        if s.key.casefold() not in claimed and s.marker not in mine
+    ]
     for match in match_edited([(i.uid, i.action or "") for i, _ in to_create], unclaimed):
         item, route = next((i, r) for i, r in to_create if i.uid == match.uid)
         adopt(item, route, match.state, edited=True)
@@ -211,17 +218,29 @@ def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]
         if state.key.casefold() not in claimed and not state.status.closed:
             display = safe_key(connector, state.key, None) or state.key
             plan.orphans.append(Orphan(tracker=tracker, key=state.key, display=display, action=state.action))
-            ctx.note(warning("orphaned-ticket", f"{display} ({state.action[:60]}) belongs to this "
-                             "postmortem, but no row names it any more, and it is still open",
-                             hint=f"close {display} in {tracker} if the action was dropped, or put "
-                             "its key back into a row"))
+            ctx.note(
+                warning(
+                    "orphaned-ticket",
+                    f"{display} ({state.action[:60]}) belongs to this "
+                    "postmortem, but no row names it any more, and it is still open",
+                    hint=f"close {display} in {tracker} if the action was dropped, or put "
+                    "its key back into a row",
+                )
+            )
     waiting = recovery.in_flight(ctx, [doc.identity.marker(i) for i, _ in to_create], book, opts.retry_lost)
     drafts: list[TicketDraft] = []
     for item, route in to_create:
         marker = doc.identity.marker(item)
         if marker in waiting:
-            plan.changes.append(Waiting(uid=item.uid, line=item.line, tracker=tracker, marker=marker,
-                                        action=plain_text(item.action or "")))
+            plan.changes.append(
+                Waiting(
+                    uid=item.uid,
+                    line=item.line,
+                    tracker=tracker,
+                    marker=marker,
+                    action=plain_text(item.action or ""),
+                )
+            )
             ctx.note(waiting[marker].at(line=item.line))
             continue
         if marker in book.recovered:
@@ -229,8 +248,16 @@ def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]
             continue
         draft = draft_for(item, route)
         drafts.append(draft)
-        plan.changes.append(Create(uid=item.uid, line=item.line, tracker=tracker, action=draft.action,
-                                   draft=draft, expected=field_text(item, "ticket")))
+        plan.changes.append(
+            Create(
+                uid=item.uid,
+                line=item.line,
+                tracker=tracker,
+                action=draft.action,
+                draft=draft,
+                expected=field_text(item, "ticket"),
+            )
+        )
     for item, route, state in existing:
         assert route.key is not None
         if state is not None:
@@ -239,25 +266,53 @@ def _plan_group(ctx: PlanContext, doc: Doc, items: list[tuple[ActionItem, Route]
             compare(ctx, item, route, state, display, recovered=False, moved=moved)
             if state.marker:
                 same = [s for s in book.by_marker(tracker, state.marker)]
-                _duplicates(ctx, item.line, [state, *[s for s in same if s.key.casefold() != state.key.casefold()]])
+                _duplicates(
+                    ctx, item.line, [state, *[s for s in same if s.key.casefold() != state.key.casefold()]]
+                )
         elif opts.reconcile and opts.recreate_missing:
             draft = draft_for(item, route)
             drafts.append(draft)
-            plan.changes.append(Create(uid=item.uid, line=item.line, tracker=tracker, action=draft.action,
-                                       draft=draft, expected=field_text(item, "ticket")))
+            plan.changes.append(
+                Create(
+                    uid=item.uid,
+                    line=item.line,
+                    tracker=tracker,
+                    action=draft.action,
+                    draft=draft,
+                    expected=field_text(item, "ticket"),
+                )
+            )
         elif opts.reconcile:
-            plan.changes.append(Missing(uid=item.uid, line=item.line, tracker=tracker,
-                                        action=plain_text(item.action or ""), key=route.key,
-                                        display=item.ticket or route.key))
-            ctx.note(error("missing-ticket", f"ticket {item.ticket} no longer exists in {tracker}",
-                           line=item.line, hint="fix the Ticket cell, or run `pm-sync reconcile "
-                           "--recreate-missing` to create a new ticket for the row"))
+            plan.changes.append(
+                Missing(
+                    uid=item.uid,
+                    line=item.line,
+                    tracker=tracker,
+                    action=plain_text(item.action or ""),
+                    key=route.key,
+                    display=item.ticket or route.key,
+                )
+            )
+            ctx.note(
+                error(
+                    "missing-ticket",
+                    f"ticket {item.ticket} no longer exists in {tracker}",
+                    line=item.line,
+                    hint="fix the Ticket cell, or run `pm-sync reconcile "
+                    "--recreate-missing` to create a new ticket for the row",
+                )
+            )
         else:
-            ctx.note(error("no-such-ticket", f"ticket {item.ticket} does not exist in {tracker}",
-                           line=item.line, hint="fix the Ticket cell, or run `pm-sync reconcile "
-                           "--recreate-missing`"))
+            ctx.note(
+                error(
+                    "no-such-ticket",
+                    f"ticket {item.ticket} does not exist in {tracker}",
+                    line=item.line,
+                    hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
+                )
+            )
     if drafts:
-        _preflight(ctx, drafts)
+        preflight(ctx, drafts)
 
 
 def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:
@@ -266,10 +321,15 @@ def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:
     kept, others = states[0], states[1:]
     names = [safe_key(ctx.connector, s.key, None) or s.key for s in others]
     ctx.plan.duplicates.append(Duplicate(tracker=ctx.tracker, line=line, kept=kept.key, others=names))
-    ctx.note(error("duplicate-ticket",
-                   f"{len(states)} tickets in {ctx.tracker} belong to this row: {kept.key} (kept) and "
-                   f"{', '.join(names)}", line=line,
-                   hint=f"close {', '.join(names)} as duplicates of {kept.key} in {ctx.tracker}"))
+    ctx.note(
+        error(
+            "duplicate-ticket",
+            f"{len(states)} tickets in {ctx.tracker} belong to this row: {kept.key} (kept) and "
+            f"{', '.join(names)}",
+            line=line,
+            hint=f"close {', '.join(names)} as duplicates of {kept.key} in {ctx.tracker}",
+        )
+    )
 
 
 def _load_baselines(ctx: PlanContext, pairs: list[tuple[ActionItem, TicketState]]) -> None:
@@ -288,41 +348,3 @@ def _differs(ctx: PlanContext, item: ActionItem, state: TicketState) -> bool:
     if any(getattr(want, n) != getattr(have, n) for n in ("action", "priority", "owner", "due")):
         return True
     return item.status is not None and item.status != state.status
-
-
-def _preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
-    """Tracker-side checks before anything is created; owner problems follow the policy."""
-    by_line = {d.line: d for d in drafts}
-    for diag in ctx.connector.preflight(drafts):
-        draft = by_line.get(diag.line or -1)
-        if diag.code == "owner-unknown" and ctx.trackers.config.unknown_owner == "unassigned":
-            ctx.note(warning(diag.code, f"{diag.message}; creating unassigned", line=diag.line))
-            if draft is not None:
-                draft.owner = None
-            continue
-        hint = diag.hint or ('map the owner under [owners], or set unknown_owner = "unassigned"'
-                             if diag.code == "owner-unknown" else "fix the row or the tracker config, then rerun")
-        ctx.note(error(diag.code, diag.message, line=diag.line, hint=hint))
-
-
-def display_path(path: str, base: Path) -> str:
-    try:
-        return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
-
-
-def describe(item: ActionItem, pm: Postmortem, rel_path: str) -> str:
-    lines = [
-        item.action or "",
-        "",
-        "---",
-        f"Postmortem: {pm.title or rel_path}",
-        f"Incident date: {pm.date.isoformat() if pm.date else 'not set'} · Severity: {pm.severity or 'not set'}",
-        f"File: {rel_path} (line {item.line})",
-        f"Owner: {item.owner or 'not set'} · Due: {item.due.isoformat() if item.due else 'not set'}",
-        "",
-        "Created by pm-sync. The postmortem's action-items table owns this ticket's summary, "
-        "priority, owner and due date.",
-    ]
-    return "\n".join(lines)

@@ -72,7 +72,9 @@ class Update(_Change):
     def describe(self) -> str:
         parts = []
         for name in sorted(self.changes.names()):
-            parts.append(f"{name}: {_short(getattr(self.before, name))} -> {_short(getattr(self.changes, name))}")
+            parts.append(
+                f"{name}: {_short(getattr(self.before, name))} -> {_short(getattr(self.changes, name))}"
+            )
         return f"update {self.display}: " + "; ".join(parts) if parts else f"{self.display}: record baseline"
 
 
@@ -139,8 +141,14 @@ Change = Annotated[
 ]
 
 VERBS = {
-    "create": "to create", "recover": "to recover", "rekey": "moved", "update": "to update",
-    "pull": "to pull", "conflict": "in conflict", "missing": "missing", "unchanged": "unchanged",
+    "create": "to create",
+    "recover": "to recover",
+    "rekey": "moved",
+    "update": "to update",
+    "pull": "to pull",
+    "conflict": "in conflict",
+    "missing": "missing",
+    "unchanged": "unchanged",
     "waiting": "waiting",
 }
 """How a dry run counts each kind of change (`3 to create, 2 unchanged`)."""

@@ -27,8 +27,15 @@ def reconcile(
     """Reconcile the given paths, or `[docs] paths` from the config; skips non-Final documents."""
     options = Options(reconcile=True, force=force, recreate_missing=recreate_missing, retry_lost=retry_lost)
     spec = Run(options, dry_run=dry_run, skip_drafts=True)
-    return run(paths, spec, config=config, config_path=config_path, env=env, progress=progress,
-               use_default_paths=True)
+    return run(
+        paths,
+        spec,
+        config=config,
+        config_path=config_path,
+        env=env,
+        progress=progress,
+        use_default_paths=True,
+    )
 
 
 def succeeded(results: Sequence[Result]) -> bool:

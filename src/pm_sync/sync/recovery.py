@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from pm_sync.sync.compare import PlanContext
 
 
-def look_again(connector: Connector[ConnectorConfig], markers: Sequence[str], budget: float,
-               projects: Sequence[str] = ()) -> dict[str, TicketState]:
+def look_again(
+    connector: Connector[ConnectorConfig], markers: Sequence[str], budget: float, projects: Sequence[str] = ()
+) -> dict[str, TicketState]:
     """Ask again for markers a lagging search may not show yet: pauses of 1, 2, 4, … s,
     `budget` seconds in all, each long pause announced. Returns what turned up."""
     found: dict[str, TicketState] = {}
@@ -31,8 +32,11 @@ def look_again(connector: Connector[ConnectorConfig], markers: Sequence[str], bu
     delay, waited = 1.0, 0.0
     while pending and waited < budget:
         pause = min(delay, budget - waited)
-        clock.wait(pause, f"{connector.name}'s search to show {len(pending)} ticket(s) created "
-                          f"earlier (up to {budget - waited:.0f} s more)")
+        clock.wait(
+            pause,
+            f"{connector.name}'s search to show {len(pending)} ticket(s) created "
+            f"earlier (up to {budget - waited:.0f} s more)",
+        )
         waited += pause
         delay *= 2
         for state in connector.find(pending, list(projects)):
@@ -46,7 +50,9 @@ def recovery_wait(connector: Connector[ConnectorConfig]) -> float:
     return float(getattr(connector.config, "recovery_wait", 10.0))
 
 
-def in_flight(ctx: PlanContext, markers: Sequence[str], book: Book, retry_lost: bool) -> dict[str, Diagnostic]:
+def in_flight(
+    ctx: PlanContext, markers: Sequence[str], book: Book, retry_lost: bool
+) -> dict[str, Diagnostic]:
     """Rows about to be created whose create an earlier run sent and the tracker does not show:
     each gets a `create-in-flight` error instead of a second create."""
     journal = ctx.trackers.journal

@@ -40,14 +40,24 @@ class Result:
 
     @property
     def pulled(self) -> list[dict[str, str]]:
-        return [{"key": c.display, "field": c.field, "value": c.value, "line": str(c.line)}
-                for c in self._changes(Pull)]
+        return [
+            {"key": c.display, "field": c.field, "value": c.value, "line": str(c.line)}
+            for c in self._changes(Pull)
+        ]
 
     @property
     def conflicts(self) -> list[dict[str, object]]:
-        return [{"key": c.display, "line": c.line, "field": c.field, "document": c.document,
-                 "tracker": c.tracker_value, "detail": f"{self.file}:{c.line}: {c.describe()}"}
-                for c in self._changes(Conflict)]
+        return [
+            {
+                "key": c.display,
+                "line": c.line,
+                "field": c.field,
+                "document": c.document,
+                "tracker": c.tracker_value,
+                "detail": f"{self.file}:{c.line}: {c.describe()}",
+            }
+            for c in self._changes(Conflict)
+        ]
 
     @property
     def missing(self) -> list[str]:

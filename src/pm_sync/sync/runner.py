@@ -78,7 +78,7 @@ def _run(files: list[Path], spec: Run, trackers: Trackers, progress: Progress | 
     for n, path in enumerate(files):
         result = results[n]
         if n in docs:
-            _finish(docs[n], plans[n], spec, trackers, book, result, over)
+            _finish(docs[n], plans[n], spec=spec, trackers=trackers, book=book, result=result, over=over)
         if progress:
             progress.done(path, result)
     return results
@@ -120,13 +120,20 @@ def _over_threshold(plans: object, config: Config, force: bool) -> str | None:
     return None
 
 
-def _finish(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book, result: Result,
-            over: str | None) -> None:
+def _finish(
+    doc: Doc, plan: Plan, *, spec: Run, trackers: Trackers, book: Book, result: Result, over: str | None
+) -> None:
     result.plan = plan
     if over is not None and (plan.of(Create) or plan.of(Update)):
         make = error if not spec.dry_run else warning
-        result.diagnostics.append(make("safety-threshold", over, path=str(doc.path),
-                                       hint="check the plan with --dry-run; pass --force if it is right"))
+        result.diagnostics.append(
+            make(
+                "safety-threshold",
+                over,
+                path=str(doc.path),
+                hint="check the plan with --dry-run; pass --force if it is right",
+            )
+        )
         if not spec.dry_run:
             result.diagnostics += plan.diagnostics
             return

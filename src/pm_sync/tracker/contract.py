@@ -26,7 +26,7 @@ from typing import ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from pm_sync.diagnostics import Diagnostic
-from pm_sync.errors import AmbiguousWriteError, PmSyncError, RejectedError
+from pm_sync.errors import PmSyncError, RejectedError
 from pm_sync.tracker.tickets import (
     Capabilities,
     OwnerResolution,
@@ -49,8 +49,11 @@ class ConnectorConfig(BaseModel):
     max_wait: float = Field(default=120.0, ge=0, description="longest rate-limit wait sat through")
     attempts: int = Field(default=4, ge=1, le=10, description="tries of a request that is safe to repeat")
     recovery_wait: float = Field(
-        default=10.0, ge=0, description="seconds to keep looking for a ticket whose create got no "
-        "clear answer, on a tracker whose search lags")
+        default=10.0,
+        ge=0,
+        description="seconds to keep looking for a ticket whose create got no "
+        "clear answer, on a tracker whose search lags",
+    )
 
 
 class ConnectorContext(BaseModel):
@@ -161,7 +164,7 @@ class Connector(ABC, Generic[C]):
         with code `owner-unknown` follows the `unknown_owner` policy."""
         return []
 
-    def adopt(self, state: TicketState, draft: TicketDraft) -> None:  # noqa: B027 - optional hook
+    def adopt(self, state: TicketState, draft: TicketDraft) -> None:
         """Finish a ticket found by its marker instead of being created (a run was interrupted
         after the create): trackers that create in several steps complete the rest here."""
 
@@ -169,14 +172,16 @@ class Connector(ABC, Generic[C]):
         """Baselines `read` left out (`baseline_loaded=False`), for the few tickets that need one."""
         return {}
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release clients and connections."""
 
 
 def _not_tried(cause: PmSyncError) -> PmSyncError:
     """A draft never sent because an earlier one failed: certainly not created."""
-    return PmSyncError(f"not created: an earlier create failed ({cause.message})",
-                       hint=cause.hint or "run again once the tracker answers")
+    return PmSyncError(
+        f"not created: an earlier create failed ({cause.message})",
+        hint=cause.hint or "run again once the tracker answers",
+    )
 
 
 AnyConnector = Connector[ConnectorConfig]

@@ -21,6 +21,7 @@ import contextvars
 import datetime as dt
 import email.utils
 import html
+import math
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
@@ -55,7 +56,7 @@ def resendable() -> Iterator[None]:
         _resendable.reset(token)
 
 
-RateLimitHook = Callable[[int, Mapping[str, str], str], "float | None"]
+RateLimitHook = Callable[[int, Mapping[str, str], str], float | None]
 """(status, lower-cased headers, body) → seconds to wait when the reply is a rate limit."""
 
 
@@ -74,6 +75,18 @@ class Policy:
     rate_limit: RateLimitHook | None = None
     secrets: Secrets = field(default_factory=Secrets)
     describe: Callable[[str, str], str] | None = None
+    write_interval: float = 0.0
+    """Least seconds between two writes (GitHub asks for one)."""
+    _last_write: float = field(default=float("-inf"), repr=False)
+
+    def pace(self, method: str) -> None:
+        """Keep writes `write_interval` apart, as a tracker's guidance asks."""
+        if method.upper() in ("GET", "HEAD", "OPTIONS") or self.write_interval <= 0:
+            return
+        gap = self.write_interval - (clock.now() - self._last_write)
+        if gap > 0:
+            clock.wait(gap, f"{self.tracker} asks for {self.write_interval:g} s between writes")
+        self._last_write = clock.now()
 
     def name(self, method: str, url: str) -> str:
         if self.describe is not None:
@@ -91,9 +104,9 @@ class Policy:
                 return wait
         if status == 429 or (status == 503 and "retry-after" in headers):
             told = retry_after(headers.get("retry-after"), clock.now())
-            return told if told is not None else self.backoff * 2**attempt
+            return told if told is not None else self.backoff * 2.0**attempt
         if status in TRANSIENT:
-            return self.backoff * 2 ** (attempt - 1)
+            return self.backoff * 2.0 ** (attempt - 1)
         return None
 
     def is_limit(self, status: int, headers: Mapping[str, str], body: str) -> bool:
@@ -134,8 +147,9 @@ class Policy:
 
     def ambiguous(self, method: str, url: str, reason: str, wait: float | None = None) -> AmbiguousWriteError:
         err = AmbiguousWriteError(
-            self.secrets.scrub(f"{self.tracker} {reason} on {self.name(method, url)}; the write may "
-                               "or may not have happened"),
+            self.secrets.scrub(
+                f"{self.tracker} {reason} on {self.name(method, url)}; the write may or may not have happened"
+            ),
             hint="pm-sync looks the ticket up by its marker before creating anything again",
         )
         err.retry_after = wait  # type: ignore[attr-defined]
@@ -173,7 +187,7 @@ def retry_after(value: str | None, now: float) -> float | None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
         return max(0.0, when.timestamp() - now)
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+    if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
 
@@ -210,7 +224,7 @@ def summarize(body: bytes, content_type: str = "") -> str:
     text = " ".join(head.decode("utf-8", "replace").split())
     if len(text) > 120:
         text = text[:119] + "…"
-    return f"{content_type.split(';')[0] or 'text'} {text!r} ({kb})"
+    return f"{content_type.split(';', maxsplit=1)[0] or 'text'} {text!r} ({kb})"
 
 
 def error_text(body: bytes, content_type: str = "", limit: int = 300) -> str:

@@ -7,8 +7,12 @@ import httpx
 from pm_sync.errors import TrackerError
 from pm_sync.tracker.http import Policy
 
-_NOT_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                                         httpx.UnsupportedProtocol)
+_NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
 
 
 class PolicyTransport(httpx.BaseTransport):
@@ -23,23 +27,32 @@ class PolicyTransport(httpx.BaseTransport):
         attempt = 0
         while True:
             attempt += 1
+            p.pace(method)
             try:
                 response = self.inner.handle_request(request)
                 body = response.read()
             except _NOT_SENT as exc:
-                reason = ("connection refused" if "refused" in str(exc).lower()
-                          else "the host name does not resolve" if "name" in str(exc).lower()
-                          else f"no connection ({type(exc).__name__})")
+                reason = (
+                    "connection refused"
+                    if "refused" in str(exc).lower()
+                    else "the host name does not resolve"
+                    if "name" in str(exc).lower()
+                    else f"no connection ({type(exc).__name__})"
+                )
                 raise p.unreachable(method, url, reason) from None
             except httpx.TransportError as exc:
-                what = ("did not answer in time" if isinstance(exc, httpx.TimeoutException)
-                        else "dropped the connection")
+                what = (
+                    "did not answer in time"
+                    if isinstance(exc, httpx.TimeoutException)
+                    else "dropped the connection"
+                )
                 if not p.may_resend(method):
                     raise p.ambiguous(method, url, what) from None
                 if attempt >= p.attempts:
-                    raise TrackerError(f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times",
-                                       hint=p.hint) from None
-                p.pause(p.backoff * 2 ** (attempt - 1), method, url, what)
+                    raise TrackerError(
+                        f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times", hint=p.hint
+                    ) from None
+                p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
                 continue
             headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
@@ -68,5 +81,6 @@ class PolicyTransport(httpx.BaseTransport):
 def client(policy: Policy, *, headers: dict[str, str] | None = None) -> httpx.Client:
     """An httpx client whose every request follows `policy`; redirects are not followed."""
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    return httpx.Client(transport=PolicyTransport(policy), timeout=timeout, headers=headers,
-                        follow_redirects=False)
+    return httpx.Client(
+        transport=PolicyTransport(policy), timeout=timeout, headers=headers, follow_redirects=False
+    )

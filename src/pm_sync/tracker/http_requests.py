@@ -45,7 +45,7 @@ class PolicyAdapter(HTTPAdapter):
         super().__init__(max_retries=0, pool_connections=pool, pool_maxsize=pool)
         self.policy = policy
 
-    def send(  # type: ignore[override]
+    def send(  # noqa: PLR0917 - requests' HTTPAdapter.send signature
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
@@ -61,16 +61,21 @@ class PolicyAdapter(HTTPAdapter):
         attempt = 0
         while True:
             attempt += 1
+            p.pace(method)
             try:
-                response = super().send(request, stream=False, timeout=limits, verify=verify,
-                                        cert=cert, proxies=proxies)
+                response = super().send(
+                    request, stream=False, timeout=limits, verify=verify, cert=cert, proxies=proxies
+                )
                 body = response.content  # a body cut short fails this attempt, here
             except requests.RequestException as exc:
                 reason = _not_sent(exc, p)
                 if reason is not None:
                     raise p.unreachable(method, url, reason) from None
-                what = ("did not answer in time" if isinstance(exc, requests.exceptions.Timeout)
-                        else "dropped the connection")
+                what = (
+                    "did not answer in time"
+                    if isinstance(exc, requests.exceptions.Timeout)
+                    else "dropped the connection"
+                )
                 if not p.may_resend(method):
                     raise p.ambiguous(method, url, what) from None
                 if attempt >= p.attempts:
@@ -78,7 +83,7 @@ class PolicyAdapter(HTTPAdapter):
                         f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times",
                         hint=f"{p.hint}; or raise the tracker's timeout",
                     ) from None
-                p.pause(p.backoff * 2 ** (attempt - 1), method, url, what)
+                p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
                 continue
             headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code

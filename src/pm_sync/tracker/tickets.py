@@ -87,8 +87,9 @@ class TicketDraft(BaseModel):
 
     def fields(self) -> TicketFields:
         """The baseline of a new ticket: trackers create tickets open."""
-        return TicketFields(action=self.action, priority=self.priority, owner=self.owner,
-                            due=self.due, status=ItemStatus.OPEN)
+        return TicketFields(
+            action=self.action, priority=self.priority, owner=self.owner, due=self.due, status=ItemStatus.OPEN
+        )
 
 
 class TicketChanges(BaseModel):
@@ -129,8 +130,9 @@ class TicketState(BaseModel):
     resolved: dt.datetime | None = None
 
     def fields(self) -> TicketFields:
-        return TicketFields(action=self.action, priority=self.priority, owner=self.owner,
-                            due=self.due, status=self.status)
+        return TicketFields(
+            action=self.action, priority=self.priority, owner=self.owner, due=self.due, status=self.status
+        )
 
 
 class OwnerResolution(BaseModel):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,31 @@ from typing import Any
 
 import pytest
 
+from pm_sync import clock
 from pm_sync.cli import run
+
+
+class SkipClock(clock.Clock):
+    """Real time plus every wait pm-sync asked for, without waiting; `slept` keeps the waits."""
+
+    def __init__(self, on_sleep: Callable[[float], None] | None = None) -> None:
+        self.offset = 0.0
+        self.slept: list[float] = []
+        self.on_sleep = on_sleep
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.offset += max(0.0, seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+
+
+def use_clock(monkeypatch: pytest.MonkeyPatch, fake: clock.Clock) -> None:
+    """pm-sync's waits in this test go through `fake` (in-process runs only)."""
+    monkeypatch.setattr(clock._Current, "clock", fake)
 
 STANDARD_ROWS = [
     ("P0", "Integration test for connection pool", "@alice", "2024-01-22"),
@@ -61,6 +86,12 @@ class CliResult:
 
     def json(self) -> Any:
         return json.loads(self.stdout)
+
+    def one(self) -> Any:
+        """The `--json` entry of a run over one postmortem (push and reconcile print a list)."""
+        data = self.json()
+        assert isinstance(data, list) and len(data) == 1, data
+        return data[0]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.conftest import STANDARD_ROWS, SkipClock, postmortem_text, use_clock
 from tests.fakes.fake_github import FakeGitHub
 
 TOKEN = "ghp_test"
@@ -63,16 +63,22 @@ def ticket_cells(doc: Path) -> list[str]:
     return [ln.strip("|").split("|")[4].strip() for ln in lines]
 
 
+class FakeGitHubClock(SkipClock):
+    """pm-sync's clock as the fake GitHub sees it: each wait moves the fake's time too."""
+
+    def __init__(self, fake: FakeGitHub) -> None:
+        super().__init__(on_sleep=fake.advance)
+        self.fake = fake
+
+    def now(self) -> float:
+        return self.fake.now()
+
+
 def patch_sleep(monkeypatch: pytest.MonkeyPatch, fake: FakeGitHub) -> list[float]:
-    """time.sleep (PyGithub, urllib3 and the connector all call it) moves the fake's clock."""
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        fake.advance(seconds)
-
-    monkeypatch.setattr(time, "sleep", sleep)
-    return slept
+    """Every pm-sync wait is recorded and moves the fake's clock instead of sleeping."""
+    waits = FakeGitHubClock(fake)
+    use_clock(monkeypatch, waits)
+    return waits.slept
 
 
 Cli = Callable[..., object]

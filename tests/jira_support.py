@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import time
+
 import pytest
 
-from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.conftest import STANDARD_ROWS, SkipClock, postmortem_text, use_clock
 from tests.fakes.fake_jira import FakeJira, RecordedRequest
 
 ALICE = "557058:aaaaaaaa-0000-4000-8000-00000000a11c"
@@ -108,9 +110,9 @@ def jira_env(
         fake.add_user(account_id=ALICE, name="alice", email="alice@example.com", display_name="Alice Adams")
         fake.add_user(account_id=BOB, name="bob", email="bob@example.com", display_name="Bob Brown")
         monkeypatch.setenv(TOKEN_ENV, fake.token)
-        slept: list[float] = []
-        # the jira client sleeps between retries via time.sleep; record instead of waiting
-        monkeypatch.setattr("jira.resilientsession.time.sleep", slept.append)
-        env = JiraEnv(fake, workdir, slept)
+        waits = SkipClock()
+        use_clock(monkeypatch, waits)  # pm-sync's waits are recorded, not slept
+        fake.monotonic = lambda: time.monotonic() + waits.offset  # the fake's search lag sees them
+        env = JiraEnv(fake, workdir, waits.slept)
         env.write_config()
         yield env

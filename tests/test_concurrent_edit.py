@@ -57,10 +57,10 @@ def test_edit_made_during_push_is_kept(editing_tracker: None, workdir: Path, cli
     assert "| P1 | Document connection management patterns | @alice | 2024-01-29 | PM-3 |" in text
     # The renamed row is a different item now: its ticket is not written into it blindly...
     assert "| P0 | Lower the DB alert threshold to 70% | @bob | 2024-01-17 |  |" in text
-    assert any("row for PM-2 is gone" in w for w in result.json()["warnings"])
+    assert any("row for PM-2 is gone" in w for w in result.one()["warnings"])
     # ...and the next push creates a ticket for the renamed row; PM-2 stays as the old item's.
     again = cli("push", "pm.md", "--json")
-    assert again.json()["created"] == ["PM-4"]
+    assert again.one()["created"] == ["PM-4"]
     assert len(local_tickets(workdir)) == 4
 
 
@@ -111,7 +111,7 @@ def test_a_cell_typed_into_during_push_keeps_the_colleagues_value(
     text = doc.read_text()
     assert "| @bob | 2024-01-17 | OPS-77 |" in text  # theirs, not PM-2
     assert "| @alice | 2024-01-22 | PM-1 |" in text
-    assert any("edited while pm-sync worked" in w and "PM-2" in w for w in result.json()["warnings"])
+    assert any("edited while pm-sync worked" in w and "PM-2" in w for w in result.one()["warnings"])
 
 
 def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pm_sync.config import Config, load_config
-from pm_sync.tracker.contract import load_connector
+from pm_sync.tracker.registry import load_connector
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 

@@ -35,8 +35,8 @@ def test_push_creates_labelled_assigned_issues_and_writes_keys(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout + result.stderr
-    assert result.json()["created"] == ["#1", "#2", "#3"]
-    assert result.json()["errors"] == []
+    assert result.one()["created"] == ["#1", "#2", "#3"]
+    assert result.one()["errors"] == []
     assert ticket_cells(doc) == ["#1", "#2", "#3"]
     issues = fake_github.issues(REPO)
     assert [
@@ -81,8 +81,8 @@ def test_second_push_is_a_no_op(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0
-    assert result.json()["unchanged"] == ["#1", "#2", "#3"]
-    assert result.json()["created"] == [] and result.json()["updated"] == []
+    assert result.one()["unchanged"] == ["#1", "#2", "#3"]
+    assert result.one()["created"] == [] and result.one()["updated"] == []
     assert doc.read_bytes() == before
     assert writes(fake_github) == []
     # one listing for all three issues, plus the owners' assignability checks
@@ -116,7 +116,7 @@ def test_drifted_fields_are_updated_and_other_labels_kept(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert sorted(result.json()["updated"]) == ["#1", "#2", "#3"]
+    assert sorted(result.one()["updated"]) == ["#1", "#2", "#3"]
     one, two, three = fake_github.issues(REPO)
     assert sorted(lab["name"] for lab in one["labels"]) == ["P2", "customer-facing", "postmortem"]
     assert meta(one)["baseline"]["priority"] == "P2"  # type: ignore[index]
@@ -131,7 +131,7 @@ def test_drifted_fields_are_updated_and_other_labels_kept(
 
     fake_github.clear_log()
     again = cli("push", str(doc), "--json")
-    assert again.json()["unchanged"] == ["#1", "#2", "#3"]
+    assert again.one()["unchanged"] == ["#1", "#2", "#3"]
     assert writes(fake_github) == []
 
 
@@ -147,7 +147,7 @@ def test_item_routed_to_another_repo_by_ticket_cell_hint(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#1", "#2", "acme/other#1"]
+    assert result.one()["created"] == ["#1", "#2", "acme/other#1"]
     assert ticket_cells(doc) == ["#1", "#2", "acme/other#1"]
     assert [i["title"] for i in fake_github.issues("acme/other")] == [
         "Document connection management patterns"
@@ -156,7 +156,7 @@ def test_item_routed_to_another_repo_by_ticket_cell_hint(
 
     fake_github.clear_log()
     again = cli("push", str(doc), "--json")
-    assert again.json()["unchanged"] == ["#1", "#2", "acme/other#1"]
+    assert again.one()["unchanged"] == ["#1", "#2", "acme/other#1"]
     assert writes(fake_github) == []
 
 
@@ -172,10 +172,10 @@ def test_front_matter_project_sends_the_postmortem_to_its_repo(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["acme/payments#1", "acme/payments#2"]
+    assert result.one()["created"] == ["acme/payments#1", "acme/payments#2"]
     assert len(fake_github.issues("acme/payments")) == 2 and fake_github.issues(REPO) == []
     fake_github.clear_log()
-    assert cli("push", str(doc), "--json").json()["unchanged"] == ["acme/payments#1", "acme/payments#2"]
+    assert cli("push", str(doc), "--json").one()["unchanged"] == ["acme/payments#1", "acme/payments#2"]
     assert writes(fake_github) == []
 
 
@@ -194,7 +194,7 @@ def test_existing_references_in_every_spelling(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert sorted(result.json()["updated"]) == ["#1", "#2", "#3"]
+    assert sorted(result.one()["updated"]) == ["#1", "#2", "#3"]
     one, two, _ = fake_github.issues(REPO)
     assert [a["login"] for a in two["assignees"]] == ["bob"]
     assert "P0" in [lab["name"] for lab in one["labels"]]
@@ -212,7 +212,7 @@ def test_dry_run_writes_nothing(
     result = cli("push", str(doc), "--dry-run", "--json")
 
     assert result.code == 0, result.stdout
-    assert [row["kind"] for row in result.json()["plan"]] == ["create"] * 3
+    assert [row["kind"] for row in result.one()["plan"]] == ["create"] * 3
     assert writes(fake_github) == []
     assert fake_github.issues(REPO) == [] and doc.read_bytes() == before
 
@@ -227,7 +227,7 @@ def test_github_enterprise_server_base_url(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#1", "#2", "#3"]
+    assert result.one()["created"] == ["#1", "#2", "#3"]
     assert len(fake_ghes.issues(REPO)) == 3
     assert all(r.path.startswith("/api/v3/") for r in fake_ghes.request_log)
     assert all(r.status is not None and r.status < 400 for r in fake_ghes.request_log)
@@ -244,7 +244,7 @@ def test_unassignable_owner_stops_everything_before_a_create(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == 15 and "@bob" in error["message"]
     assert "cannot be assigned" in error["message"] and "unknown_owner" in error["hint"]
     assert writes(fake_github) == [] and doc.read_bytes() == before
@@ -260,7 +260,7 @@ def test_unassignable_owner_with_unassigned_policy_creates_unassigned(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    [warning] = result.json()["warnings"]
+    [warning] = result.one()["warnings"]
     assert "@bob" in warning and "unassigned" in warning
     assert [[a["login"] for a in i["assignees"]] for i in fake_github.issues(REPO)] == [
         ["alice"],
@@ -268,7 +268,7 @@ def test_unassignable_owner_with_unassigned_policy_creates_unassigned(
         ["alice"],
     ]
     fake_github.clear_log()
-    assert cli("push", str(doc), "--json").json()["unchanged"] == ["#1", "#2", "#3"]
+    assert cli("push", str(doc), "--json").one()["unchanged"] == ["#1", "#2", "#3"]
     assert writes(fake_github) == []
 
 
@@ -332,7 +332,7 @@ def test_many_issues_are_paged_and_few_keys_read_one_by_one(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#152"]  # the PR never counts as a ticket
+    assert result.one()["created"] == ["#152"]  # the PR never counts as a ticket
     assert len(fake_github.requests_to("GET", r"^/(repos/acme/app|repositories/\d+)/issues$")) == 2
     for n in range(150):
         fake_github.add_issue(REPO, f"Newer item {n}", labels=["postmortem"])
@@ -340,7 +340,7 @@ def test_many_issues_are_paged_and_few_keys_read_one_by_one(
 
     again = cli("push", str(doc), "--json")
 
-    assert again.json()["unchanged"] == ["#152"]
+    assert again.one()["unchanged"] == ["#152"]
     gets = [r.route for r in fake_github.request_log if "assignees" not in r.route]
     # page 1 says there are 4 pages: one GET for the one key is cheaper than 3 more pages
     assert gets == ["/repos/acme/app/issues", "/repos/acme/app/issues/152"]
@@ -356,7 +356,7 @@ def test_owner_not_assignable_in_the_hinted_repo_is_caught_before_creating(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == 15 and "cannot be assigned issues in acme/other" in error["message"]
     assert writes(fake_github) == []
 
@@ -376,4 +376,4 @@ def test_tricky_action_text_round_trips_through_the_hidden_comment(
     fake_github.clear_log()
 
     again = cli("push", str(doc), "--json")
-    assert again.json()["unchanged"] == ["#1"] and writes(fake_github) == []
+    assert again.one()["unchanged"] == ["#1"] and writes(fake_github) == []

@@ -142,7 +142,7 @@ def test_changed_due_date_updates_only_that_board_field(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["updated"] == ["#2"]
+    assert result.one()["updated"] == ["#2"]
     node = fake_github.issues(REPO)[1]["node_id"]
     assert graphql.named("addProjectV2ItemById") == [{"project": PROJECT["id"], "content": node}]
     assert graphql.named("updateProjectV2ItemFieldValue") == [
@@ -155,7 +155,7 @@ def test_changed_due_date_updates_only_that_board_field(
     ]
 
     graphql.calls.clear()
-    assert cli("push", str(doc), "--json").json()["unchanged"] == ["#1", "#2", "#3"]
+    assert cli("push", str(doc), "--json").one()["unchanged"] == ["#1", "#2", "#3"]
     assert graphql.calls == []  # nothing changed: GraphQL is not even asked
 
 
@@ -186,7 +186,7 @@ def test_graphql_errors_with_http_200_become_a_clear_error(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == 14
     assert "Could not resolve to a node" in error["message"] and "#1" in error["message"]
     assert "trackers.github" in error["hint"]
@@ -194,7 +194,7 @@ def test_graphql_errors_with_http_200_become_a_clear_error(
 
     graphql.fail = None
     again = cli("push", str(doc), "--json")  # the issue is found by its marker, not recreated
-    assert again.json()["recovered"] == ["#1"] and ticket_cells(doc) == ["#1"]
+    assert again.one()["recovered"] == ["#1"] and ticket_cells(doc) == ["#1"]
     assert len(fake_github.issues(REPO)) == 1
 
 
@@ -215,7 +215,7 @@ def test_unknown_board_field_names_the_config_key(
 
     result = cli("push", str(doc), "--json")
 
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert "'Deadline'" in error["message"] and "trackers.github.due_field" in error["hint"]
     assert "Due date" in error["hint"]
 

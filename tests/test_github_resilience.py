@@ -52,7 +52,7 @@ def test_lost_create_reply_is_found_by_marker_not_resent(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#1", "#2", "#3"]
+    assert result.one()["created"] == ["#1", "#2", "#3"]
     assert len(fake_github.issues(REPO)) == 3 and len(set(markers(fake_github))) == 3
     assert len(fake_github.requests_to("POST", CREATE)) == 3  # never re-sent blindly
     lookups = [r for r in fake_github.requests_to("GET", CREATE) if "since" in r.query]
@@ -81,7 +81,7 @@ def test_create_lost_before_github_stored_it_is_sent_again_once(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#1", "#2", "#3"]
+    assert result.one()["created"] == ["#1", "#2", "#3"]
     assert len(fake_github.issues(REPO)) == 3
     assert len(fake_github.requests_to("POST", CREATE)) == 4
 
@@ -98,7 +98,7 @@ def test_create_that_times_out_is_found_not_duplicated(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#1"]
+    assert result.one()["created"] == ["#1"]
     assert len(fake_github.issues(REPO)) == 1
     assert len(fake_github.requests_to("POST", CREATE)) == 1
 
@@ -123,8 +123,8 @@ def test_dropped_create_and_failed_lookup_then_rerun_recovers(
     first = cli("push", str(doc), "--json")
 
     assert first.code == 1
-    assert first.json()["created"] == ["#2", "#3"]
-    [error] = first.json()["errors"]
+    assert first.one()["created"] == ["#2", "#3"]
+    [error] = first.one()["errors"]
     assert error["line"] == 14, error
     assert "pm-sync push again" in (error["hint"] or ""), error
     assert len(fake_github.issues(REPO)) == 3  # stored, but its key was never written
@@ -134,7 +134,7 @@ def test_dropped_create_and_failed_lookup_then_rerun_recovers(
     second = cli("push", str(doc), "--json")
 
     assert second.code == 0, second.stdout
-    assert second.json()["recovered"] == ["#1"] and second.json()["created"] == []
+    assert second.one()["recovered"] == ["#1"] and second.one()["created"] == []
     assert len(fake_github.issues(REPO)) == 3
     assert ticket_cells(doc) == ["#1", "#2", "#3"]
 
@@ -155,7 +155,7 @@ def test_run_killed_after_creating_resumes_without_duplicates(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["recovered"] == ["#1", "#2", "#3"] and result.json()["created"] == []
+    assert result.one()["recovered"] == ["#1", "#2", "#3"] and result.one()["created"] == []
     assert len(fake_github.issues(REPO)) == 3
     assert ticket_cells(doc) == ["#1", "#2", "#3"]
 
@@ -175,19 +175,19 @@ def test_transferred_issue_is_followed_and_its_new_key_written(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["moved"] == [{"from": "#2", "to": f"acme/infra#{new_number}"}]
+    assert result.one()["moved"] == [{"from": "#2", "to": f"acme/infra#{new_number}"}]
     assert ticket_cells(doc) == ["#1", f"acme/infra#{new_number}", "#3"]
     assert writes(fake_github) == []  # nothing else drifted
 
     fake_github.clear_log()
     again = cli("push", str(doc), "--json")
-    assert again.json()["unchanged"] == ["#1", f"acme/infra#{new_number}", "#3"]
-    assert again.json()["moved"] == [] and writes(fake_github) == []
+    assert again.one()["unchanged"] == ["#1", f"acme/infra#{new_number}", "#3"]
+    assert again.one()["moved"] == [] and writes(fake_github) == []
 
     doc.write_text(doc.read_text().replace("@bob | 2024-01-17", "@bob | 2024-01-18"))
     fake_github.clear_log()
     changed = cli("push", str(doc), "--json")
-    assert changed.json()["updated"] == [f"acme/infra#{new_number}"]
+    assert changed.one()["updated"] == [f"acme/infra#{new_number}"]
     assert writes(fake_github) == [("PATCH", f"/repos/acme/infra/issues/{new_number}")]
 
 
@@ -203,7 +203,7 @@ def test_deleted_issue_is_a_located_error(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == 15 and "#2" in error["message"]
     assert "does not exist" in error["message"]
     assert writes(fake_github) == []
@@ -220,7 +220,7 @@ def test_primary_rate_limit_is_waited_out_until_reset(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["#1", "#2", "#3"]
+    assert result.one()["created"] == ["#1", "#2", "#3"]
     assert len(slept) == 1 and 29 <= slept[0] <= 32
     assert len(fake_github.issues(REPO)) == 3
 
@@ -237,7 +237,7 @@ def test_primary_rate_limit_beyond_the_bound_is_a_clear_error(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert "rate limit" in error["message"]
     assert "trackers.github.max_rate_limit_wait" in error["hint"]
     assert slept == [] and writes(fake_github) == []
@@ -310,7 +310,7 @@ def test_secondary_limit_429_on_update(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["updated"] == ["#2"] and slept == [2.0]
+    assert result.one()["updated"] == ["#2"] and slept == [2.0]
 
 
 def test_bad_token_is_an_auth_error_that_never_shows_the_token(
@@ -325,7 +325,7 @@ def test_bad_token_is_an_auth_error_that_never_shows_the_token(
         assert result.code == 1
         assert secret not in result.stdout + result.stderr
         assert TOKEN_ENV in result.stdout + result.stderr
-    error = cli("push", str(doc), "--json").json()["errors"][0]
+    error = cli("push", str(doc), "--json").one()["errors"][0]
     assert "401" in error["message"] and "trackers.github.token_env" in error["hint"]
     for path in workdir.rglob("*"):
         if path.is_file():
@@ -360,7 +360,7 @@ def test_missing_repository_is_a_clear_error(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    error = result.json()["errors"][0]
+    error = result.one()["errors"][0]
     assert "acme/nope" in error["message"] and "trackers.github.repo" in error["hint"]
     assert writes(fake_github) == []
 
@@ -378,7 +378,7 @@ def test_a_configured_but_unused_github_tracker_needs_no_token(
     result = cli("push", str(doc), "--json")  # keys in the table: every tracker is asked
 
     assert result.code == 0, result.stdout
-    assert result.json()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
+    assert result.one()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
     assert fake_github.request_log == []
 
 
@@ -407,6 +407,6 @@ def test_marker_on_a_later_page_is_found_when_links_drop_the_query(
         result = cli("push", str(doc), "--json")
 
         assert result.code == 0, result.stdout
-        assert result.json()["recovered"] == ["#1"] and result.json()["created"] == []
+        assert result.one()["recovered"] == ["#1"] and result.one()["created"] == []
         pages = [r.query for r in fake.requests_to("GET", r"/issues$")]
         assert all(q.get("labels") == "postmortem" and q.get("state") == "all" for q in pages)

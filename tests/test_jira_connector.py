@@ -20,7 +20,7 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout + result.stderr
-    out = result.json()
+    out = result.one()
     assert out["created"] == KEYS and out["errors"] == []
     assert doc.read_text() == postmortem_text([(*r, k) for r, k in zip(STANDARD_ROWS, KEYS, strict=True)])
     issue = env.issue("OPS-1")["fields"]
@@ -31,8 +31,9 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     assert (assignee.get("accountId") if env.cloud else assignee.get("name")) == env.ident("alice")
     assert issue["issuetype"]["name"] == "Task"
     labels = issue["labels"]
-    assert labels[0] == "postmortem" and len(labels) == 2
+    assert labels[0] == "postmortem" and len(labels) == 3  # ours, the row's marker, the document's
     assert labels[1].startswith("pm-sync-") and len(labels[1]) == len("pm-sync-") + 12
+    assert labels[2].startswith("pm-sync-doc-") and len(labels[2]) == len("pm-sync-doc-") + 12
     description = issue["description"]
     for text in (
         "Integration test for connection pool",
@@ -49,9 +50,9 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     bob = env.issue("OPS-2")["fields"]["assignee"]  # owner map gives bob's email: looked up
     assert (bob.get("accountId") if env.cloud else bob.get("name")) == (BOB if env.cloud else "bob")
     assert env.fake.properties("OPS-2")["pm-sync"]["baseline"] == {
-        "summary": "Lower DB alert threshold to 70%",
+        "action": "Lower DB alert threshold to 70%",
         "priority": "P0",
-        "assignee": env.ident("bob"),
+        "owner": env.ident("bob"),
         "due": "2024-01-17",
         "status": "open",
     }
@@ -61,7 +62,7 @@ def test_push_creates_every_field_in_one_bulk_request(jira_env: JiraEnv, cli) ->
     assert not env.fake.requests_to("POST", "issue/") or all(
         r.api_path == "issue/bulk" for r in env.fake.requests_to("POST", "issue")
     )
-    assert [r.method for r in env.writes()] == ["POST"] + ["PUT"] * 3  # bulk + 3 baselines
+    assert [r.method for r in env.writes()] == ["POST"]  # one bulk create, baselines inside it
     paths = {r.path for r in env.fake.request_log}
     if env.cloud:
         assert "/rest/api/2/search" not in paths  # removed from Cloud (CHANGE-2046)
@@ -84,11 +85,11 @@ def test_second_push_only_reads(jira_env: JiraEnv, cli) -> None:
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0
-    assert result.json()["unchanged"] == KEYS and result.json()["created"] == []
+    assert result.one()["unchanged"] == KEYS and result.one()["created"] == []
     assert env.writes() == []
     searches = [r for r in env.fake.request_log if r.api_path in ("search", "search/jql")]
-    assert len(searches) == 1  # three keys, one batched `key in (...)` query
-    assert "key in" in searches[0].query["jql"]
+    assert len(searches) == 1  # every ticket of the postmortem, by its document marker
+    assert "labels in" in searches[0].query["jql"]
     assert doc.read_bytes() == before
     assert len(env.fake.issues) == 3
 
@@ -104,11 +105,11 @@ def test_drifted_fields_are_updated_with_only_what_changed(jira_env: JiraEnv, cl
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert sorted(result.json()["updated"]) == ["OPS-2", "OPS-3"]
+    assert sorted(result.one()["updated"]) == ["OPS-2", "OPS-3"]
     edits = {
-        r.api_path: r.json
+        r.api_path: {"fields": r.json["fields"]}
         for r in env.fake.requests_to("PUT", "issue/")
-        if "/properties/" not in (r.api_path or "")
+        if "/properties/" not in (r.api_path or "") and "fields" in r.json
     }
     assignee = {"accountId": env.ident("alice")} if env.cloud else {"name": "alice"}
     assert edits == {
@@ -119,7 +120,7 @@ def test_drifted_fields_are_updated_with_only_what_changed(jira_env: JiraEnv, cl
     assert env.fake.properties("OPS-2")["pm-sync"]["baseline"]["due"] == "2024-01-19"
     assert not env.fake.requests_to("POST", "")  # never a create or a transition
     again = cli("push", str(doc), "--json")
-    assert again.json()["updated"] == []
+    assert again.one()["updated"] == []
 
 
 def test_lost_answer_to_the_bulk_create_is_recovered_by_marker(jira_env: JiraEnv, cli) -> None:
@@ -130,15 +131,16 @@ def test_lost_answer_to_the_bulk_create_is_recovered_by_marker(jira_env: JiraEnv
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout + result.stderr
-    assert sorted(result.json()["created"]) == KEYS
+    assert sorted(result.one()["created"]) == KEYS
     assert len(env.fake.issues) == 3  # no duplicates: the markers were looked up first
     assert len(env.fake.requests_to("POST", "issue/bulk")) == 1
     lookups = [r.query["jql"] for r in env.fake.request_log if r.api_path in ("search", "search/jql")]
-    assert sum("labels in" in q for q in lookups) == 2  # before planning, after the lost answer
+    # before planning, again under the postmortem's lock, then after the lost answer
+    assert sum("labels in" in q for q in lookups) == 3
     assert "OPS-1" in doc.read_text() and "OPS-3" in doc.read_text()
     assert all(env.fake.properties(k).get("pm-sync") for k in KEYS)
     rerun = cli("push", str(doc), "--json")
-    assert rerun.json()["created"] == [] and len(env.fake.issues) == 3
+    assert rerun.one()["created"] == [] and len(env.fake.issues) == 3
 
 
 def test_timed_out_create_is_looked_up_not_resent(jira_env: JiraEnv, cli) -> None:
@@ -150,7 +152,7 @@ def test_timed_out_create_is_looked_up_not_resent(jira_env: JiraEnv, cli) -> Non
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout + result.stderr
-    assert sorted(result.json()["created"]) == KEYS and len(env.fake.issues) == 3
+    assert sorted(result.one()["created"]) == KEYS and len(env.fake.issues) == 3
     assert len(env.fake.requests_to("POST", "issue/bulk")) == 1
 
 
@@ -161,9 +163,18 @@ def test_partly_lost_create_only_creates_what_is_missing(jira_env: JiraEnv, cli)
 
     result = cli("push", str(doc), "--json")
 
-    assert result.code == 0, result.stdout + result.stderr
-    assert len(env.fake.issues) == 3
-    assert len(env.fake.requests_to("POST", "issue/bulk")) == 2
+    # Jira's search lags: a miss right after proves nothing, so nothing is sent twice; the rows
+    # wait for their markers until a person says the creates were lost
+    assert result.code == 1
+    assert {e["code"] for e in result.one()["errors"]} == {"create-in-flight"}
+    assert "--retry-lost" in result.one()["errors"][0]["hint"]
+    assert env.fake.issues == [] and len(env.fake.requests_to("POST", "issue/bulk")) == 1
+    assert "waiting" in result.stderr  # the wait for the search said what it waits for
+    again = cli("push", str(doc), "--json")
+    assert again.code == 1 and len(env.fake.requests_to("POST", "issue/bulk")) == 1
+    lost = cli("push", str(doc), "--retry-lost", "--json")
+    assert lost.code == 0, lost.stdout
+    assert len(env.fake.issues) == 3 and len(env.fake.requests_to("POST", "issue/bulk")) == 2
 
 
 def test_killed_run_is_adopted_by_marker_on_rerun(jira_env: JiraEnv, cli) -> None:
@@ -178,7 +189,7 @@ def test_killed_run_is_adopted_by_marker_on_rerun(jira_env: JiraEnv, cli) -> Non
     rerun = cli("push", str(doc), "--json")
 
     assert first.code == 0
-    assert rerun.code == 0 and sorted(rerun.json()["recovered"]) == KEYS
+    assert rerun.code == 0 and sorted(rerun.one()["recovered"]) == KEYS
     assert len(env.fake.issues) == 3 and not env.fake.requests_to("POST", "issue/bulk")[1:]
 
 
@@ -191,11 +202,11 @@ def test_moved_issue_gets_its_new_key_written_back(jira_env: JiraEnv, cli) -> No
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["moved"] == [{"from": "OPS-2", "to": new_key}]
+    assert result.one()["moved"] == [{"from": "OPS-2", "to": new_key}]
     assert f"| 2024-01-17 | {new_key} |" in doc.read_text()
     assert env.writes() and not [r for r in env.writes() if r.method == "POST"][1:]
     again = cli("push", str(doc), "--json")
-    assert again.json()["unchanged"] == ["OPS-1", new_key, "OPS-3"]
+    assert again.one()["unchanged"] == ["OPS-1", new_key, "OPS-3"]
 
 
 def test_deleted_issue_is_reported_on_its_row(jira_env: JiraEnv, cli) -> None:
@@ -207,7 +218,7 @@ def test_deleted_issue_is_reported_on_its_row(jira_env: JiraEnv, cli) -> None:
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == ROW_LINES[1] and "OPS-2 does not exist" in error["message"]
 
 
@@ -222,9 +233,9 @@ def test_several_moved_and_deleted_issues_in_one_read(jira_env: JiraEnv, cli) ->
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["moved"] == [{"from": "OPS-1", "to": first}, {"from": "OPS-3", "to": third}]
+    assert result.one()["moved"] == [{"from": "OPS-1", "to": first}, {"from": "OPS-3", "to": third}]
     env.fake.delete_issue(first)
-    [error] = cli("push", str(doc), "--json").json()["errors"]
+    [error] = cli("push", str(doc), "--json").one()["errors"]
     assert error["line"] == ROW_LINES[0] and f"{first} does not exist" in error["message"]
 
 
@@ -236,7 +247,7 @@ def test_dry_run_writes_nothing(jira_env: JiraEnv, cli) -> None:
     result = cli("push", str(doc), "--dry-run", "--json")
 
     assert result.code == 0, result.stdout
-    assert [p["kind"] for p in result.json()["plan"]] == ["create"] * 3
+    assert [p["kind"] for p in result.one()["plan"]] == ["create"] * 3
     assert env.writes() == [] and env.fake.issues == [] and doc.read_bytes() == before
 
 
@@ -248,7 +259,7 @@ def test_many_items_are_created_in_bulk_chunks_and_read_in_one_query(jira_env: J
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert len(result.json()["created"]) == 60
+    assert len(result.one()["created"]) == 60
     sizes = [len(r.json["issueUpdates"]) for r in env.fake.requests_to("POST", "issue/bulk")]
     assert sizes == [50, 10]
     env.fake.clear_log()
@@ -270,7 +281,7 @@ def test_api_push_with_auto_deployment(jira_env: JiraEnv) -> None:
     assert len(env.fake.requests_to("GET", "serverInfo")) == 1
     search = "search/jql" if env.cloud else "search"
     assert env.fake.requests_to("GET", search)
-    assert json.loads(json.dumps(outcome.push_json()))["created"] == KEYS
+    assert json.loads(json.dumps(outcome.as_json()))["created"] == KEYS
 
 
 def test_owner_map_email_is_used_when_no_jira_identity_is_given(jira_env: JiraEnv, cli) -> None:
@@ -303,7 +314,7 @@ def test_jira_without_bulk_create_gets_one_create_per_item(jira_env: JiraEnv, cl
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    out = result.json()
+    out = result.one()
     assert out["created"] == KEYS
     [error] = out["errors"]
     assert error["line"] == 17 and "assignee" in error["message"]
@@ -333,6 +344,6 @@ def test_run_killed_after_create_waits_out_search_lag_on_rerun(jira_env: JiraEnv
     rerun = run_subprocess(["push", str(doc), "--json"], env.workdir, {TOKEN_ENV: env.fake.token})
 
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert sorted(json.loads(rerun.stdout)["recovered"]) == KEYS
+    assert sorted(json.loads(rerun.stdout)[0]["recovered"]) == KEYS
     assert len(env.fake.issues) == 3
     assert not list((env.workdir / ".pm-sync" / "inflight").iterdir())

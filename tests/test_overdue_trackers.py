@@ -177,7 +177,7 @@ def test_jira_one_search_covers_every_postmortem(jira: JiraEnv, cli: Any) -> Non
         jira.doc.parent / "postmortem-2024-02-01-dns.md",
         [("P0", "Fail over DNS automatically", "@alice", "2024-02-03")],
     )
-    assert cli("push", str(other), "--json").json()["created"] == ["OPS-5"]
+    assert cli("push", str(other), "--json").one()["created"] == ["OPS-5"]
     jira.fake.clear_log()
 
     data, _ = report(cli, "--as-of", "2024-02-10")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pm_sync.tracker.contract import available_connectors
+from pm_sync.tracker.registry import available_connectors
 from tests.conftest import STANDARD_ROWS, postmortem_text
 from tests.plugin_helpers import install_plugin
 
@@ -92,8 +92,8 @@ def test_third_party_tracker_is_used_like_a_builtin(plugin_installed: None, work
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout + result.stderr
-    assert result.json()["created"] == ["N1", "N2"]
-    assert any("no due dates" in w for w in result.json()["warnings"])
+    assert result.one()["created"] == ["N1", "N2"]
+    assert any("no due dates" in w for w in result.one()["warnings"])
     assert "| @alice | 2024-01-22 | N1 |" in doc.read_text()
     stored = (workdir / "tickets.json").read_text()
     assert '"labels": ["incident"]' in stored and "pm-sync-" in stored

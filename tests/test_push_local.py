@@ -57,8 +57,8 @@ def test_second_push_changes_nothing(workdir: Path, cli) -> None:
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0
-    assert result.json()["created"] == [] and result.json()["updated"] == []
-    assert result.json()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
+    assert result.one()["created"] == [] and result.one()["updated"] == []
+    assert result.one()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
     assert doc.read_bytes() == after_first
     assert doc.stat().st_mtime_ns == mtime
     assert len(local_tickets(workdir)) == 3
@@ -126,13 +126,13 @@ def test_draft_is_refused_and_nothing_is_touched(workdir: Path, cli) -> None:
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == 4 and "Draft" in error["message"] and "--force" in error["hint"]
     assert doc.read_bytes() == before
     assert not (workdir / ".pm-sync" / "local.db").exists()
 
     forced = cli("push", str(doc), "--force", "--json")
-    assert forced.code == 0 and forced.json()["created"] == ["PM-1", "PM-2", "PM-3"]
+    assert forced.code == 0 and forced.one()["created"] == ["PM-1", "PM-2", "PM-3"]
 
 
 def test_dry_run_prints_plan_and_touches_nothing(workdir: Path, cli) -> None:
@@ -188,8 +188,8 @@ def test_edited_table_updates_only_changed_fields(workdir: Path, cli) -> None:
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0
-    assert result.json()["updated"] == ["PM-2"]
-    assert result.json()["unchanged"] == ["PM-1", "PM-3"]
+    assert result.one()["updated"] == ["PM-2"]
+    assert result.one()["unchanged"] == ["PM-1", "PM-3"]
     pm2 = next(t for t in local_tickets(workdir) if t["key"] == "PM-2")
     assert (pm2["priority"], pm2["owner"], pm2["due"]) == ("P1", "@carol", "2024-02-01")
     assert doc.read_text() == text
@@ -207,7 +207,7 @@ def test_project_hint_routes_to_tracker_and_unknown_key_is_located(workdir: Path
     )
     result = cli("push", str(doc), "--json")
     assert result.code == 1
-    [error] = result.json()["errors"]
+    [error] = result.one()["errors"]
     assert error["line"] == 15 and "ZZ-12" in error["message"] and "[routes]" in error["hint"]
     assert local_tickets(workdir) == []
 

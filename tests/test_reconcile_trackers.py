@@ -49,7 +49,7 @@ def jira(jira_env: JiraEnv, cli: Any) -> JiraEnv:
     status_doc(jira_env.doc, FOUR_ROWS)
     result = cli("push", str(jira_env.doc), "--json")
     assert result.code == 0, result.stdout + result.stderr
-    assert result.json()["created"] == ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]
+    assert result.one()["created"] == ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]
     jira_env.fake.clear_log()
     return jira_env
 
@@ -295,7 +295,7 @@ def gh(workdir: Path, cli: Any, fake_github: FakeGitHub, monkeypatch: pytest.Mon
     doc = status_doc(workdir / "docs" / "technical" / "postmortem-2024-01-15-payments.md", FOUR_ROWS)
     result = cli("push", str(doc), "--json")
     assert result.code == 0, result.stdout + result.stderr
-    assert result.json()["created"] == ["#1", "#2", "#3", "#4"]
+    assert result.one()["created"] == ["#1", "#2", "#3", "#4"]
     fake_github.clear_log()
     return doc
 

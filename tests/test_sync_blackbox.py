@@ -160,7 +160,7 @@ def test_push_killed_at_random_instants_against_a_slow_jira_converges(
     assert summaries == collections.Counter(r[1] for r in FIVE_ROWS)
     cells = ticket_cells(doc)
     assert all(cells) and len(set(cells)) == 5
-    assert json.loads(again.stdout)["created"] == [] and again.returncode == 0
+    assert json.loads(again.stdout)[0]["created"] == [] and again.returncode == 0
 
 
 def _sub_env(extra: dict[str, str]) -> dict[str, str]:
@@ -208,7 +208,7 @@ def test_push_exit_codes_and_json_shapes(workdir: Path, cli: Cli) -> None:
     one = cli("push", str(good), "--json")
     assert one.code == 0
     assert isinstance(one.json(), dict) and set(one.json()) >= PUSH_KEYS
-    assert one.json()["created"] == ["PM-1", "PM-2", "PM-3"]
+    assert one.one()["created"] == ["PM-1", "PM-2", "PM-3"]
 
     several = cli("push", str(good), str(draft), str(broken), "--json")
     assert several.code == 1  # a postmortem failed; the others were still processed
@@ -489,11 +489,11 @@ def test_unknown_owner_policy_on_github(workdir: Path, cli: Cli, gh: FakeGitHub,
 
     if policy == "error":
         assert result.code == 1
-        assert [e["line"] for e in result.json()["errors"]] == [15]
+        assert [e["line"] for e in result.one()["errors"]] == [15]
         assert gh.issues("acme/app") == []
     else:
         assert result.code == 0
-        assert any("@zed" in w for w in result.json()["warnings"])
+        assert any("@zed" in w for w in result.one()["warnings"])
         assert [[a["login"] for a in i["assignees"]] for i in gh.issues("acme/app")] == [["alice"], []]
 
 
@@ -507,7 +507,7 @@ def test_unknown_owner_is_an_error_before_anything_is_created_in_jira(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 1
-    assert [e["line"] for e in result.json()["errors"]] == [15]
+    assert [e["line"] for e in result.one()["errors"]] == [15]
     assert env.fake.issues == []
 
 
@@ -635,5 +635,5 @@ def test_github_double_without_state_reason_reads_closed_as_done(
 
         report = cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json")
 
-        overdue = [r["ticket"] for r in report.json()["overdue"]]
+        overdue = [r["ticket"] for r in report.one()["overdue"]]
         assert cells[1] not in overdue and cells[0] in overdue

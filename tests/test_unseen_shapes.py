@@ -298,7 +298,7 @@ def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: 
     result = cli("push", str(path), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.json()["created"] == ["PM-1", "PM-2"]
+    assert result.one()["created"] == ["PM-1", "PM-2"]
     after = path.read_bytes()
     assert after.startswith(b"\xef\xbb\xbf") and not after.endswith(b"\n")
     old_lines, new_lines = original.split(b"\r\n"), after.split(b"\r\n")
@@ -313,7 +313,7 @@ def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: 
     ]
 
     again = cli("push", str(path), "--json")
-    assert again.json()["unchanged"] == ["PM-1", "PM-2"] and again.json()["created"] == []
+    assert again.one()["unchanged"] == ["PM-1", "PM-2"] and again.one()["created"] == []
     assert path.read_bytes() == after
 
 
@@ -387,8 +387,8 @@ def test_row_with_surplus_cells_fails_before_any_ticket_is_created(workdir: Path
     result = cli("push", str(path), "--json")
 
     assert result.code == 1
-    assert [e["line"] for e in result.json()["errors"]] == [11]
-    assert result.json()["created"] == []
+    assert [e["line"] for e in result.one()["errors"]] == [11]
+    assert result.one()["created"] == []
     assert path.read_text() == SURPLUS
     db = workdir / ".pm-sync" / "local.db"
     assert not db.exists() or local_tickets(workdir) == []
@@ -401,7 +401,7 @@ def test_dry_run_reports_the_surplus_cell_row(workdir: Path, cli) -> None:
     result = cli("push", str(path), "--dry-run", "--json")
 
     assert result.code == 1
-    assert [e["line"] for e in result.json()["errors"]] == [11]
+    assert [e["line"] for e in result.one()["errors"]] == [11]
 
 
 GITLAB = doc("""
@@ -497,8 +497,8 @@ def test_same_file_name_in_two_folders_gets_two_tickets(workdir: Path, cli) -> N
         )
         paths.append(path)
 
-    first = cli("push", str(paths[0]), "--json").json()
-    second = cli("push", str(paths[1]), "--json").json()
+    first = cli("push", str(paths[0]), "--json").one()
+    second = cli("push", str(paths[1]), "--json").one()
 
     assert first["created"] == ["PM-1"]
     assert second["created"] == ["PM-2"]

@@ -547,6 +547,7 @@ class FakeJira:
         self.mode, self.email, self.token, self.password = mode, email, token, password
         self.latency, self.search_lag, self.unknown_jql_keys = latency, search_lag, unknown_jql_keys
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.monotonic: Callable[[], float] = time.monotonic
         self.request_log: list[RecordedRequest] = []
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -1599,7 +1600,7 @@ class FakeJira:
             "comments": [],
             "remotelinks": [],
             "properties": {},
-            "visible_at": time.monotonic() + self.search_lag,
+            "visible_at": self.monotonic() + self.search_lag,
             "fields": {
                 "summary": values["summary"],
                 "description": values.get("description"),
@@ -2069,7 +2070,7 @@ class FakeJira:
             sort_key = self._sort_key(order)
         except JqlError as e:
             raise _Reply(400, _err(e.messages)) from None
-        now = time.monotonic()
+        now = self.monotonic()
         recs = [
             r
             for r in self._issues.values()

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pm_sync.diagnostics import Diagnostic, error
-from pm_sync.errors import PmSyncError
+from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.contract import Connector, ConnectorConfig
 from pm_sync.tracker.tickets import TicketState
@@ -61,6 +61,8 @@ class Book:
             try:
                 connector = trackers.get(name)
                 self.ask(name, connector, want)
+            except ConfigError:
+                raise
             except PmSyncError as exc:
                 self.failed.setdefault(name, exc)
 

@@ -164,6 +164,8 @@ def _again(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book) -> t
         book.forget_markers(name, want.markers)
         try:
             book.ask(name, trackers.get(name), want)
+        except ConfigError:
+            raise
         except PmSyncError as exc:
             book.failed.setdefault(name, exc)
     return fresh, plan_document(fresh, book, trackers, spec.options)

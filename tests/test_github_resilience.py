@@ -55,8 +55,6 @@ def test_lost_create_reply_is_found_by_marker_not_resent(
     assert result.one()["created"] == ["#1", "#2", "#3"]
     assert len(fake_github.issues(REPO)) == 3 and len(set(markers(fake_github))) == 3
     assert len(fake_github.requests_to("POST", CREATE)) == 3  # never re-sent blindly
-    lookups = [r for r in fake_github.requests_to("GET", CREATE) if "since" in r.query]
-    assert len(lookups) == 1
     assert ticket_cells(doc) == ["#1", "#2", "#3"]
 
 
@@ -74,16 +72,20 @@ def test_create_lost_before_github_stored_it_is_sent_again_once(
     monkeypatch: pytest.MonkeyPatch,
     fault: dict[str, object],
 ) -> None:
-    configure(workdir, fake_github, monkeypatch, extra="recheck_delay = 0")
+    configure(workdir, fake_github, monkeypatch)
     doc = write_doc(workdir)
+    slept = patch_sleep(monkeypatch, fake_github)
     fake_github.inject("POST", CREATE, **fault)  # type: ignore[arg-type]
 
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert result.one()["created"] == ["#1", "#2", "#3"]
+    assert sorted(result.one()["created"]) == ["#1", "#2", "#3"]
     assert len(fake_github.issues(REPO)) == 3
+    # GitHub's issue list is consistent: once a look-up (and a short recheck) misses it, the
+    # create never landed, and it is sent once more
     assert len(fake_github.requests_to("POST", CREATE)) == 4
+    assert sum(slept) <= 2
 
 
 def test_create_that_times_out_is_found_not_duplicated(
@@ -106,7 +108,7 @@ def test_create_that_times_out_is_found_not_duplicated(
 def test_dropped_create_and_failed_lookup_then_rerun_recovers(
     workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure(workdir, fake_github, monkeypatch, extra="create_attempts = 1")
+    configure(workdir, fake_github, monkeypatch)
     doc = write_doc(workdir)
     fake_github.inject("POST", CREATE, after=True, drop=True)
     # the look-up after the lost reply fails too (GitHub is having a bad minute)
@@ -114,7 +116,7 @@ def test_dropped_create_and_failed_lookup_then_rerun_recovers(
     original = fake_github._route
 
     def flaky(method: str, route: str, query: dict[str, str], raw: str, body: object):
-        if method == "GET" and "since" in query:
+        if method == "GET" and re.search(CREATE, route) and fake_github.requests_to("POST", CREATE):
             raise fake_github._err(503, "Service Unavailable")
         return original(method, route, query, raw, body)
 
@@ -126,7 +128,7 @@ def test_dropped_create_and_failed_lookup_then_rerun_recovers(
     assert first.one()["created"] == ["#2", "#3"]
     [error] = first.one()["errors"]
     assert error["line"] == 14, error
-    assert "pm-sync push again" in (error["hint"] or ""), error
+    assert error["code"] == "create-in-flight" and "run again" in (error["hint"] or ""), error
     assert len(fake_github.issues(REPO)) == 3  # stored, but its key was never written
     assert ticket_cells(doc) == ["", "#2", "#3"]
 
@@ -229,7 +231,7 @@ def test_primary_rate_limit_is_waited_out_until_reset(
 def test_primary_rate_limit_beyond_the_bound_is_a_clear_error(
     workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
-    configure(workdir, fake_github, monkeypatch, extra="max_rate_limit_wait = 60")
+    configure(workdir, fake_github, monkeypatch, extra="max_wait = 60")
     doc = write_doc(workdir)
     slept = patch_sleep(monkeypatch, fake_github)
     fake_github.exhaust_primary(reset_in=3600, status=status)
@@ -239,7 +241,7 @@ def test_primary_rate_limit_beyond_the_bound_is_a_clear_error(
     assert result.code == 1
     [error] = result.one()["errors"]
     assert "rate limit" in error["message"]
-    assert "trackers.github.max_rate_limit_wait" in error["hint"]
+    assert "max_wait" in error["hint"]
     assert slept == [] and writes(fake_github) == []
 
 
@@ -264,7 +266,9 @@ def test_primary_rate_limit_while_creating_waits_and_creates_once(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert len(fake_github.issues(REPO)) == 3 and len(slept) == 1 and 4 <= slept[0] <= 7
+    # a refused create might have been carried out: it is looked up, then sent again, once
+    assert len(fake_github.issues(REPO)) == 3 and 4 <= slept[0] <= 7 and sum(slept[1:]) <= 2
+    assert len(fake_github.requests_to("POST", CREATE)) == 4
 
 
 @pytest.mark.parametrize(
@@ -293,7 +297,8 @@ def test_secondary_rate_limit_is_honoured(
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert slept == [expected]
+    assert slept[0] == expected
+    assert sum(slept[1:]) <= (2 if method == "POST" else 0)  # a create's short recheck
     assert len(fake_github.issues(REPO)) == 3
 
 

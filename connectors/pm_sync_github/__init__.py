@@ -13,7 +13,7 @@ from typing import Any
 
 from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.model import Priority
-from pm_sync.errors import NotFoundError, RejectedError, TrackerError
+from pm_sync.errors import NotFoundError, PmSyncError, RejectedError, TrackerError
 from pm_sync.tracker import (
     Capabilities,
     Connector,
@@ -138,9 +138,10 @@ class GitHubConnector(Connector[GitHubConfig]):
             params["labels"] = self.config.labels[0]
         return params
 
-    def _listing(self, repo: str) -> dict[int, JSON]:
-        """The repository's labelled issues, listed once per run (pull requests left out)."""
-        if repo.casefold() not in self._listed:
+    def _listing(self, repo: str, *, fresh: bool = False) -> dict[int, JSON]:
+        """The repository's labelled issues (pull requests left out); `read` reuses the last
+        listing, `find` always lists again, since it must see what was created meanwhile."""
+        if fresh or repo.casefold() not in self._listed:
             listing: dict[int, JSON] = {}
             what = f"listing issues of {repo}"
             for page, _ in self.rest.pages(f"/repos/{repo}/issues", what, self._params()):
@@ -159,7 +160,7 @@ class GitHubConnector(Connector[GitHubConfig]):
         found: list[TicketState] = []
         for repo in repos.values():
             try:
-                listing = self._listing(repo)
+                listing = self._listing(repo, fresh=True)
             except NotFoundError:  # preflight reports a missing repository on each row
                 continue
             for raw in listing.values():
@@ -227,7 +228,12 @@ class GitHubConnector(Connector[GitHubConfig]):
         self._remember(repo, raw)
         state = self._state(raw)
         if self.config.board is not None:
-            self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
+            try:
+                self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
+            except PmSyncError as exc:  # the key stays unwritten, so the next run adopts the issue
+                shown = refs.display(state.key, self._default)
+                raise type(exc)(f"created {shown} but {exc.message}; the next run puts it on the board",
+                                hint=exc.hint) from None
         return state
 
     def _sync_board(

@@ -115,6 +115,9 @@ def _create(
         if not unknown:
             break
         found = _settle(connector, unknown, wait)
+        if found is None:  # the look-up failed: an unknown outcome stays unknown, nothing resent
+            _in_flight(unknown, tracker, plan, result, why="and looking it up failed too")
+            break
         for draft in unknown:
             if draft.marker in found:
                 done[draft.uid] = (draft, found[draft.marker])
@@ -122,24 +125,26 @@ def _create(
         if not todo:
             break
         if connector.capabilities.search_lag or attempt == 2:
-            for draft in todo:
-                result.diagnostics.append(
-                    error(
-                        "create-in-flight",
-                        f"{tracker} gave no clear answer to the create and does not "
-                        f"show its ticket (marker {draft.marker}) yet; pm-sync will not create it again "
-                        "until it does",
-                        path=plan.path,
-                        line=draft.line,
-                        hint="run again later; if you are sure it was never created, run again with "
-                        "--retry-lost",
-                    )
-                )
+            _in_flight(todo, tracker, plan, result, why="and does not show its ticket yet")
             break
         trackers.journal.record(
             Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo
         )
     return [done[d.uid] for d in drafts if d.uid in done]
+
+
+def _in_flight(drafts: list[TicketDraft], tracker: str, plan: Plan, result: Result, *, why: str) -> None:
+    for draft in drafts:
+        result.diagnostics.append(
+            error(
+                "create-in-flight",
+                f"{tracker} gave no clear answer to the create {why} (marker {draft.marker}); pm-sync "
+                "will not create it again until the ticket shows up",
+                path=plan.path,
+                line=draft.line,
+                hint="run again later; if you are sure it was never created, run again with --retry-lost",
+            )
+        )
 
 
 def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> list[Outcome]:
@@ -157,7 +162,7 @@ def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> l
 
 def _settle(
     connector: Connector[ConnectorConfig], drafts: list[TicketDraft], wait: float
-) -> dict[str, TicketState]:
+) -> dict[str, TicketState] | None:
     """Where did the creates we have no answer to end up? Asked after the wait the tracker named
     (if any), then again with backoff for trackers whose search lags."""
     if 0 < wait <= 60:
@@ -171,7 +176,7 @@ def _settle(
             budget = recovery.recovery_wait(connector) if connector.capabilities.search_lag else 2.0
             found.update(recovery.look_again(connector, missing, budget, projects))
     except PmSyncError:
-        return {}
+        return None
     return found
 
 

@@ -9,6 +9,7 @@ again under the lock, so two runs never both create the same ticket.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -66,22 +67,54 @@ def run(
 
 def _run(files: list[Path], spec: Run, trackers: Trackers, progress: Progress | None) -> list[Result]:
     results = [Result(file=str(path), dry_run=spec.dry_run) for path in files]
-    docs: dict[int, Doc] = {}
-    for n, path in enumerate(files):
-        doc = _read(path, spec, trackers, results[n])
-        if doc is not None:
-            docs[n] = doc
-    book = Book()
-    book.fill(trackers, wants(list(docs.values()), trackers))
-    plans = {n: plan_document(doc, book, trackers, spec.options) for n, doc in docs.items()}
-    over = _over_threshold(plans.values(), trackers.config, spec.options.force)
-    for n, path in enumerate(files):
-        result = results[n]
-        if n in docs:
-            _finish(docs[n], plans[n], spec=spec, trackers=trackers, book=book, result=result, over=over)
-        if progress:
-            progress.done(path, result)
+    with ExitStack() as locks:
+        held = _lock_all(files, spec, results, locks)
+        docs: dict[int, Doc] = {}
+        for n, path in enumerate(files):
+            if held[n]:
+                doc = _read(path, spec, trackers, results[n])
+                if doc is not None:
+                    docs[n] = doc
+        book = Book()
+        book.fill(trackers, wants(list(docs.values()), trackers))
+        plans = {n: _plan(doc, book, trackers, spec.options) for n, doc in docs.items()}
+        over = _over_threshold(plans.values(), trackers.config, spec.options.force)
+        for n, path in enumerate(files):
+            if n in docs:
+                _finish(
+                    docs[n], plans[n], spec=spec, trackers=trackers, book=book, result=results[n], over=over
+                )
+            if progress:
+                progress.done(path, results[n])
     return results
+
+
+def _lock_all(files: list[Path], spec: Run, results: list[Result], locks: ExitStack) -> list[bool]:
+    """A run that writes holds every postmortem's lock from before it reads them until it is
+    done, so no other run creates the same tickets meanwhile. Taken in one order (sorted), two
+    runs never wait on each other in a circle."""
+    held = [True] * len(files)
+    if spec.dry_run:
+        return held
+    for n in sorted(range(len(files)), key=lambda i: str(files[i].resolve())):
+        try:
+            locks.enter_context(postmortem_lock(files[n]))
+        except ConfigError:
+            raise
+        except PmSyncError as exc:
+            held[n] = False
+            results[n].diagnostics.append(from_exception(exc, path=str(files[n])))
+    return held
+
+
+def _plan(doc: Doc, book: Book, trackers: Trackers, options: Options) -> Plan:
+    """A postmortem's plan; a tracker failing while it is planned fails this postmortem only."""
+    try:
+        return plan_document(doc, book, trackers, options)
+    except ConfigError:
+        raise
+    except PmSyncError as exc:
+        return Plan(path=doc.pm.path, diagnostics=[from_exception(exc, path=doc.pm.path)])
 
 
 def _read(path: Path, spec: Run, trackers: Trackers, result: Result) -> Doc | None:
@@ -141,11 +174,10 @@ def _finish(
         result.diagnostics += plan.diagnostics
         return
     try:
-        with postmortem_lock(doc.path):
-            doc, plan = _again(doc, plan, spec, trackers, book)
-            result.plan = plan
-            result.diagnostics += plan.diagnostics
-            apply_plan(plan, trackers, book, result)
+        doc, plan = _again(doc, plan, spec, trackers, book)
+        result.plan = plan
+        result.diagnostics += plan.diagnostics
+        apply_plan(plan, trackers, book, result)
     except ConfigError:
         raise
     except PmSyncError as exc:
@@ -153,22 +185,23 @@ def _finish(
 
 
 def _again(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book) -> tuple[Doc, Plan]:
-    """Under the lock: plan again if the file changed since it was read, or if tickets are to be
-    created (another run may have created them meanwhile)."""
+    """Someone saved the file since it was read: plan it again, asking the trackers only about
+    what is new in it (a row whose text changed has a new marker)."""
     source = Source.read(doc.path)
-    if source.digest == doc.source.digest and not plan.of(Create):
+    if source.digest == doc.source.digest:
         return doc, plan
     fresh = load_doc(doc.path, source, parse_source(source), trackers)
-    needed = wants([fresh], trackers)
-    for name, want in needed.items():
-        book.forget_markers(name, want.markers)
+    problems = blocking_problems(fresh, spec.options)
+    if problems:
+        return fresh, Plan(path=fresh.pm.path, diagnostics=problems)
+    for name, want in wants([fresh], trackers).items():
         try:
             book.ask(name, trackers.get(name), want)
         except ConfigError:
             raise
         except PmSyncError as exc:
             book.failed.setdefault(name, exc)
-    return fresh, plan_document(fresh, book, trackers, spec.options)
+    return fresh, _plan(fresh, book, trackers, spec.options)
 
 
 Job = Callable[..., list[Result]]

@@ -26,7 +26,7 @@ from typing import ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from pm_sync.diagnostics import Diagnostic
-from pm_sync.errors import PmSyncError, RejectedError
+from pm_sync.errors import AmbiguousWriteError, PmSyncError, RejectedError
 from pm_sync.tracker.tickets import (
     Capabilities,
     OwnerResolution,
@@ -132,13 +132,13 @@ class Connector(ABC, Generic[C]):
     def create_batch(self, drafts: Sequence[TicketDraft]) -> list[Outcome]:
         """Create many; override for trackers with a bulk API. The default creates one at a
         time and stops at the first failure that is not about the ticket itself (credentials,
-        rate limit, an unknown outcome), so one outage is not repeated for every row."""
+        a rate limit, no connection), so one outage is not repeated for every row."""
         out: list[Outcome] = []
         for n, draft in enumerate(drafts):
             try:
                 out.append(self.create(draft))
-            except RejectedError as exc:
-                out.append(exc)
+            except (RejectedError, AmbiguousWriteError) as exc:
+                out.append(exc)  # about this ticket alone: the others may still go through
             except PmSyncError as exc:
                 out.append(exc)
                 out += [_not_tried(exc) for _ in drafts[n + 1 :]]

@@ -140,7 +140,7 @@ def test_deleted_ticket_is_reported_and_recreated_only_on_request(pushed: Path, 
     store(workdir).delete("PM-2")
     before = pushed.read_bytes()
     result = cli("reconcile", "--json")
-    assert result.code == 0
+    assert result.code == 1  # a ticket gone is not "everything in line"
     assert result.json()[0]["missing"] == ["PM-2"]
     assert pushed.read_bytes() == before
     assert len(local_tickets(workdir)) == 2
@@ -191,7 +191,7 @@ def test_document_status_is_kept_until_the_tracker_changes(pushed: Path, workdir
     assert first.json()[0]["pulled"] == []
     assert "| PM-1 | Done |" in pushed.read_text()
     [warning] = first.json()[0]["warnings"]
-    assert "Status says Done but PM-1 is Open" in warning and ":14:" in warning
+    assert "Status says Done but PM-1 is Open" in warning["message"] and warning["line"] == 14
 
     store(workdir).set_status("PM-1", "in_progress")  # now the tracker moves: it wins
     second = cli("reconcile", "--json")

@@ -63,9 +63,17 @@ def jira_issue_gets(fake: FakeJira) -> list[RecordedRequest]:
     return [r for r in fake.requests_to("GET", "issue/") if "/properties" not in (r.api_path or "")]
 
 
+def _baseline_only(r: RecordedRequest) -> bool:
+    """pm-sync recording its baseline: the property resource (Data Center), or an edit that
+    carries nothing but `properties` (Cloud)."""
+    path = r.api_path or ""
+    return path.endswith("/properties/pm-sync") or (
+        isinstance(r.json, dict) and set(r.json) == {"properties"})
+
+
 def jira_field_edits(fake: FakeJira) -> list[RecordedRequest]:
-    """PUTs that edit an issue's fields (not the entity property holding the baseline)."""
-    return [r for r in fake.requests_to("PUT", "issue/") if "/properties/" not in (r.api_path or "")]
+    """PUTs that edit an issue's fields (not only the entity property holding the baseline)."""
+    return [r for r in fake.requests_to("PUT", "issue/") if not _baseline_only(r)]
 
 
 def jira_writes(fake: FakeJira) -> list[RecordedRequest]:
@@ -74,7 +82,7 @@ def jira_writes(fake: FakeJira) -> list[RecordedRequest]:
 
 def jira_ticket_writes(fake: FakeJira) -> list[RecordedRequest]:
     """Writes other than pm-sync's own baseline record (the `pm-sync` entity property)."""
-    return [r for r in jira_writes(fake) if not r.api_path.endswith("/properties/pm-sync")]
+    return [r for r in jira_writes(fake) if not _baseline_only(r)]
 
 
 def jql_of(request: RecordedRequest) -> str:

@@ -13,20 +13,20 @@ from tests.plugin_helpers import install_plugin
 # A tracker that is slow in the worst way: while it "creates", a colleague edits the file.
 SLOW_TRACKER = textwrap.dedent("""
     from pathlib import Path
-    from pm_sync.tracker.contract import CreateResult, TicketState
     from pm_sync_local import LocalConnector
 
     class EditingDuringCreate(LocalConnector):
         name = "editing"
 
-        def create(self, drafts):
-            doc = Path(drafts[0].postmortem.path)
+        def create(self, draft):
+            doc = Path(draft.postmortem.path)
             text = doc.read_text()
-            text = text.replace("Connections ran out.", "Connections ran out (edited meanwhile).")
-            text = text.replace("| Lower DB alert threshold to 70% |",
-                                "| Lower the DB alert threshold to 70% |")
-            doc.write_text("Intro line added by a colleague.\\n\\n" + text)
-            return super().create(drafts)
+            if "Intro line" not in text:
+                text = text.replace("Connections ran out.", "Connections ran out (edited meanwhile).")
+                text = text.replace("| Lower DB alert threshold to 70% |",
+                                    "| Lower the DB alert threshold to 70% |")
+                doc.write_text("Intro line added by a colleague.\\n\\n" + text)
+            return super().create(draft)
 """)
 
 
@@ -55,13 +55,14 @@ def test_edit_made_during_push_is_kept(editing_tracker: None, workdir: Path, cli
     assert "Connections ran out (edited meanwhile)." in text
     assert "| P0 | Integration test for connection pool | @alice | 2024-01-22 | PM-1 |" in text
     assert "| P1 | Document connection management patterns | @alice | 2024-01-29 | PM-3 |" in text
-    # The renamed row is a different item now: its ticket is not written into it blindly...
-    assert "| P0 | Lower the DB alert threshold to 70% | @bob | 2024-01-17 |  |" in text
-    assert any("row for PM-2 is gone" in w for w in result.one()["warnings"])
-    # ...and the next push creates a ticket for the renamed row; PM-2 stays as the old item's.
+    # A typo fixed while its ticket was being created: the row is found again by its text and
+    # keeps its ticket, whose title follows on the next run; never a second ticket
+    assert "| P0 | Lower the DB alert threshold to 70% | @bob | 2024-01-17 | PM-2 |" in text
+    assert [w["code"] for w in result.one()["warnings"]] == ["row-edited"]
     again = cli("push", "pm.md", "--json")
-    assert again.one()["created"] == ["PM-4"]
-    assert len(local_tickets(workdir)) == 4
+    assert again.one()["created"] == [] and again.one()["updated"] == ["PM-2"]
+    assert len(local_tickets(workdir)) == 3
+    assert local_tickets(workdir)[1]["summary"] == "Lower the DB alert threshold to 70%"
 
 
 TYPING_TRACKER = textwrap.dedent('''
@@ -72,18 +73,19 @@ TYPING_TRACKER = textwrap.dedent('''
         """While pm-sync talks to the tracker, a colleague types into the very cells it owns."""
         name = "typing"
 
-        def create(self, drafts):
-            doc = Path(drafts[0].postmortem.path)
+        def create(self, draft):
+            doc = Path(draft.postmortem.path)
             doc.write_text(doc.read_text().replace(
                 "| @bob | 2024-01-17 |  |", "| @bob | 2024-01-17 | OPS-77 |"))
-            return super().create(drafts)
+            return super().create(draft)
 
-        def read(self, keys):
-            states = super().read(keys)
-            doc = Path(self.context.base_dir) / "pm.md"
-            doc.write_text(doc.read_text().replace("| @alice | 2024-01-22 |",
-                                                   "| @alice | 2024-03-03 |"))
-            return states
+        def find(self, markers, projects):
+            found = super().find(markers, projects)
+            doc = Path(self.context.root) / "pm.md"
+            if "| PM-1 |" in doc.read_text():  # a reconcile of pushed tickets
+                doc.write_text(doc.read_text().replace("| @alice | 2024-01-22 |",
+                                                       "| @alice | 2024-03-03 |"))
+            return found
 ''')
 
 
@@ -111,7 +113,8 @@ def test_a_cell_typed_into_during_push_keeps_the_colleagues_value(
     text = doc.read_text()
     assert "| @bob | 2024-01-17 | OPS-77 |" in text  # theirs, not PM-2
     assert "| @alice | 2024-01-22 | PM-1 |" in text
-    assert any("edited while pm-sync worked" in w and "PM-2" in w for w in result.one()["warnings"])
+    assert any("edited while pm-sync worked" in w["message"] and "PM-2" in w["message"]
+               for w in result.one()["warnings"])
 
 
 def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(
@@ -129,9 +132,9 @@ def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(
 
     result = cli("reconcile", "pm.md", "--json")
 
+    # the file changed while the tracker was asked: planned again, both sides moved: a conflict
     assert "| @alice | 2024-03-03 | PM-1 |" in doc.read_text()  # the colleague's date
+    assert result.code == 1
     [out] = result.json()
-    assert any("due cell" in w for w in out["warnings"])
-    again = cli("reconcile", "pm.md", "--json")  # next night: a real conflict, reported
-    assert again.code == 1
-    assert again.json()[0]["conflicts"][0]["field"] == "due"
+    assert out["conflicts"][0]["field"] == "due" and out["pulled"] == []
+    assert LocalStore(workdir / ".pm-sync" / "local.db").get_many(["PM-1"])["PM-1"].due == "2024-02-02"

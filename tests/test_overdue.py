@@ -527,7 +527,7 @@ def test_fail_on_overdue_exit_codes(workdir: Path, cli: Any) -> None:
     json_run = cli(
         "overdue", "postmortem-a.md", "--as-of", "2024-01-23", "--format", "json", "--fail-on-overdue"
     )
-    assert json_run.code == 1 and json_run.one()["overdue"][0]["days_overdue"] == 1
+    assert json_run.code == 1 and json_run.json()["overdue"][0]["days_overdue"] == 1
 
 
 @pytest.mark.parametrize(

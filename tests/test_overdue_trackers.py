@@ -226,7 +226,7 @@ def test_jira_unreachable_falls_back_to_the_status_column(jira: JiraEnv, cli: An
     [warning] = data["warnings"]
     assert warning.startswith("tracker 'jira' could not be read (")
     assert warning.endswith("used the Status column for its 4 ticket(s)")
-    assert "cannot reach Jira" in warning
+    assert "cannot connect to Jira" in warning
     assert f"warning: {warning}" in " ".join(stderr.split())
     assert jira.fake.token not in stderr + str(data)
     assert jira.doc.read_bytes() == before

@@ -1243,28 +1243,6 @@ def test_uids_are_stable_distinct_for_duplicates_and_survive_reordering() -> Non
     assert respaced.action_items[0].uid == uids[2]
 
 
-def test_uid_depends_on_the_document_id(tmp_path: Path) -> None:
-    """Inside a repository the id is the path in it (two folders, two postmortems); outside
-    one it is the file name; front matter `id` wins over both."""
-    table = one_table("| Action |", "| Same |")
-    repo = tmp_path / "repo"
-    (repo / ".git").mkdir(parents=True)
-    for rel in ("docs/a.md", "docs/b.md", "team/a.md", "docs/renamed.md"):
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(table)
-    a, b, other = (parse_file(repo / rel) for rel in ("docs/a.md", "docs/b.md", "team/a.md"))
-    assert (a.doc_id, other.doc_id) == ("docs/a.md", "team/a.md")
-    assert len({a.action_items[0].uid, b.action_items[0].uid, other.action_items[0].uid}) == 3
-    loose = tmp_path / "loose" / "a.md"
-    loose.parent.mkdir()
-    loose.write_text(table)
-    assert parse_file(loose).doc_id == "a.md"
-    with_id = parse_text("---\nid: INC-42\n---\n" + table, path=str(repo / "docs/a.md"))
-    renamed = parse_text("---\nid: INC-42\n---\n" + table, path=str(repo / "docs/renamed.md"))
-    assert with_id.doc_id == "INC-42"
-    assert with_id.action_items[0].uid == renamed.action_items[0].uid != a.action_items[0].uid
-
-
 # --- small helpers ------------------------------------------------------------------------
 
 

@@ -15,52 +15,53 @@ PLUGIN = textwrap.dedent('''
     from __future__ import annotations
     import json
     from pathlib import Path
-    from pm_sync.tracker.contract import (Capabilities, Connector, ConnectorConfig, CreateResult,
-                                   TicketState)
+    from pm_sync.tracker import (Capabilities, Connector, ConnectorConfig, TicketRef,
+                                 TicketState)
 
     class NotesConfig(ConnectorConfig):
         file: str = "notes.json"
 
-    class NotesConnector(Connector):
-        """Tickets as JSON lines; no due dates."""
+    class NotesConnector(Connector[NotesConfig]):
+        """Tickets in one JSON file; no due dates."""
         name = "notes"
         config_model = NotesConfig
         capabilities = Capabilities(due_date=False)
 
         def _path(self) -> Path:
-            return self.context.base_dir / self.config.file
+            return self.context.root / self.config.file
 
         def _load(self) -> dict:
             p = self._path()
             return json.loads(p.read_text()) if p.exists() else {}
 
-        def owns_key(self, key):
-            return key.startswith("N")
+        def _state(self, key, t):
+            return TicketState(key=key, action=t["action"], marker=t["marker"],
+                               document=t["document"], baseline=t.get("baseline"))
 
-        def find_by_markers(self, markers, project):
-            return {t["marker"]: TicketState(key=k, summary=t["summary"], marker=t["marker"])
-                    for k, t in self._load().items() if t["marker"] in markers}
+        def parse_ref(self, ref):
+            return TicketRef(key=ref, native=True) if ref[:1] == "N" and ref[1:].isdigit() else None
+
+        def find(self, markers, projects):
+            return [self._state(k, t) for k, t in self._load().items()
+                    if t["marker"] in markers or t["document"] in markers]
 
         def read(self, keys):
             data = self._load()
-            return {k: TicketState(key=k, summary=data[k]["summary"]) if k in data else None
-                    for k in keys}
+            return {k: self._state(k, data[k]) if k in data else None for k in keys}
 
-        def create(self, drafts):
+        def create(self, draft):
             data = self._load()
-            out = []
-            for d in drafts:
-                key = f"N{len(data) + 1}"
-                data[key] = {"summary": d.summary, "marker": d.marker, "labels": d.labels}
-                out.append(CreateResult(uid=d.uid, state=TicketState(key=key, summary=d.summary)))
+            key = f"N{len(data) + 1}"
+            data[key] = {"action": draft.action, "marker": draft.marker, "document": draft.document,
+                         "labels": draft.labels, "baseline": draft.fields().model_dump(mode="json")}
             self._path().write_text(json.dumps(data))
-            return out
+            return self._state(key, data[key])
 
         def update(self, key, changes, baseline):
             data = self._load()
-            data[key]["summary"] = changes.summary or data[key]["summary"]
+            data[key]["action"] = changes.action or data[key]["action"]
+            data[key]["baseline"] = baseline.model_dump(mode="json")
             self._path().write_text(json.dumps(data))
-            return TicketState(key=key, summary=data[key]["summary"])
 ''')
 
 
@@ -93,7 +94,7 @@ def test_third_party_tracker_is_used_like_a_builtin(plugin_installed: None, work
 
     assert result.code == 0, result.stdout + result.stderr
     assert result.one()["created"] == ["N1", "N2"]
-    assert any("no due dates" in w for w in result.one()["warnings"])
+    assert any("no due dates" in w["message"] for w in result.one()["warnings"])
     assert "| @alice | 2024-01-22 | N1 |" in doc.read_text()
     stored = (workdir / "tickets.json").read_text()
     assert '"labels": ["incident"]' in stored and "pm-sync-" in stored

@@ -110,7 +110,7 @@ def test_two_concurrent_pushes_create_each_ticket_once(workdir: Path) -> None:
     ]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
-    created = sorted(key for out, _ in outputs for key in json.loads(out)["created"])
+    created = sorted(key for out, _ in outputs for key in json.loads(out)[0]["created"])
     assert created == [f"PM-{n}" for n in range(1, 6)]
     assert doc.read_text() == FINAL
     assert_converged(workdir, doc)

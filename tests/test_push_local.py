@@ -23,16 +23,23 @@ def test_push_creates_one_ticket_per_item_and_writes_keys(workdir: Path, cli) ->
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stderr
-    assert result.json() == {
+    assert result.json() == [{
         "file": str(doc),
+        "ok": True,
         "created": ["PM-1", "PM-2", "PM-3"],
+        "recovered": [],
         "updated": [],
         "unchanged": [],
-        "errors": [],
-        "recovered": [],
         "moved": [],
+        "pulled": [],
+        "conflicts": [],
+        "missing": [],
+        "orphaned": [],
+        "duplicates": [],
+        "errors": [],
         "warnings": [],
-    }
+        "skipped": None,
+    }]
     expected = postmortem_text(
         [(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"], strict=True)]
     )
@@ -143,13 +150,13 @@ def test_dry_run_prints_plan_and_touches_nothing(workdir: Path, cli) -> None:
     result = cli("push", str(doc), "--dry-run", "--json")
 
     assert result.code == 0
-    data = result.json()
+    data = result.one()
     assert data["created"] == [] and data["dry_run"] is True
     assert [(p["line"], p["kind"]) for p in data["plan"]] == [(14, "create"), (15, "create"), (16, "create")]
     assert doc.read_bytes() == before
     assert not (workdir / ".pm-sync").exists()
     human = cli("push", str(doc), "--dry-run")
-    assert "would create 3" in human.stdout
+    assert "3 to create" in human.stdout
 
 
 def test_bad_row_blocks_that_postmortem_only(workdir: Path, cli) -> None:
@@ -286,3 +293,30 @@ def test_parse_and_lint_report_an_unreadable_file_and_go_on(workdir: Path, cli) 
             "message": "file is not valid UTF-8",
         }
     ]
+
+
+def test_markers_depend_on_the_document_not_on_where_the_command_runs(tmp_path: Path) -> None:
+    """Inside a repository the id is the path in it (two folders, two postmortems); outside one
+    it is the path inside the project root, whatever the working directory; front matter `id`
+    wins over both."""
+    from pm_sync.document.parse import parse_file
+    from pm_sync.sync.identity import Identity
+
+    table = "# P\n\n## Action items\n\n| Action |\n|---|\n| Same |\n"
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for rel in ("docs/a.md", "docs/b.md", "team/a.md"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(table)
+    ids = {rel: Identity(parse_file(repo / rel), tmp_path) for rel in ("docs/a.md", "docs/b.md", "team/a.md")}
+    assert [i.doc_id for i in ids.values()] == ["docs/a.md", "docs/b.md", "team/a.md"]
+    assert len({next(iter(i.items.values())) for i in ids.values()}) == 3
+    assert len({i.document for i in ids.values()}) == 3
+    project = tmp_path / "project"
+    (project / "pm").mkdir(parents=True)
+    (project / "pm" / "a.md").write_text(table)
+    here = Identity(parse_file(project / "pm" / "a.md"), project)
+    elsewhere = Identity(parse_file(str(project / "pm" / "a.md")), project)
+    assert here.doc_id == elsewhere.doc_id == "pm/a.md"
+    (project / "pm" / "c.md").write_text("---\nid: INC-42\n---\n" + table)
+    assert Identity(parse_file(project / "pm" / "c.md"), project).doc_id == "INC-42"

@@ -114,7 +114,7 @@ def write_gh_config(workdir: Path, fake: FakeGitHub, top: str = "") -> None:
     (workdir / "pm-sync.toml").write_text(
         f'tracker = "github"\n{top}\n[trackers.github]\nrepo = "acme/app"\n'
         f'api_url = "{fake.api_url}"\ntoken_env = "{GH_TOKEN_ENV}"\ntimeout = 5\n'
-        "seconds_between_writes = 0\nrecheck_delay = 0\n"
+        "seconds_between_writes = 0\n"
     )
 
 
@@ -190,7 +190,7 @@ def test_three_concurrent_pushes_and_a_reconcile_make_each_ticket_once(workdir: 
     assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
     tickets = local_tickets(workdir)
     assert sorted(t["summary"] for t in tickets) == sorted(r[1] for r in FIVE_ROWS)
-    created = [k for out, _ in outputs[:3] for k in json.loads(out)["created"]]
+    created = [k for out, _ in outputs[:3] for k in json.loads(out)[0]["created"]]
     created += [k for k in json.loads(outputs[3][0])[0]["created"]]
     assert sorted(created) == sorted(t["key"] for t in tickets)
     assert sorted(ticket_cells(doc)) == sorted(t["key"] for t in tickets)
@@ -207,7 +207,7 @@ def test_push_exit_codes_and_json_shapes(workdir: Path, cli: Cli) -> None:
 
     one = cli("push", str(good), "--json")
     assert one.code == 0
-    assert isinstance(one.json(), dict) and set(one.json()) >= PUSH_KEYS
+    assert isinstance(one.json(), list) and set(one.one()) >= PUSH_KEYS  # a list, whatever the count
     assert one.one()["created"] == ["PM-1", "PM-2", "PM-3"]
 
     several = cli("push", str(good), str(draft), str(broken), "--json")
@@ -493,7 +493,7 @@ def test_unknown_owner_policy_on_github(workdir: Path, cli: Cli, gh: FakeGitHub,
         assert gh.issues("acme/app") == []
     else:
         assert result.code == 0
-        assert any("@zed" in w for w in result.one()["warnings"])
+        assert any("@zed" in w["message"] for w in result.one()["warnings"])
         assert [[a["login"] for a in i["assignees"]] for i in gh.issues("acme/app")] == [["alice"], []]
 
 
@@ -635,5 +635,5 @@ def test_github_double_without_state_reason_reads_closed_as_done(
 
         report = cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json")
 
-        overdue = [r["ticket"] for r in report.one()["overdue"]]
+        overdue = [r["ticket"] for r in report.json()["overdue"]]
         assert cells[1] not in overdue and cells[0] in overdue

@@ -7,6 +7,7 @@ the search API (it lags and has a far lower rate limit), so a miss is a real mis
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,6 +39,8 @@ from pm_sync_github.state import assignee_logins, check_issue, label_names, repo
 __all__ = ["GitHubConfig", "GitHubConnector", "ProjectBoard"]
 
 JSON = dict[str, Any]
+LIST_AFTER = 3
+"""More issues than this asked in one repository: one listing is cheaper than a GET each."""
 
 
 class GitHubConnector(Connector[GitHubConfig]):
@@ -170,7 +173,17 @@ class GitHubConnector(Connector[GitHubConfig]):
         return found
 
     def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
-        """From this run's listings where they hold the issue, else one GET per issue."""
+        """From this run's listings where they hold the issue; a repository asked for several
+        issues is listed once; the rest (unlabelled, moved, gone) one GET each."""
+        wanted: dict[str, list[str]] = {}
+        for key in keys:
+            ref = refs.parse_ref(key, self._default)
+            if ref is not None and self._cached(ref) is None:
+                wanted.setdefault(ref.repo.casefold(), []).append(ref.repo)
+        for folded, names in wanted.items():
+            if len(names) > LIST_AFTER and folded not in self._listed:
+                with contextlib.suppress(NotFoundError):
+                    self._listing(names[0])
         result: dict[str, TicketState | None] = {}
         for key in keys:
             ref = refs.parse_ref(key, self._default)

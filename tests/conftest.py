@@ -40,6 +40,7 @@ def use_clock(monkeypatch: pytest.MonkeyPatch, fake: clock.Clock) -> None:
     """pm-sync's waits in this test go through `fake` (in-process runs only)."""
     monkeypatch.setattr(clock._Current, "clock", fake)
 
+
 STANDARD_ROWS = [
     ("P0", "Integration test for connection pool", "@alice", "2024-01-22"),
     ("P0", "Lower DB alert threshold to 70%", "@bob", "2024-01-17"),

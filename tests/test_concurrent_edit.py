@@ -113,8 +113,10 @@ def test_a_cell_typed_into_during_push_keeps_the_colleagues_value(
     text = doc.read_text()
     assert "| @bob | 2024-01-17 | OPS-77 |" in text  # theirs, not PM-2
     assert "| @alice | 2024-01-22 | PM-1 |" in text
-    assert any("edited while pm-sync worked" in w["message"] and "PM-2" in w["message"]
-               for w in result.one()["warnings"])
+    assert any(
+        "edited while pm-sync worked" in w["message"] and "PM-2" in w["message"]
+        for w in result.one()["warnings"]
+    )
 
 
 def test_a_cell_edited_during_reconcile_is_not_overwritten_by_a_pull(

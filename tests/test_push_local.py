@@ -23,23 +23,25 @@ def test_push_creates_one_ticket_per_item_and_writes_keys(workdir: Path, cli) ->
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stderr
-    assert result.json() == [{
-        "file": str(doc),
-        "ok": True,
-        "created": ["PM-1", "PM-2", "PM-3"],
-        "recovered": [],
-        "updated": [],
-        "unchanged": [],
-        "moved": [],
-        "pulled": [],
-        "conflicts": [],
-        "missing": [],
-        "orphaned": [],
-        "duplicates": [],
-        "errors": [],
-        "warnings": [],
-        "skipped": None,
-    }]
+    assert result.json() == [
+        {
+            "file": str(doc),
+            "ok": True,
+            "created": ["PM-1", "PM-2", "PM-3"],
+            "recovered": [],
+            "updated": [],
+            "unchanged": [],
+            "moved": [],
+            "pulled": [],
+            "conflicts": [],
+            "missing": [],
+            "orphaned": [],
+            "duplicates": [],
+            "errors": [],
+            "warnings": [],
+            "skipped": None,
+        }
+    ]
     expected = postmortem_text(
         [(*r, k) for r, k in zip(STANDARD_ROWS, ["PM-1", "PM-2", "PM-3"], strict=True)]
     )

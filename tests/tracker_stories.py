@@ -68,7 +68,8 @@ def _baseline_only(r: RecordedRequest) -> bool:
     carries nothing but `properties` (Cloud)."""
     path = r.api_path or ""
     return path.endswith("/properties/pm-sync") or (
-        isinstance(r.json, dict) and set(r.json) == {"properties"})
+        isinstance(r.json, dict) and set(r.json) == {"properties"}
+    )
 
 
 def jira_field_edits(fake: FakeJira) -> list[RecordedRequest]:

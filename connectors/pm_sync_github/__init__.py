@@ -245,8 +245,9 @@ class GitHubConnector(Connector[GitHubConfig]):
                 self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
             except PmSyncError as exc:  # the key stays unwritten, so the next run adopts the issue
                 shown = refs.display(state.key, self._default)
-                raise type(exc)(f"created {shown} but {exc.message}; the next run puts it on the board",
-                                hint=exc.hint) from None
+                raise type(exc)(
+                    f"created {shown} but {exc.message}; the next run puts it on the board", hint=exc.hint
+                ) from None
         return state
 
     def _sync_board(

@@ -9,12 +9,15 @@ from typing import Any
 
 import yaml
 
+from pm_sync.document.dates import incident_date
 from pm_sync.document.model import Problem
-from pm_sync.document.values import is_unset, parse_due, strip_emphasis
+from pm_sync.document.values import is_unset, strip_emphasis
 
 KEYS = {
     "date": "date",
     "incident date": "date",
+    "date of incident": "date",
+    "date of the incident": "date",
     "severity": "severity",
     "sev": "severity",
     "duration": "duration",
@@ -72,7 +75,7 @@ def _date(value: Any, line: int, meta: Metadata) -> None:
         meta.date = value
     elif value is not None:
         try:
-            meta.date = parse_due(str(value))
+            meta.date = incident_date(str(value))
         except ValueError:
             meta.problems.append(
                 Problem(line=line, message=f"date {str(value)!r} is not a date; use YYYY-MM-DD")

@@ -55,7 +55,8 @@ class TableLayout(BaseModel):
 
 
 class ActionItem(BaseModel):
-    """One row of an action-items table, values normalized, line 1-based."""
+    """One action item, values normalized, line 1-based: a table row, or a list item in a
+    postmortem with no action-items table (`source="list"`; those are never written back)."""
 
     line: int
     priority: Priority | None = None
@@ -65,7 +66,8 @@ class ActionItem(BaseModel):
     ticket: str | None = None
     status: ItemStatus | None = None
     uid: str = Field(default="", description="stable identity of the item, used for markers")
-    table: int = Field(default=0, description="index into Postmortem.tables")
+    table: int = Field(default=0, description="index into Postmortem.tables (-1 for a list item)")
+    source: Literal["table", "list"] = "table"
 
     def public(self) -> dict[str, object]:
         return {
@@ -76,6 +78,7 @@ class ActionItem(BaseModel):
             "due": self.due.isoformat() if self.due else None,
             "ticket": self.ticket,
             "status": self.status.value if self.status else None,
+            "source": self.source,
         }
 
 

@@ -1,0 +1,382 @@
+"""Fields written inside a list item's text: `[x] P1 Add alerting (@bob, due 2024-01-22, ENG-12)`.
+
+`extract` returns the cell text each field would have in the template's table and the action
+text left once those are taken out. Only clear markers are fields: a bracketed `[P1]`, a
+handle after a dash, a date after `due`/`by`, a key in parentheses or at either end, explicit
+`Owner:`-style pairs. Anything else stays in the action text, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pm_sync.document.model import ItemStatus
+from pm_sync.document.values import STATUS_PHRASE, STATUS_TEXT, parse_due, status_word
+
+_MARK = r"(?:\*\*|__|\*|_)?"
+_KEY_NAMES = {
+    "owner": ("owner", "owners", "owner(s)", "assignee", "assigned to", "who", "dri", "responsible"),
+    "due": ("due", "due date", "deadline", "eta", "target date", "target", "expected date", "by when"),
+    "ticket": (
+        "ticket",
+        "tickets",
+        "jira",
+        "tracking issue",
+        "tracked in",
+        "tracking",
+        "issue",
+        "bug",
+        "pr",
+        "link",
+        "reference",
+        "ref",
+    ),
+    "priority": ("priority", "pri", "prio"),
+    "status": ("status", "state"),
+}
+_KEY_FIELD = {name: f for f, names in _KEY_NAMES.items() for name in names}
+_KEY = re.compile(
+    rf"(?<![\w/])(?:\*\*|__|\*|_)?(?P<key>{'|'.join(re.escape(k) for k in sorted(_KEY_FIELD, key=len, reverse=True))})"
+    rf"(?:\*\*|__|\*|_)?\s*:(?:\*\*|__|\*|_)?[ \t]*",
+    re.IGNORECASE,
+)
+# Keys that are also ordinary words ("the issue: ..."): their value must look like a ticket.
+_LOOSE_KEYS = {"issue", "bug", "pr", "link", "reference", "ref", "tracking", "target", "state"}
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+DATE = (
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}}|{_MONTH}\.?\s+\d{{1,2}},\s*\d{{4}}"
+    rf"|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})"
+)
+_DATE = re.compile(rf"(?<![\w-]){DATE}(?![\w-])", re.IGNORECASE)
+_DUE_WORDS = re.compile(
+    rf"(?<![\w@])(?:due(?:\s+(?:by|on|date))?|by|before|deadline|eta|target(?:\s+date)?|until)\s*:?\s*(?P<date>{DATE})"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+_HANDLE = r"(?:\[@[\w.-]+\]\([^()\s]*\)|(?<![\w@`])@[A-Za-z0-9][\w.-]*[\w])"
+_HANDLES = re.compile(rf"{_HANDLE}(?:\s*(?:,|and|&)\s*{_HANDLE})*")
+_OWNER_WORDS = re.compile(
+    rf"(?<!\w)(?:owner|owned\s+by|assigned\s+to|assignee)\s*:?\s*(?P<who>{_HANDLES.pattern})", re.IGNORECASE
+)
+_PRIORITY = r"[Pp][0-4]"
+_LINK = re.compile(r"\[(?P<text>(?:\\.|[^\[\]\\])*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
+_AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
+_URL = re.compile(r"(?<![(<\w])https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
+_KEY_REF = re.compile(r"(?<![\w/#-])(?:[A-Z][A-Z0-9]{1,9}-\d+|(?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)(?![\w-])")
+_NOT_KEYS = {"CVE", "SHA", "UTF", "ISO", "RFC", "TLS", "SSL", "HTTP", "IPV", "TCP", "UDP", "AES", "RSA", "MD", "GPT"}
+_TRACKER_URL = re.compile(
+    r"/(?:issues|pull|pulls|merge_requests|browse|tickets?|bugs?)/[\w-]+|show_bug\.cgi\?id=\d+"
+    r"|/issue/[\w-]+|linear\.app/",
+    re.IGNORECASE,
+)
+_TICKET_LEAD = re.compile(
+    r"(?:\b(?:tracked|tracking|filed|fixed|done|resolved|addressed|implemented|merged)\s+(?:in|by|as|via)"
+    r"|\b(?:see|ticket|issue|bug|jira|pr|via|in)\b)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_CHECKBOX = re.compile(r"^\[(?P<mark>[ xX]?)\]\s")
+_STATUS_EMOJI = "✅✔☑✓🚧⏳🔄"
+_STATUS_TOKEN = re.compile(
+    rf"(?:[{_STATUS_EMOJI}]\ufe0f?|\*\*(?:{STATUS_PHRASE})\*\*|__(?:{STATUS_PHRASE})__|\[(?:{STATUS_PHRASE})\]"
+    rf"|\((?:{STATUS_PHRASE})\)|(?-i:DONE|TODO|WIP|BLOCKED|FIXED|COMPLETED?|WONTFIX|CLOSED|OPEN))",
+    re.IGNORECASE,
+)
+_SEPS = " \t-–—:|;,"
+_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+@dataclass
+class Extracted:
+    action: str
+    cells: dict[str, str] = field(default_factory=dict)
+    only_fields: bool = False  # nothing but fields: `action` is then the whole text
+
+    def take(self, name: str, value: str) -> bool:
+        if name in self.cells or not value.strip():
+            return False
+        self.cells[name] = value.strip()
+        return True
+
+
+def ticket_ref(text: str) -> str | None:
+    """The ticket cell for a key, `#12`, a tracker URL or a link holding one; None otherwise."""
+    value = text.strip()
+    m = _LINK.fullmatch(value)
+    if m:
+        inner = m.group("text").replace("\\", "").strip("`*_ ")
+        if _is_key(inner):
+            return value
+        url = m.group("url")
+        if _TRACKER_URL.search(url):
+            return f"[{_url_key(url)}]({url})"
+        return None
+    m = _AUTOLINK.fullmatch(value)
+    url = m.group("url") if m else value
+    if re.fullmatch(r"https?://\S+", url):
+        return f"[{_url_key(url)}]({url})" if _TRACKER_URL.search(url) else None
+    return value if _is_key(value) else None
+
+
+def _is_key(text: str) -> bool:
+    m = _KEY_REF.fullmatch(text)
+    return bool(m) and text.split("-")[0] not in _NOT_KEYS
+
+
+def _url_key(url: str) -> str:
+    m = re.search(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)", url)
+    if m:
+        return f"{m.group(1)}#{m.group(2)}"
+    m = re.search(r"gitlab\.com/(.+?)/-/(issues|merge_requests)/(\d+)", url)
+    if m:
+        return f"{m.group(1)}{'#' if m.group(2) == 'issues' else '!'}{m.group(3)}"
+    m = re.search(r"/browse/([A-Z][A-Z0-9]+-\d+)", url)
+    if m:
+        return m.group(1)
+    m = re.search(r"(?:show_bug\.cgi\?id=|/bugs?/|/issues?/|/tickets?/)(\d+)", url)
+    return f"#{m.group(1)}" if m else url.split("//", 1)[-1]
+
+
+def extract(text: str) -> Extracted:
+    """Take the fields out of one item's Markdown text (lines joined with spaces)."""
+    out = Extracted(action="")
+    rest = " ".join(text.split())
+    box: str | None = None
+    m = _CHECKBOX.match(rest + " ")
+    if m:
+        box = STATUS_TEXT[ItemStatus.DONE if m.group("mark").strip() else ItemStatus.OPEN]
+        rest = rest[m.end() :]
+    rest = _explicit_pairs(rest, out)
+    rest = _groups(rest, out)
+    rest = _anywhere(rest, out)
+    rest = _ends(rest, out)
+    rest = _tidy(rest)
+    if box is not None:
+        out.take("status", box)  # a status word in the text says more than the box
+    if "ticket" not in out.cells:
+        spans = [s for s in _ticket_spans(rest, _masked(rest)) if not _KEY_REF.fullmatch(rest[s[0] : s[1]])]
+        if spans:
+            out.take("ticket", spans[0][2])
+    if not re.search(r"\w", _CODE.sub("x", rest)):
+        out.only_fields = bool(out.cells)
+        rest = _tidy(_CHECKBOX.sub("", " ".join(text.split()), count=1))
+    out.action = rest
+    return out
+
+
+def _masked(text: str) -> str:
+    """`text` with code spans and link destinations blanked, so matches never start inside them."""
+    masked = _CODE.sub(lambda m: " " * len(m.group(0)), text)
+    return re.sub(r"\]\([^()]*\)", lambda m: "]" + "\0" * (len(m.group(0)) - 1), masked)
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return text[:start] + " " + text[end:]
+
+
+def _explicit_pairs(text: str, out: Extracted) -> str:
+    while True:
+        masked = _masked(text)
+        found = False
+        for m in _KEY.finditer(masked):
+            name = _KEY_FIELD[m.group("key").casefold()]
+            end = _value_end(masked, m.end(), name)
+            value = text[m.end() : end].strip().rstrip(".").strip()
+            value = re.sub(r"^(?:\*\*|__)|(?:\*\*|__)$", "", value).strip()
+            if not _plausible(name, value, m.group("key").casefold()):
+                continue
+            if out.take(name, value) or name in out.cells:
+                text = _cut(text, m.start(), end)
+                found = True
+                break
+        if not found:
+            return text
+
+
+def _value_end(masked: str, start: int, name: str) -> int:
+    if name == "due":
+        m = re.compile(DATE, re.IGNORECASE).match(masked, start)
+        if m:
+            return m.end()
+    nxt = _KEY.search(masked, start)
+    limit = nxt.start() if nxt else len(masked)
+    stops = ";|)]" if name == "due" else ",;|)]"
+    for pos in range(start, limit):
+        if masked[pos] in stops or masked.startswith((" — ", " – ", " - "), pos):
+            return pos
+    return limit
+
+
+def _plausible(name: str, value: str, key: str) -> bool:
+    if not value:
+        return False
+    if name == "ticket":
+        return key not in _LOOSE_KEYS or all(ticket_ref(v) for v in re.split(r"\s*,\s*", value))
+    if name == "status":
+        return status_word(value) is not None or key not in _LOOSE_KEYS
+    if name == "priority":
+        return bool(re.fullmatch(rf"{_PRIORITY}|critical|high|medium|low", value, re.IGNORECASE))
+    if name == "due":
+        return key not in _LOOSE_KEYS or bool(_DATE.fullmatch(value))
+    return len(value.split()) <= 4
+
+
+def _token_field(part: str) -> tuple[str, str] | None:
+    """What one comma-separated piece of a `( ... )` group is, if it is a field."""
+    value = part.strip()
+    bare = value.strip("*_ ")
+    if re.fullmatch(_PRIORITY, bare):
+        return "priority", bare.upper()
+    if re.fullmatch(r"(?:critical|high|medium|low)\s+priority", bare, re.IGNORECASE):
+        return "priority", bare.split()[0]
+    found = status_word(bare)
+    if found is not None:
+        return "status", STATUS_TEXT[found]
+    if _HANDLES.fullmatch(value):
+        return "owner", value
+    m = _DUE_WORDS.fullmatch(value) or _DATE.fullmatch(value)
+    if m:
+        return "due", m.group("date") if "date" in (m.groupdict() or {}) else m.group(0)
+    lead = re.match(r"(?:see|tracked in|ticket|issue|jira|pr|bug)\s*:?\s*", value, re.IGNORECASE)
+    ref = ticket_ref(value[lead.end() :] if lead else value)
+    if ref:
+        return "ticket", ref
+    return None
+
+
+def _groups(text: str, out: Extracted) -> str:
+    """`(@bob, due 2024-01-22)`, `[P1]`, `(done)`: a group made only of fields goes."""
+    masked = _masked(text)
+    for m in reversed(list(re.finditer(r"(?<!\])\((?P<a>[^()]*)\)|\[(?P<b>[^\[\]]*)\](?![(\[\0])", masked))):
+        inner = text[m.start() + 1 : m.end() - 1]
+        parts = [p for p in re.split(r"\s*[,;|]\s*|\s+[-–—]\s+", inner) if p.strip()]
+        found = [_token_field(p) for p in parts]
+        if not parts or any(f is None for f in found):
+            continue
+        names = [f[0] for f in found if f]
+        if "ticket" in names and out.cells.get("ticket"):
+            continue
+        for name, value in (f for f in found if f):
+            if name == "ticket" and "ticket" in out.cells:
+                out.cells["ticket"] += ", " + value
+            else:
+                out.take(name, value)
+        text = _cut(text, m.start(), m.end())
+    return text
+
+
+def _anywhere(text: str, out: Extracted) -> str:
+    """Phrases that say what they are wherever they stand: `due 2024-01-22`, `owned by @a`."""
+    m = _DUE_WORDS.search(_masked(text))
+    if m and out.take("due", m.group("date")):
+        text = _cut(text, m.start(), m.end())
+    m = _OWNER_WORDS.search(_masked(text))
+    if m and out.take("owner", m.group("who")):
+        text = _cut(text, m.start(), m.end())
+    masked = _masked(text)
+    for m in _ticket_spans(text, masked):
+        before = masked[: m[0]]
+        lead = _TICKET_LEAD.search(before)
+        if lead and "ticket" not in out.cells:
+            out.take("ticket", m[2])
+            return _cut(text, lead.start(), m[1])
+    return text
+
+
+def _ticket_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    for rx in (_LINK, _AUTOLINK, _URL, _KEY_REF):
+        for m in rx.finditer(masked if rx is not _LINK else text):
+            if rx is not _LINK and masked[m.start()] == "\0":
+                continue
+            if any(s <= m.start() < e for s, e, _ in spans):
+                continue
+            ref = ticket_ref(text[m.start() : m.end()])
+            if ref:
+                spans.append((m.start(), m.end(), ref))
+    return sorted(spans)
+
+
+def _ends(text: str, out: Extracted) -> str:
+    """Peel fields off the start (`P1:`, `DONE:`, `@bob:`, `ENG-1:`) and the end (`— @bob`)."""
+    changed = True
+    while changed:
+        changed = False
+        stripped = text.strip(_SEPS)
+        masked = _masked(stripped)
+        lead = re.match(
+            rf"(?:{_MARK}\[?(?P<p>{_PRIORITY})\]?{_MARK}|(?P<s>{_STATUS_TOKEN.pattern})"
+            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{_KEY_REF.pattern})(?=\s*:|\s+[—–-]\s))(?=[\s:|—–-]|$)",
+            masked,
+            re.IGNORECASE,
+        )
+        if lead:
+            name, value = _lead_field(lead)
+            if name and out.take(name, value):
+                text, changed = stripped[lead.end() :], True
+                continue
+        tail = _tail_field(stripped, masked)
+        if tail is not None:
+            start, name, value = tail
+            if name == "ticket" and "ticket" in out.cells:
+                out.cells["ticket"] = value + ", " + out.cells["ticket"]
+                text, changed = stripped[:start], True
+            elif out.take(name, value):
+                text, changed = stripped[:start], True
+    return text
+
+
+def _lead_field(m: re.Match[str]) -> tuple[str, str]:
+    if m.group("t"):
+        return ("ticket", m.group("t")) if _is_key(m.group("t")) else ("", "")
+    if m.group("p"):
+        return "priority", m.group("p").upper()
+    if m.group("s"):
+        return "status", _status_cell(m.group("s"))
+    return "owner", m.group("o")
+
+
+def _status_cell(token: str) -> str:
+    found = status_word(token.strip("[]()"))
+    return STATUS_TEXT[found] if found else token
+
+
+def _tail_field(text: str, masked: str) -> tuple[int, str, str] | None:
+    for rx, name in (
+        (re.compile(rf"(?:^|[\s—–|:,-])(?P<v>{_STATUS_TOKEN.pattern})$", re.IGNORECASE), "status"),
+        (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*)(?P<v>{_HANDLES.pattern})$"), "owner"),
+        (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_PRIORITY})$"), "priority"),
+    ):
+        m = rx.search(masked)
+        if m:
+            value = text[m.start("v") : m.end("v")]
+            return m.start(), name, _status_cell(value) if name == "status" else value.upper() if (
+                name == "priority"
+            ) else value
+    spans = _ticket_spans(text, masked)
+    if spans and spans[-1][1] == len(text.rstrip(". ")):
+        start = spans[-1][0]
+        before = text[:start]
+        token = text[start : spans[-1][1]]
+        linked = not _KEY_REF.fullmatch(token) or token.startswith("#") or "#" in token
+        if linked or re.search(r"(?:[—–:|,;-]|\s[-–—])\s*$", before) or _TICKET_LEAD.search(before):
+            lead = _TICKET_LEAD.search(before)
+            return (lead.start() if lead else start), "ticket", spans[-1][2]
+    return None
+
+
+def _tidy(text: str) -> str:
+    """Close the gaps fields left: empty `()`, doubled spaces, separators at either end."""
+    value = " ".join(text.split())
+    for _ in range(3):
+        parts = re.split(r"(`+[^`]*`+)", value)
+        parts = [
+            p if p.startswith("`") else re.sub(r"\s+([,;:])(?=\s|$)", r"\1", re.sub(r"\(\s*[,;:|\s-]*\)|\[\s*\]", " ", p))
+            for p in parts
+        ]
+        value = " ".join("".join(parts).split()).strip(" -–—:|;,")
+    return value

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pm_sync.document.model import ItemStatus
-from pm_sync.document.values import STATUS_PHRASE, STATUS_TEXT, parse_due, status_word
+from pm_sync.document.values import STATUS_PHRASE, STATUS_TEXT, status_word
 
 _MARK = r"(?:\*\*|__|\*|_)?"
 _KEY_NAMES = {
@@ -271,19 +271,18 @@ def _groups(text: str, out: Extracted) -> str:
 
 def _anywhere(text: str, out: Extracted) -> str:
     """Phrases that say what they are wherever they stand: `due 2024-01-22`, `owned by @a`."""
-    m = _DUE_WORDS.search(_masked(text))
-    if m and out.take("due", m.group("date")):
-        text = _cut(text, m.start(), m.end())
-    m = _OWNER_WORDS.search(_masked(text))
-    if m and out.take("owner", m.group("who")):
-        text = _cut(text, m.start(), m.end())
+    due = _DUE_WORDS.search(_masked(text))
+    if due and out.take("due", text[due.start("date") : due.end("date")]):
+        text = _cut(text, due.start(), due.end())
+    owner = _OWNER_WORDS.search(_masked(text))
+    if owner and out.take("owner", text[owner.start("who") : owner.end("who")]):
+        text = _cut(text, owner.start(), owner.end())
     masked = _masked(text)
-    for m in _ticket_spans(text, masked):
-        before = masked[: m[0]]
-        lead = _TICKET_LEAD.search(before)
+    for start, end, ref in _ticket_spans(text, masked):
+        lead = _TICKET_LEAD.search(masked[:start])
         if lead and "ticket" not in out.cells:
-            out.take("ticket", m[2])
-            return _cut(text, lead.start(), m[1])
+            out.take("ticket", ref)
+            return _cut(text, lead.start(), end)
     return text
 
 
@@ -310,12 +309,13 @@ def _ends(text: str, out: Extracted) -> str:
         masked = _masked(stripped)
         lead = re.match(
             rf"(?:{_MARK}\[?(?P<p>{_PRIORITY})\]?{_MARK}|(?P<s>{_STATUS_TOKEN.pattern})"
-            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{_KEY_REF.pattern})(?=\s*:|\s+[—–-]\s))(?=[\s:|—–-]|$)",
+            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{_KEY_REF.pattern}|{_URL.pattern}|{_LINK.pattern})"
+            r"(?=\s*:|\s+[—–-]\s))(?=[\s:|—–-]|$)",
             masked,
             re.IGNORECASE,
         )
         if lead:
-            name, value = _lead_field(lead)
+            name, value = _lead_field(lead, stripped)
             if name and out.take(name, value):
                 text, changed = stripped[lead.end() :], True
                 continue
@@ -330,14 +330,18 @@ def _ends(text: str, out: Extracted) -> str:
     return text
 
 
-def _lead_field(m: re.Match[str]) -> tuple[str, str]:
-    if m.group("t"):
-        return ("ticket", m.group("t")) if _is_key(m.group("t")) else ("", "")
-    if m.group("p"):
-        return "priority", m.group("p").upper()
-    if m.group("s"):
-        return "status", _status_cell(m.group("s"))
-    return "owner", m.group("o")
+def _lead_field(m: re.Match[str], text: str) -> tuple[str, str]:
+    def group(name: str) -> str:
+        return text[m.start(name) : m.end(name)] if m.group(name) else ""
+
+    if group("t"):
+        ref = ticket_ref(group("t"))
+        return ("ticket", ref) if ref else ("", "")
+    if group("p"):
+        return "priority", group("p").upper()
+    if group("s"):
+        return "status", _status_cell(group("s"))
+    return "owner", group("o")
 
 
 def _status_cell(token: str) -> str:
@@ -345,24 +349,33 @@ def _status_cell(token: str) -> str:
     return STATUS_TEXT[found] if found else token
 
 
+_TAIL = (
+    (re.compile(rf"(?:^|[\s—–|:,-])(?P<v>{_STATUS_TOKEN.pattern})$", re.IGNORECASE), "status"),
+    (re.compile(rf"(?P<sep>\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_HANDLES.pattern})$"), "owner"),
+    (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_PRIORITY})$"), "priority"),
+)
+_NOT_OWNER_BEFORE = re.compile(r"\b(?:with|to|by|from|for|ask|ping|notify|cc|and)$", re.IGNORECASE)
+
+
 def _tail_field(text: str, masked: str) -> tuple[int, str, str] | None:
-    for rx, name in (
-        (re.compile(rf"(?:^|[\s—–|:,-])(?P<v>{_STATUS_TOKEN.pattern})$", re.IGNORECASE), "status"),
-        (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*)(?P<v>{_HANDLES.pattern})$"), "owner"),
-        (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_PRIORITY})$"), "priority"),
-    ):
+    for rx, name in _TAIL:
         m = rx.search(masked)
-        if m:
-            value = text[m.start("v") : m.end("v")]
-            return m.start(), name, _status_cell(value) if name == "status" else value.upper() if (
-                name == "priority"
-            ) else value
+        if m is None:
+            continue
+        if name == "owner" and not m.group("sep").strip() and _NOT_OWNER_BEFORE.search(masked[: m.start()]):
+            continue  # "share the runbook with @support": @support is no owner
+        value = text[m.start("v") : m.end("v")]
+        if name == "status":
+            value = _status_cell(value)
+        elif name == "priority":
+            value = value.upper()
+        return m.start(), name, value
     spans = _ticket_spans(text, masked)
     if spans and spans[-1][1] == len(text.rstrip(". ")):
         start = spans[-1][0]
         before = text[:start]
         token = text[start : spans[-1][1]]
-        linked = not _KEY_REF.fullmatch(token) or token.startswith("#") or "#" in token
+        linked = not _KEY_REF.fullmatch(token) or "#" in token
         if linked or re.search(r"(?:[—–:|,;-]|\s[-–—])\s*$", before) or _TICKET_LEAD.search(before):
             lead = _TICKET_LEAD.search(before)
             return (lead.start() if lead else start), "ticket", spans[-1][2]

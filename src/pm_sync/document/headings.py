@@ -44,7 +44,22 @@ ACTION_HEADINGS = {
     "root cause remediations",
     "tasks to address the issue",
     "next steps",
+    "prevention",
+    "improvements",
+    "future work",
+    "followup work",
+    "preventing recurrence",
+    "preventing future incidents",
+    "what we are doing about it",
+    "what we're doing about it",
+    "what we are changing",
+    "what we're changing",
 }
+# A heading that ends with one of these is an action heading too ("Lessons learned & action items").
+_ACTION_ENDINGS = re.compile(
+    r"\s(?:action items|followups|followup actions|followup items|corrective actions|next steps"
+    r"|preventi(?:ve|ative) (?:measures|actions)|remediation (?:items|actions)|remediations)$"
+)
 
 _NUMBERING = re.compile(r"^(?:(?:\d+[.)]?)+\s+|\d+(?:\.\d+)*[.)]\s*|[ivxlc]+[.)]\s+|[a-z][.)]\s+)")
 _PAREN = re.compile(r"\s*\([^()]*\)")
@@ -96,7 +111,8 @@ def _canonical_heading(norm: str) -> str:
 
 
 def is_action_heading(text: str) -> bool:
-    return _canonical_heading(normalize_heading(text)) in ACTION_HEADINGS
+    canonical = _canonical_heading(normalize_heading(text))
+    return canonical in ACTION_HEADINGS or bool(_ACTION_ENDINGS.search(canonical))
 
 
 def is_other_section(text: str) -> bool:

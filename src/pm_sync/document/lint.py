@@ -34,7 +34,9 @@ from pm_sync.document.lint_text import (
     is_timeline,
     is_what_happened,
     is_whys,
+    not_words,
     prose_lines,
+    without_math,
 )
 from pm_sync.document.model import ItemStatus, Postmortem
 from pm_sync.document.parse import is_action_heading, parse_source
@@ -178,8 +180,8 @@ def missing_metadata(ctx: Context) -> Iterator[Hit]:
     bad_date_lines = {line for line, _ in _problems(ctx, "bad-date")}
     front_matter = ctx.source.line_count > 1 and ctx.source.line(0).strip() == "---"
     for key in _QUICK_KEYS if pm.quick else _STANDARD_KEYS:
-        if getattr(pm, key):
-            continue
+        if getattr(pm, key) and (key != "date" or "date" in pm.metadata_lines):
+            continue  # a date found only in the title or the prose is not the metadata line
         line = pm.metadata_lines.get(key)
         label = key.capitalize()
         if line is None:
@@ -225,6 +227,22 @@ def no_action_items(ctx: Context) -> Iterator[Hit]:
     heads = ctx.sections(is_action_heading)
     if heads:
         yield heads[0][0], "the action-items section has no items; add at least one row"
+
+
+@rule("list-action-items", "warning")
+def list_action_items(ctx: Context) -> Iterator[Hit]:
+    """Action items written as a list are read (parse, lint, overdue) but never pushed: tickets are
+    only ever written back into a table. `pm-sync migrate FILE --write` converts the list."""
+    first = next((item for item in ctx.pm.action_items if item.source == "list"), None)
+    if first is not None:
+        name = ctx.pm.path if not ctx.pm.path.startswith("<") else "FILE"
+        yield (
+            first.line,
+            (
+                "action items are a list, which push and reconcile cannot write ticket keys into; "
+                f"run `pm-sync migrate {name}` to see them as the template's table (--write to save)"
+            ),
+        )
 
 
 @rule("too-many-action-items", "warning")
@@ -415,10 +433,10 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
     """Template placeholders like `[Technical description of failure]` left in the text mean a
     section was never written."""
     refs = {m.group(1).casefold() for _, t in ctx.prose if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
-    for line, text in ctx.prose:
+    for line, text in without_math(ctx.prose):
         for m in PLACEHOLDER.finditer(text):
             inner = m.group("text").strip()
-            if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2:
+            if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2 or not_words(inner):
                 continue
             if " " in inner or inner.casefold() in PLACEHOLDER_WORDS:
                 yield line, f"template placeholder {m.group(0)!r} is not filled in"

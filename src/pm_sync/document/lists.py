@@ -142,7 +142,9 @@ def _entry(item: _Item, status: ItemStatus | None, priority: Priority | None) ->
             cells.update(got.cells)
         elif extra.strip():
             details.append(" ".join(extra.split()))
-    action = "; ".join(p for p in [main.action, *details] if p)
+    action = main.action
+    for part in details:
+        action = f"{action}{' ' if action.endswith(('.', ';', ':', '!', '?')) else '; '}{part}" if action else part
     if not action.strip() or is_unset(action):
         return None
     if status is not None and "status" not in cells:

@@ -99,9 +99,23 @@ _TICKET_STATUS = re.compile(
 )
 
 
+# Header words that name a field inside longer names (`Jira ticket`, `Owner team`, `Completion ETA`).
+_HEADER_WORDS = (
+    ("ticket", re.compile(r"\b(?:ticket|issue|jira|bug|tracking|tracker)\b")),
+    ("owner", re.compile(r"\b(?:owner|assignee|responsible)\b")),
+    ("due", re.compile(r"\b(?:due|deadline|eta)\b")),
+    ("status", re.compile(r"\bstatus\b")),
+    ("priority", re.compile(r"\bpriority\b")),
+)
+
+
 def header_field(text: str) -> str | None:
     key = _header_key(text)
-    return _HEADER_TO_FIELD.get(key) or _HEADER_TO_FIELD.get(_PAREN.sub("", key).strip())
+    exact = _HEADER_TO_FIELD.get(key) or _HEADER_TO_FIELD.get(_PAREN.sub("", key).strip())
+    if exact or not key:
+        return exact
+    found = [name for name, rx in _HEADER_WORDS if rx.search(key)]
+    return found[0] if len(found) == 1 else None
 
 
 def _header_key(text: str) -> str:

@@ -35,7 +35,9 @@ def items(body: str) -> list[dict[str, object]]:
     return [{k: v for k, v in i.public().items() if k != "line" and v is not None} for i in pm.action_items]
 
 
-def test_parse_json_reports_list_items_with_their_source(workdir: Path, cli: Callable[..., CliResult]) -> None:
+def test_parse_json_reports_list_items_with_their_source(
+    workdir: Path, cli: Callable[..., CliResult]
+) -> None:
     path = workdir / "postmortem-2024-01-15-queue.md"
     path.write_text(HEAD + "- [x] Add a pool limit (@bob, due 2024-01-22)\n- [ ] Alert on queue depth @amy\n")
 
@@ -76,7 +78,9 @@ def test_every_list_marker(marker: str) -> None:
     ("box", "status"), [("[ ]", "open"), ("[x]", "done"), ("[X]", "done"), ("[]", "open")]
 )
 def test_checklist_boxes(box: str, status: str) -> None:
-    assert items(f"- {box} Rotate the key\n") == [{"action": "Rotate the key", "status": status, "source": "list"}]
+    assert items(f"- {box} Rotate the key\n") == [
+        {"action": "Rotate the key", "status": status, "source": "list"}
+    ]
 
 
 def test_continuation_lines_and_sub_bullets_belong_to_their_item() -> None:

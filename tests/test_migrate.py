@@ -79,7 +79,9 @@ def test_default_prints_a_diff_and_touches_nothing(workdir: Path, cli: Callable[
     assert added == TABLE.split("\n")
 
 
-def test_write_converts_only_the_list_and_reads_the_same(workdir: Path, cli: Callable[..., CliResult]) -> None:
+def test_write_converts_only_the_list_and_reads_the_same(
+    workdir: Path, cli: Callable[..., CliResult]
+) -> None:
     path = workdir / "postmortem-2024-01-15-queue.md"
     path.write_text(LIST_DOC)
     before = parse_source(Source.read(path))
@@ -134,9 +136,14 @@ def test_an_item_holding_a_code_block_is_refused_with_its_line(
     assert path.read_text() == text
 
 
-def test_crlf_bom_and_the_rest_of_the_file_are_kept_byte_for_byte(workdir: Path, cli: Callable[..., CliResult]) -> None:
+def test_crlf_bom_and_the_rest_of_the_file_are_kept_byte_for_byte(
+    workdir: Path, cli: Callable[..., CliResult]
+) -> None:
     path = workdir / "postmortem-2024-01-15-crlf.md"
-    text = "# P\r\n\r\n## Follow-ups\r\n- Rotate the key (@kim)\r\n- Add an alert\r\n\r\n## Timeline\r\n\r\n- 10:00 x"
+    text = (
+        "# P\r\n\r\n## Follow-ups\r\n- Rotate the key (@kim)\r\n- Add an alert\r\n"
+        "\r\n## Timeline\r\n\r\n- 10:00 x"
+    )
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
 
     cli("migrate", str(path), "--write")
@@ -218,15 +225,25 @@ def test_migrated_items_can_be_pushed(workdir: Path, cli: Callable[..., CliResul
 
 # --- the round-trip property --------------------------------------------------------------
 
-WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéüß日本0123456789", min_size=1, max_size=8)
-PUNCT = st.sampled_from(["", ",", ".", ":", ";", "!", "?", " -", " &", " |", " /", " (x)", " `code`", " *em*"])
+WORD = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéüß日本0123456789", min_size=1, max_size=8
+)
+PUNCT = st.sampled_from(
+    ["", ",", ".", ":", ";", "!", "?", " -", " &", " |", " /", " (x)", " `code`", " *em*"]
+)
 TEXT = st.lists(st.tuples(WORD, PUNCT), min_size=1, max_size=6).map(
     lambda ws: "Do " + " ".join(w + p for w, p in ws)
 )
 OWNER = st.sampled_from(["@amy", "@bob.k", "Jane Doe", "[@cy](https://github.com/cy)"])
 DUE = st.sampled_from(["2024-01-22", "Jan 22, 2024", "22 March 2024", "next sprint"])
 TICKET = st.sampled_from(
-    ["ENG-12", "#7", "acme/api#9", "https://github.com/acme/api/issues/5", "[OPS-3](https://j.example/browse/OPS-3)"]
+    [
+        "ENG-12",
+        "#7",
+        "acme/api#9",
+        "https://github.com/acme/api/issues/5",
+        "[OPS-3](https://j.example/browse/OPS-3)",
+    ]
 )
 PRIORITY = st.sampled_from(["P0", "P1", "P3", "high", "Low"])
 STATUS = st.sampled_from(["done", "in progress", "won't do", "open"])
@@ -238,10 +255,18 @@ def list_item(draw: st.DrawFn, marker: str) -> list[str]:
     box = draw(st.sampled_from(["", "[ ] ", "[x] ", "[X] "]))
     inline: list[str] = []
     subs: list[str] = []
-    for name, values in (("owner", OWNER), ("due", DUE), ("ticket", TICKET), ("priority", PRIORITY), ("status", STATUS)):
+    for name, values in (
+        ("owner", OWNER),
+        ("due", DUE),
+        ("ticket", TICKET),
+        ("priority", PRIORITY),
+        ("status", STATUS),
+    ):
         how = draw(st.sampled_from(["none", "inline", "sub"]))
         value = draw(values)
-        if how == "sub" or (how == "inline" and name in ("due", "status") and value in ("next sprint", "open")):
+        if how == "sub" or (
+            how == "inline" and name in ("due", "status") and value in ("next sprint", "open")
+        ):
             subs.append(f"{name.capitalize()}: {value}")
         elif how == "inline":
             inline.append(
@@ -294,4 +319,6 @@ def test_a_migrated_document_reads_as_the_same_items(text: str) -> None:
 @pytest.mark.parametrize("text", ["- [P1] Fix it (@a, due 2024-01-22, ENG-1)", "1) ✅ Fixed it DONE"])
 def test_migrate_source_on_single_items(text: str) -> None:
     src = Source.from_bytes(f"## Action items\n\n{text}\n".encode(), "x.md")
-    assert same_items(parse_source(src), parse_source(Source.from_bytes(migrate_source(src).new.encode(), "x.md")))
+    assert same_items(
+        parse_source(src), parse_source(Source.from_bytes(migrate_source(src).new.encode(), "x.md"))
+    )

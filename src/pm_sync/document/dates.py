@@ -57,7 +57,9 @@ _MONTHS = {
 }
 _MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
-_RANGE_END = r"(?:\s*[-–—]\s*\d{1,2}(?:st|nd|rd|th)?|\s*(?:-|–|—|to|and)\s*" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?)?"
+_RANGE_END = (
+    r"(?:\s*[-–—]\s*\d{1,2}(?:st|nd|rd|th)?|\s*(?:-|–|—|to|and)\s*" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?)?"
+)
 _PATTERNS = (
     re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
     re.compile(rf"(?<![\w])(?P<mon>{_MONTH})\s+{_DAY}{_RANGE_END},?\s+(?P<y>\d{{4}})(?!\d)", re.IGNORECASE),
@@ -70,10 +72,12 @@ _WEEKDAY = re.compile(
     r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+", re.IGNORECASE
 )
 _LINE_KEY = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?P<key>[A-Za-z][A-Za-z ()/&]{0,30}?)\s*(?:(?:\*\*|__)\s*:|:\s*(?:\*\*|__)?)"
-    r"\s*(?P<value>.*)$"
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?P<key>[A-Za-z][A-Za-z ()/&]{0,30}?)\s*"
+    r"(?:(?:\*\*|__)\s*:|:\s*(?:\*\*|__)?)\s*(?P<value>.*)$"
 )
-_NOT_INCIDENT = re.compile(r"\b(?:updated|published|revised|modified|reviewed|written|report|postmortem)\b", re.I)
+_NOT_INCIDENT = re.compile(
+    r"\b(?:updated|published|revised|modified|reviewed|written|report|postmortem)\b", re.I
+)
 
 
 def find_date(text: str, *, at_start: bool = False) -> dt.date | None:

@@ -36,9 +36,9 @@ _KEY_NAMES = {
     "status": ("status", "state"),
 }
 _KEY_FIELD = {name: f for f, names in _KEY_NAMES.items() for name in names}
+_KEY_ALTERNATIVES = "|".join(re.escape(k) for k in sorted(_KEY_FIELD, key=len, reverse=True))
 _KEY = re.compile(
-    rf"(?<![\w/])(?:\*\*|__|\*|_)?(?P<key>{'|'.join(re.escape(k) for k in sorted(_KEY_FIELD, key=len, reverse=True))})"
-    rf"(?:\*\*|__|\*|_)?\s*:(?:\*\*|__|\*|_)?[ \t]*",
+    rf"(?<![\w/])(?:\*\*|__|\*|_)?(?P<key>{_KEY_ALTERNATIVES})(?:\*\*|__|\*|_)?\s*:(?:\*\*|__|\*|_)?[ \t]*",
     re.IGNORECASE,
 )
 # Keys that are also ordinary words ("the issue: ..."): their value must look like a ticket.
@@ -64,11 +64,29 @@ _OWNER_WORDS = re.compile(
     rf"(?<!\w)(?:owner|owned\s+by|assigned\s+to|assignee)\s*:?\s*(?P<who>{_HANDLES.pattern})", re.IGNORECASE
 )
 _PRIORITY = r"[Pp][0-4]"
-_LINK = re.compile(r"\[(?P<text>(?:\\.|[^\[\]\\])*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(
+    r"\[(?P<text>(?:\\.|[^\[\]\\])*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)"
+)
 _AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
 _URL = re.compile(r"(?<![(<\w])https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 _KEY_REF = re.compile(r"(?<![\w/#-])(?:[A-Z][A-Z0-9]{1,9}-\d+|(?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)(?![\w-])")
-_NOT_KEYS = {"CVE", "SHA", "UTF", "ISO", "RFC", "TLS", "SSL", "HTTP", "IPV", "TCP", "UDP", "AES", "RSA", "MD", "GPT"}
+_NOT_KEYS = {
+    "CVE",
+    "SHA",
+    "UTF",
+    "ISO",
+    "RFC",
+    "TLS",
+    "SSL",
+    "HTTP",
+    "IPV",
+    "TCP",
+    "UDP",
+    "AES",
+    "RSA",
+    "MD",
+    "GPT",
+}
 _TRACKER_URL = re.compile(
     r"/(?:issues|pull|pulls|merge_requests|browse|tickets?|bugs?)/[\w-]+|show_bug\.cgi\?id=\d+"
     r"|/issue/[\w-]+|linear\.app/",
@@ -124,7 +142,7 @@ def ticket_ref(text: str) -> str | None:
 
 def _is_key(text: str) -> bool:
     m = _KEY_REF.fullmatch(text)
-    return bool(m) and text.split("-")[0] not in _NOT_KEYS
+    return bool(m) and text.split("-", maxsplit=1)[0] not in _NOT_KEYS
 
 
 def _url_key(url: str) -> str:
@@ -388,7 +406,9 @@ def _tidy(text: str) -> str:
     for _ in range(3):
         parts = re.split(r"(`+[^`]*`+)", value)
         parts = [
-            p if p.startswith("`") else re.sub(r"\s+([,;:])(?=\s|$)", r"\1", re.sub(r"\(\s*[,;:|\s-]*\)|\[\s*\]", " ", p))
+            p
+            if p.startswith("`")
+            else re.sub(r"\s+([,;:])(?=\s|$)", r"\1", re.sub(r"\(\s*[,;:|\s-]*\)|\[\s*\]", " ", p))
             for p in parts
         ]
         value = " ".join("".join(parts).split()).strip(" -–—:|;,")

@@ -193,4 +193,6 @@ def not_words(inner: str) -> bool:
     """Bracketed text that is no template placeholder: a time stamp (`12-05 16:21`), an interval
     (`0, n`), a number list: placeholders are written in words."""
     return bool(_TIME_OR_DATE.search(inner)) or not re.search(r"[^\W\d_]{3,}", inner)
+
+
 PLACEHOLDER_WORDS = {"title", "todo", "tbd", "fixme", "xxx", "placeholder", "slug", "owner"}

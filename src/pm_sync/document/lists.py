@@ -144,15 +144,18 @@ def _entry(item: _Item, status: ItemStatus | None, priority: Priority | None) ->
             details.append(" ".join(extra.split()))
     action = main.action
     for part in details:
-        action = f"{action}{' ' if action.endswith(('.', ';', ':', '!', '?')) else '; '}{part}" if action else part
+        action = (
+            f"{action}{' ' if action.endswith(('.', ';', ':', '!', '?')) else '; '}{part}" if action else part
+        )
     if not action.strip() or is_unset(action):
         return None
     if status is not None and "status" not in cells:
         cells["status"] = STATUS_TEXT[status]
     if priority is not None and "priority" not in cells:
         cells["priority"] = priority.value
-    ordered = {name: cells[name] for name in FIELDS if name in cells and name != "action"}
-    return Entry(line=item.line, cells={"action": action, **ordered})
+    ordered: dict[str, str] = {"action": action}
+    ordered.update((name, cells[name]) for name in FIELDS if name in cells and name != "action")
+    return Entry(line=item.line, cells=ordered)
 
 
 def _items(tokens: Sequence[Token], index: int) -> tuple[list[_Item], int]:
@@ -173,9 +176,13 @@ def _items(tokens: Sequence[Token], index: int) -> tuple[list[_Item], int]:
             current.children.extend(children)
         elif current is not None and tok.type == "inline" and tok.level == depth + 3:
             current.texts.append(_source_lines(tok.content))
-        elif current is not None and tok.level == depth + 2 and tok.type in _OTHER_BLOCKS:
-            if current.other_block is None:
-                current.other_block = (tok.map[0] if tok.map else 0) + 1
+        elif (
+            current is not None
+            and tok.level == depth + 2
+            and tok.type in _OTHER_BLOCKS
+            and current.other_block is None
+        ):
+            current.other_block = (tok.map[0] if tok.map else 0) + 1
         i += 1
     return items, i
 

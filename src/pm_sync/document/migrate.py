@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def _coalesce(src: Source, blocks: list[ListBlock]) -> list[ListBlock]:
     return out
 
 
-def _render(src: Source, block: ListBlock, columns: list[str]) -> list[str]:
+def _render(src: Source, block: ListBlock, columns: Sequence[str]) -> list[str]:
     lines: list[str] = []
     if block.start > 0 and src.line(block.start - 1).strip():
         lines.append("")
@@ -148,7 +149,7 @@ def _render(src: Source, block: ListBlock, columns: list[str]) -> list[str]:
     return lines
 
 
-def _group(group: Group, columns: list[str]) -> list[str]:
+def _group(group: Group, columns: Sequence[str]) -> list[str]:
     lines = [group.label, ""] if group.label is not None else []
     if not group.entries:
         return lines[:-1]

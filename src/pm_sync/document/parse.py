@@ -6,6 +6,7 @@ fences and `<details>` never count; our own row splitter only adds cell position
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +30,14 @@ from pm_sync.document.lists import ListBlock, read_list
 from pm_sync.document.metadata import Metadata, from_bold_line, from_front_matter, strip_title_prefix
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, item_uid
 from pm_sync.document.source import Source
-from pm_sync.document.tables import COLUMN_SYNONYMS, columns_of, header_field, parse_cells, read_table, table_rows
+from pm_sync.document.tables import (
+    COLUMN_SYNONYMS,
+    columns_of,
+    header_field,
+    parse_cells,
+    read_table,
+    table_rows,
+)
 
 __all__ = [
     "ACTION_HEADINGS",
@@ -123,7 +131,7 @@ class _Walk:
     groups: list[tuple[int, ItemStatus | None, Priority | None]] = field(default_factory=list)
     lists: list[ListBlock] = field(default_factory=list)
     loose_tables: list[int] = field(default_factory=list)  # token indexes of tables outside sections
-    date_from: dict[str, tuple[int, object]] = field(default_factory=dict)
+    date_from: dict[str, tuple[int, dt.date]] = field(default_factory=dict)
     skip_for_date: set[int] = field(default_factory=set)
 
 
@@ -215,9 +223,7 @@ def _is_label(text: str) -> bool:
     return bool(re.fullmatch(r"(?:\*\*|__)[^*_]+(?:\*\*|__):?|[^.!?]{1,60}:?", text))
 
 
-def _group_context(
-    w: _Walk, tokens: Sequence[Token], i: int
-) -> tuple[ItemStatus | None, Priority | None]:
+def _group_context(w: _Walk, tokens: Sequence[Token], i: int) -> tuple[ItemStatus | None, Priority | None]:
     """Status/priority a list inherits from its subheadings or a label line right above it."""
     status = next((s for _, s, _ in reversed(w.groups) if s is not None), None)
     priority = next((p for _, _, p in reversed(w.groups) if p is not None), None)
@@ -293,15 +299,18 @@ def _metadata(w: _Walk, tokens: Sequence[Token], pm: Postmortem, src: Source) ->
     pm.problems = sorted(meta.problems + pm.problems, key=lambda p: p.line or 0)
 
 
-def _keyed_date(tokens: Sequence[Token], w: _Walk) -> tuple[int, object] | None:
+def _keyed_date(tokens: Sequence[Token], w: _Walk) -> tuple[int, dt.date] | None:
     """`Date: ...` lines, a `## Date` section or a metadata table, whichever comes first."""
-    found: list[tuple[int, object]] = []
+    found: list[tuple[int, dt.date]] = []
     if "date" in w.date_from:
         found.append(w.date_from["date"])
     for i, tok in enumerate(tokens):
         if tok.type != "inline" or not tok.map or i in w.skip_for_date:
             continue
-        if tokens[i - 1].type == "heading_open" and normalize_heading(tok.content) in ("date", "incident date"):
+        if tokens[i - 1].type == "heading_open" and normalize_heading(tok.content) in (
+            "date",
+            "incident date",
+        ):
             nxt = next((t for t in tokens[i + 1 :] if t.type == "inline"), None)
             day = find_date(nxt.content) if nxt is not None and nxt.map else None
             if day is not None and nxt is not None and nxt.map:

@@ -14,7 +14,10 @@ UNSET = {"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "?"}
 _PRIORITY_WORDS = {"critical": Priority.P0, "high": Priority.P1, "medium": Priority.P2, "low": Priority.P3}
 _STATUS_WORDS: dict[str, ItemStatus] = {}
 for _words, _status in (
-    ("open|to do|todo|to-do|new|not started|planned|backlog|pending|not done|scheduled|queued", ItemStatus.OPEN),
+    (
+        "open|to do|todo|to-do|new|not started|planned|backlog|pending|not done|scheduled|queued",
+        ItemStatus.OPEN,
+    ),
     (
         "in progress|in-progress|in_progress|doing|wip|started|ongoing|in review|in-review|under review|"
         "blocked|investigating|in flight|in-flight|partially done|partially complete|partial",

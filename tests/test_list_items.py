@@ -128,10 +128,26 @@ def test_continuation_lines_and_sub_bullets_belong_to_their_item() -> None:
         ("Add alerting DONE", {"status": "done"}),
         ("✅ Add alerting", {"status": "done"}),
         ("Add alerting [WIP]", {"status": "in_progress"}),
+        ("#12 Add alerting", {"ticket": "#12"}),
+        ("ENG-12: Add alerting", {"ticket": "ENG-12"}),
+        ("Add alerting *(owner: Rafael, target: 2024-03-29)*", {"owner": "Rafael", "due": "2024-03-29"}),
+        (
+            "**Action**: Add alerting. **Owner**: @kai. **Due**: 2024-08-01",
+            {"owner": "@kai", "due": "2024-08-01"},
+        ),
     ],
 )
 def test_inline_fields(text: str, fields: dict[str, str]) -> None:
-    assert items(f"- {text}\n") == [{"action": "Add alerting", **fields, "source": "list"}]
+    got = items(f"- {text}\n")
+    assert [{**i, "action": str(i["action"]).rstrip(".")} for i in got] == [
+        {"action": "Add alerting", **fields, "source": "list"}
+    ]
+
+
+def test_an_item_that_is_only_a_ticket_reference() -> None:
+    assert items("- [ ] #1234\n") == [
+        {"action": "#1234", "ticket": "#1234", "status": "open", "source": "list"}
+    ]
 
 
 def test_text_that_only_looks_like_a_field_stays_in_the_action() -> None:

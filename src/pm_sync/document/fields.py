@@ -97,6 +97,9 @@ _TICKET_LEAD = re.compile(
     r"|\b(?:see|ticket|issue|bug|jira|pr|via|in)\b)\s*:?\s*$",
     re.IGNORECASE,
 )
+_ACTION_LABEL = re.compile(
+    r"^(?:\*\*|__)?(?:action(?: item)?|task|item|what)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+(?=\S)", re.IGNORECASE
+)
 _CHECKBOX = re.compile(r"^\[(?P<mark>[ xX]?)\]\s")
 _STATUS_EMOJI = "✅✔☑✓🚧⏳🔄"
 _STATUS_TOKEN = re.compile(
@@ -168,6 +171,7 @@ def extract(text: str) -> Extracted:
     if m:
         box = STATUS_TEXT[ItemStatus.DONE if m.group("mark").strip() else ItemStatus.OPEN]
         rest = rest[m.end() :]
+    rest = _ACTION_LABEL.sub("", rest, count=1)
     rest = _explicit_pairs(rest, out)
     rest = _groups(rest, out)
     rest = _anywhere(rest, out)
@@ -176,9 +180,12 @@ def extract(text: str) -> Extracted:
     if box is not None:
         out.take("status", box)  # a status word in the text says more than the box
     if "ticket" not in out.cells:
-        spans = [s for s in _ticket_spans(rest, _masked(rest)) if not _KEY_REF.fullmatch(rest[s[0] : s[1]])]
+        spans = _ticket_spans(rest, _masked(rest))
+        whole = len(spans) == 1 and (spans[0][0], spans[0][1]) == (0, len(rest))
+        spans = [s for s in spans if whole or not _KEY_REF.fullmatch(rest[s[0] : s[1]])]
         if spans:
-            out.take("ticket", spans[0][2])
+            out.take("ticket", spans[0][2])  # a tracker link, or an item that is only a key
+            out.only_fields = whole
     if not re.search(r"\w", _CODE.sub("x", rest)):
         out.only_fields = bool(out.cells)
         rest = _tidy(_CHECKBOX.sub("", " ".join(text.split()), count=1))
@@ -327,8 +334,8 @@ def _ends(text: str, out: Extracted) -> str:
         masked = _masked(stripped)
         lead = re.match(
             rf"(?:{_MARK}\[?(?P<p>{_PRIORITY})\]?{_MARK}|(?P<s>{_STATUS_TOKEN.pattern})"
-            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{_KEY_REF.pattern}|{_URL.pattern}|{_LINK.pattern})"
-            r"(?=\s*:|\s+[—–-]\s))(?=[\s:|—–-]|$)",
+            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{_KEY_REF.pattern}|{_URL.pattern}|\[[^\[\]]*\]\0+)"
+            r"(?=\s*:|\s+[—–-]\s)|(?P<h>(?<![\w/])(?:[\w.-]+/[\w.-]+)?#\d+)(?=\s))(?=[\s:|—–-]|$)",
             masked,
             re.IGNORECASE,
         )
@@ -352,8 +359,8 @@ def _lead_field(m: re.Match[str], text: str) -> tuple[str, str]:
     def group(name: str) -> str:
         return text[m.start(name) : m.end(name)] if m.group(name) else ""
 
-    if group("t"):
-        ref = ticket_ref(group("t"))
+    if group("t") or group("h"):
+        ref = ticket_ref(group("t") or group("h"))
         return ("ticket", ref) if ref else ("", "")
     if group("p"):
         return "priority", group("p").upper()
@@ -408,7 +415,11 @@ def _tidy(text: str) -> str:
         parts = [
             p
             if p.startswith("`")
-            else re.sub(r"\s+([,;:])(?=\s|$)", r"\1", re.sub(r"\(\s*[,;:|\s-]*\)|\[\s*\]", " ", p))
+            else re.sub(
+                r"\s+([,;:])(?=\s|$)",
+                r"\1",
+                re.sub(r"\(\s*[,;:|\s-]*\)|\[\s*\]|(?<![*_\w])(\*{1,3}|_{1,3})\s+\1(?![*_\w])", " ", p),
+            )
             for p in parts
         ]
         value = " ".join("".join(parts).split()).strip(" -–—:|;,")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pm_sync.document.model import ItemStatus
+from pm_sync.document.refs import AUTOLINK, KEY_REF, LINK, URL, ticket_ref
 from pm_sync.document.values import STATUS_PHRASE, STATUS_TEXT, status_word
 
 _MARK = r"(?:\*\*|__|\*|_)?"
@@ -64,34 +65,6 @@ _OWNER_WORDS = re.compile(
     rf"(?<!\w)(?:owner|owned\s+by|assigned\s+to|assignee)\s*:?\s*(?P<who>{_HANDLES.pattern})", re.IGNORECASE
 )
 _PRIORITY = r"[Pp][0-4]"
-_LINK = re.compile(
-    r"\[(?P<text>(?:\\.|[^\[\]\\])*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"]*\")?\)"
-)
-_AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
-_URL = re.compile(r"(?<![(<\w])https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
-_KEY_REF = re.compile(r"(?<![\w/#-])(?:[A-Z][A-Z0-9]{1,9}-\d+|(?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)(?![\w-])")
-_NOT_KEYS = {
-    "CVE",
-    "SHA",
-    "UTF",
-    "ISO",
-    "RFC",
-    "TLS",
-    "SSL",
-    "HTTP",
-    "IPV",
-    "TCP",
-    "UDP",
-    "AES",
-    "RSA",
-    "MD",
-    "GPT",
-}
-_TRACKER_URL = re.compile(
-    r"/(?:issues|pull|pulls|merge_requests|browse|tickets?|bugs?)/[\w-]+|show_bug\.cgi\?id=\d+"
-    r"|/issue/[\w-]+|linear\.app/",
-    re.IGNORECASE,
-)
 _TICKET_LEAD = re.compile(
     r"(?:\b(?:tracked|tracking|filed|fixed|done|resolved|addressed|implemented|merged)\s+(?:in|by|as|via)"
     r"|\b(?:see|ticket|issue|bug|jira|pr|via|in)\b)\s*:?\s*$",
@@ -124,44 +97,6 @@ class Extracted:
         return True
 
 
-def ticket_ref(text: str) -> str | None:
-    """The ticket cell for a key, `#12`, a tracker URL or a link holding one; None otherwise."""
-    value = text.strip()
-    m = _LINK.fullmatch(value)
-    if m:
-        inner = m.group("text").replace("\\", "").strip("`*_ ")
-        if _is_key(inner):
-            return value
-        url = m.group("url")
-        if _TRACKER_URL.search(url):
-            return f"[{_url_key(url)}]({url})"
-        return None
-    m = _AUTOLINK.fullmatch(value)
-    url = m.group("url") if m else value
-    if re.fullmatch(r"https?://\S+", url):
-        return f"[{_url_key(url)}]({url})" if _TRACKER_URL.search(url) else None
-    return value if _is_key(value) else None
-
-
-def _is_key(text: str) -> bool:
-    m = _KEY_REF.fullmatch(text)
-    return bool(m) and text.split("-", maxsplit=1)[0] not in _NOT_KEYS
-
-
-def _url_key(url: str) -> str:
-    m = re.search(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)", url)
-    if m:
-        return f"{m.group(1)}#{m.group(2)}"
-    m = re.search(r"gitlab\.com/(.+?)/-/(issues|merge_requests)/(\d+)", url)
-    if m:
-        return f"{m.group(1)}{'#' if m.group(2) == 'issues' else '!'}{m.group(3)}"
-    m = re.search(r"/browse/([A-Z][A-Z0-9]+-\d+)", url)
-    if m:
-        return m.group(1)
-    m = re.search(r"(?:show_bug\.cgi\?id=|/bugs?/|/issues?/|/tickets?/)(\d+)", url)
-    return f"#{m.group(1)}" if m else url.split("//", 1)[-1]
-
-
 def extract(text: str) -> Extracted:
     """Take the fields out of one item's Markdown text (lines joined with spaces)."""
     out = Extracted(action="")
@@ -182,7 +117,7 @@ def extract(text: str) -> Extracted:
     if "ticket" not in out.cells:
         spans = _ticket_spans(rest, _masked(rest))
         whole = len(spans) == 1 and (spans[0][0], spans[0][1]) == (0, len(rest))
-        spans = [s for s in spans if whole or not _KEY_REF.fullmatch(rest[s[0] : s[1]])]
+        spans = [s for s in spans if whole or not KEY_REF.fullmatch(rest[s[0] : s[1]])]
         if spans:
             out.take("ticket", spans[0][2])  # a tracker link, or an item that is only a key
             out.only_fields = whole
@@ -313,9 +248,9 @@ def _anywhere(text: str, out: Extracted) -> str:
 
 def _ticket_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
-    for rx in (_LINK, _AUTOLINK, _URL, _KEY_REF):
-        for m in rx.finditer(masked if rx is not _LINK else text):
-            if rx is not _LINK and masked[m.start()] == "\0":
+    for rx in (LINK, AUTOLINK, URL, KEY_REF):
+        for m in rx.finditer(masked if rx is not LINK else text):
+            if rx is not LINK and masked[m.start()] == "\0":
                 continue
             if any(s <= m.start() < e for s, e, _ in spans):
                 continue
@@ -334,7 +269,7 @@ def _ends(text: str, out: Extracted) -> str:
         masked = _masked(stripped)
         lead = re.match(
             rf"(?:{_MARK}\[?(?P<p>{_PRIORITY})\]?{_MARK}|(?P<s>{_STATUS_TOKEN.pattern})"
-            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{_KEY_REF.pattern}|{_URL.pattern}|\[[^\[\]]*\]\0+)"
+            rf"|(?P<o>{_HANDLES.pattern})\s*:|(?P<t>{KEY_REF.pattern}|{URL.pattern}|\[[^\[\]]*\]\0+)"
             r"(?=\s*:|\s+[—–-]\s)|(?P<h>(?<![\w/])(?:[\w.-]+/[\w.-]+)?#\d+)(?=\s))(?=[\s:|—–-]|$)",
             masked,
             re.IGNORECASE,
@@ -400,7 +335,7 @@ def _tail_field(text: str, masked: str) -> tuple[int, str, str] | None:
         start = spans[-1][0]
         before = text[:start]
         token = text[start : spans[-1][1]]
-        linked = not _KEY_REF.fullmatch(token) or "#" in token
+        linked = not KEY_REF.fullmatch(token) or "#" in token
         if linked or re.search(r"(?:[—–:|,;-]|\s[-–—])\s*$", before) or _TICKET_LEAD.search(before):
             lead = _TICKET_LEAD.search(before)
             return (lead.start() if lead else start), "ticket", spans[-1][2]

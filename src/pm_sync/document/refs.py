@@ -12,7 +12,10 @@ AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
 URL = re.compile(r"(?<![(<\w])https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 KEY_REF = re.compile(r"(?<![\w/#-])(?:[A-Z][A-Z0-9]{1,9}-\d+|(?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+)(?![\w-])")
 # Spec and product names shaped like keys (SHA-256, UTF-8, GPT-4) are never tickets.
-_NOT_KEYS = set("CVE SHA UTF ISO RFC TLS SSL HTTP IPV TCP UDP AES RSA MD GPT".split())
+_NOT_KEYS = {
+    *("CVE", "SHA", "UTF", "ISO", "RFC", "TLS", "SSL", "HTTP"),
+    *("IPV", "TCP", "UDP", "AES", "RSA", "MD", "GPT"),
+}
 TRACKER_URL = re.compile(
     r"/(?:issues|pull|pulls|merge_requests|browse|tickets?|bugs?)/[\w-]+|show_bug\.cgi\?id=\d+"
     r"|/issue/[\w-]+|linear\.app/",

@@ -67,9 +67,12 @@ _OWNER_WORDS = re.compile(
 _PRIORITY = r"[Pp][0-4]"
 _TICKET_LEAD = re.compile(
     r"(?:\b(?:tracked|tracking|filed|fixed|done|resolved|addressed|implemented|merged)\s+(?:in|by|as|via)"
-    r"|\b(?:see|ticket|issue|bug|jira|pr|via|in)\b)\s*:?\s*$",
+    r"|\b(?:see|ticket|issue|bug|jira|pr)\b)\s*:?\s*$",
     re.IGNORECASE,
 )
+# Weaker words that lead only to an unmistakable reference: `#12`, `org/repo#12`, a link.
+_WEAK_LEAD = re.compile(r"\b(?:in|via)\s*$", re.IGNORECASE)
+_BARE_STATUS = {"TODO", "OPEN", "CLOSED", "WIP", "BLOCKED"}  # "Clean up the TODO" is no status
 _ACTION_LABEL = re.compile(
     r"^(?:\*\*|__)?(?:action(?: item)?|task|item|what)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+(?=\S)", re.IGNORECASE
 )
@@ -240,8 +243,13 @@ def _anywhere(text: str, out: Extracted) -> str:
     masked = _masked(text)
     for start, end, ref in _ticket_spans(text, masked):
         lead = _TICKET_LEAD.search(masked[:start])
+        if lead is None and not re.fullmatch(r"[A-Z][A-Z0-9]+-\d+", text[start:end]):
+            lead = _WEAK_LEAD.search(masked[:start])
         if lead and "ticket" not in out.cells:
             out.take("ticket", ref)
+            after = masked[end:].strip()
+            if after and after[0] not in ",;.)—–-|":
+                return text  # mid-sentence ("fix the bug in #123 handler"): the text stays whole
             return _cut(text, lead.start(), end)
     return text
 
@@ -324,6 +332,9 @@ def _tail_field(text: str, masked: str) -> tuple[int, str, str] | None:
             continue
         if name == "owner" and not m.group("sep").strip() and _NOT_OWNER_BEFORE.search(masked[: m.start()]):
             continue  # "share the runbook with @support": @support is no owner
+        sep = masked[: m.start("v")].rstrip(" ")[-1:]
+        if name == "status" and m.group("v") in _BARE_STATUS and sep not in "—–-:|,":
+            continue  # "clean up the TODO": a bare word needs a dash or colon before it
         value = text[m.start("v") : m.end("v")]
         if name == "status":
             value = _status_cell(value)
@@ -343,19 +354,19 @@ def _tail_field(text: str, masked: str) -> tuple[int, str, str] | None:
 
 
 def _tidy(text: str) -> str:
-    """Close the gaps fields left: empty `()`, doubled spaces, separators at either end."""
+    """Close the gaps fields left: empty `()`, doubled spaces and commas, separators at the ends."""
     value = " ".join(text.split())
     for _ in range(3):
         parts = re.split(r"(`+[^`]*`+)", value)
-        parts = [
-            p
-            if p.startswith("`")
-            else re.sub(
-                r"\s+([,;:])(?=\s|$)",
-                r"\1",
-                re.sub(r"\(\s*[,;:|\s-]*\)|\[\s*\]|(?<![*_\w])(\*{1,3}|_{1,3})\s+\1(?![*_\w])", " ", p),
-            )
-            for p in parts
-        ]
-        value = " ".join("".join(parts).split()).strip(" -–—:|;,")
+        value = "".join(p if p.startswith("`") else _close_gaps(p) for p in parts)
+        value = " ".join(value.split()).strip(" -–—:|;,")
     return value
+
+
+_EMPTY = re.compile(r"\(\s*[,;:|\s-]*\)|\[\s*\]|(?<![*_\w])(\*{1,3}|_{1,3})\s+\1(?![*_\w])")
+
+
+def _close_gaps(text: str) -> str:
+    value = _EMPTY.sub(" ", text)
+    value = re.sub(r"([,;])(?:\s*[,;])+", r"\1", value)
+    return re.sub(r"\s+([,;:])(?=\s|$)|\s+(\.)$", r"\1\2", value)

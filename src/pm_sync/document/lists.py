@@ -174,6 +174,8 @@ def _items(tokens: Sequence[Token], index: int) -> tuple[list[_Item], int]:
         elif current is not None and tok.type in _LIST_OPEN:
             children, i = _items(tokens, i)
             current.children.extend(children)
+            inner = next((c.other_block for c in children if c.other_block is not None), None)
+            current.other_block = current.other_block or inner
         elif current is not None and tok.type == "inline" and tok.level == depth + 3:
             current.texts.append(_source_lines(tok.content))
         elif (

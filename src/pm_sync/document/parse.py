@@ -34,6 +34,7 @@ from pm_sync.document.tables import (
     COLUMN_SYNONYMS,
     columns_of,
     header_field,
+    header_of,
     parse_cells,
     read_table,
     table_rows,
@@ -120,7 +121,6 @@ class _Walk:
 
     meta: Metadata = field(default_factory=Metadata)
     h1: str | None = None
-    h1_index: int | None = None
     first_h2_line: int | None = None
     details_depth: int = 0
     in_table: bool = False
@@ -131,7 +131,7 @@ class _Walk:
     groups: list[tuple[int, ItemStatus | None, Priority | None]] = field(default_factory=list)
     lists: list[ListBlock] = field(default_factory=list)
     loose_tables: list[int] = field(default_factory=list)  # token indexes of tables outside sections
-    date_from: dict[str, tuple[int, dt.date]] = field(default_factory=dict)
+    table_date: tuple[int, dt.date] | None = None  # (1-based line, date) from a metadata table
     skip_for_date: set[int] = field(default_factory=set)
 
 
@@ -191,7 +191,7 @@ def _heading(w: _Walk, tokens: Sequence[Token], i: int, pm: Postmortem) -> None:
     line = (tok.map or [0])[0] + 1
     pm.headings.append((line, level, text))
     if level == 1 and w.h1 is None and w.details_depth == 0:
-        w.h1, w.h1_index = text, i + 1
+        w.h1 = text
     if level >= 2 and w.first_h2_line is None:
         w.first_h2_line = line
     if w.details_depth:
@@ -239,17 +239,16 @@ def _table(w: _Walk, tokens: Sequence[Token], i: int, src: Source, pm: Postmorte
     if w.section_level is not None:
         read_table(tokens, i, src, pm)
         return
-    rows = table_rows(tokens, i)
-    found = table_date(rows)
-    if found is not None and "date" not in w.date_from:
-        w.date_from["date"] = (found[0] + 1, found[1])
+    found = table_date(table_rows(tokens, i))
+    if found is not None and w.table_date is None:
+        w.table_date = (found[0] + 1, found[1])
     w.loose_tables.append(i)
 
 
 def _fallback_table(w: _Walk, tokens: Sequence[Token], src: Source, pm: Postmortem) -> None:
     """No action section at all: the first table after the metadata, when it has an action-like
     column and at least one other item column and no other section's heading stands between."""
-    meta_lines = [*w.meta.lines.values(), *(v[0] for v in w.date_from.values())]
+    meta_lines = [*w.meta.lines.values(), *([w.table_date[0]] if w.table_date else [])]
     if not meta_lines:
         return
     meta_end = max(meta_lines)
@@ -260,7 +259,7 @@ def _fallback_table(w: _Walk, tokens: Sequence[Token], src: Source, pm: Postmort
         if any(meta_end < line < start and is_other_section(text) for line, _, text in pm.headings):
             return
         rows = table_rows(tokens, i)
-        columns = columns_of(rows[0][1]) if rows else {}
+        columns = columns_of(rows[header_of(rows)[0]][1]) if rows else {}
         if "action" in columns and len(columns) > 1:
             read_table(tokens, i, src, pm, quiet=True)
         return
@@ -301,9 +300,7 @@ def _metadata(w: _Walk, tokens: Sequence[Token], pm: Postmortem, src: Source) ->
 
 def _keyed_date(tokens: Sequence[Token], w: _Walk) -> tuple[int, dt.date] | None:
     """`Date: ...` lines, a `## Date` section or a metadata table, whichever comes first."""
-    found: list[tuple[int, dt.date]] = []
-    if "date" in w.date_from:
-        found.append(w.date_from["date"])
+    found: list[tuple[int, dt.date]] = [w.table_date] if w.table_date else []
     for i, tok in enumerate(tokens):
         if tok.type != "inline" or not tok.map or i in w.skip_for_date:
             continue

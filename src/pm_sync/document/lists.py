@@ -19,6 +19,7 @@ from pm_sync.document.fields import extract
 from pm_sync.document.headings import heading_priority, heading_status
 from pm_sync.document.model import FIELDS, ItemStatus, Priority
 from pm_sync.document.source import Source
+from pm_sync.document.tables import is_placeholder_action
 from pm_sync.document.values import STATUS_TEXT, is_unset
 
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
@@ -147,8 +148,8 @@ def _entry(item: _Item, status: ItemStatus | None, priority: Priority | None) ->
         action = (
             f"{action}{' ' if action.endswith(('.', ';', ':', '!', '?')) else '; '}{part}" if action else part
         )
-    if not action.strip() or is_unset(action):
-        return None
+    if not action.strip() or is_unset(action) or is_placeholder_action(action):
+        return None  # `- None`, `- TBD`, `- ...`: no item
     if status is not None and "status" not in cells:
         cells["status"] = STATUS_TEXT[status]
     if priority is not None and "priority" not in cells:

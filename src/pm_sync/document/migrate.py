@@ -31,7 +31,7 @@ HEADERS = {
     "status": "Status",
 }
 MAX_ATTEMPTS = 5
-_BLOCKS = "a code block, table, quote or HTML"
+_BLOCKS = "a code block, table, quote, heading or HTML"
 
 
 @dataclass

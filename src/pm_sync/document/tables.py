@@ -49,6 +49,12 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
         "measure",
         "improvement",
         "todo",
+        "title",
+        "summary",
+        "fix",
+        "change",
+        "recommendation",
+        "work item",
     ),
     "owner": ("owner", "owners", "owner(s)", "assignee", "who", "dri", "responsible", "assigned to"),
     "due": (
@@ -101,6 +107,7 @@ _TICKET_STATUS = re.compile(
 
 # Header words that name a field inside longer names (`Jira ticket`, `Owner team`, `Completion ETA`).
 _HEADER_WORDS = (
+    ("action", re.compile(r"^(?!.*\b(?:type|id|date|status|owner|by)\b).*\b(?:action|task|remediation)s?\b")),
     ("ticket", re.compile(r"\b(?:ticket|issue|jira|bug|tracking|tracker)\b")),
     ("owner", re.compile(r"\b(?:owner|assignee|responsible)\b")),
     ("due", re.compile(r"\b(?:due|deadline|eta)\b")),

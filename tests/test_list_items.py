@@ -129,6 +129,7 @@ def test_continuation_lines_and_sub_bullets_belong_to_their_item() -> None:
         ("✅ Add alerting", {"status": "done"}),
         ("Add alerting [WIP]", {"status": "in_progress"}),
         ("#12 Add alerting", {"ticket": "#12"}),
+        ("Add alerting ENG-12", {"ticket": "ENG-12"}),
         ("ENG-12: Add alerting", {"ticket": "ENG-12"}),
         ("Add alerting *(owner: Rafael, target: 2024-03-29)*", {"owner": "Rafael", "due": "2024-03-29"}),
         (
@@ -156,12 +157,16 @@ def test_text_that_only_looks_like_a_field_stays_in_the_action() -> None:
         - Upgrade TLS-1 handling to SHA-256
         - Share the runbook with @support
         - Add a `#123` test case
+        - Upgrade to PG-15
+        - Clean up the TODO
         """
     assert [i["action"] for i in items(body)] == [
         "Fix the issue: connections leak",
         "Upgrade TLS-1 handling to SHA-256",
         "Share the runbook with @support",
         "Add a `#123` test case",
+        "Upgrade to PG-15",
+        "Clean up the TODO",
     ]
     assert all(set(i) == {"action", "source"} for i in items(body))
 

@@ -149,6 +149,25 @@ def test_without_an_action_section_the_table_right_after_the_metadata_counts() -
     ]
 
 
+def test_a_key_value_metadata_table_is_metadata_for_the_table_after_it() -> None:
+    text = doc("""
+        Vault deposit freeze
+
+        |              |         |
+        | ------------ | ------- |
+        | **Status**   | Closed  |
+        | **Severity** | Major   |
+
+        |            |           |            |
+        | ---------- | --------- | ---------- |
+        | **Action** | **Owner** | **Status** |
+        | Reject stale oracle prices | kestrel | Done |
+        """)
+    assert [(i.action, i.owner, i.line) for i in parse_text(text).action_items] == [
+        ("Reject stale oracle prices", "kestrel", 11)
+    ]
+
+
 def test_a_table_after_another_section_heading_is_not_taken_without_an_action_section() -> None:
     text = doc("""
         # Incident

@@ -30,6 +30,7 @@ DATE_KEYS = {
     "when",
     "occurred",
     "incident start",
+    "start",
     "start date",
     "start time",
     "started",

@@ -322,6 +322,7 @@ _TAIL = (
     (re.compile(rf"(?P<sep>\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_HANDLES.pattern})$"), "owner"),
     (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_PRIORITY})$"), "priority"),
 )
+_VERSION_BEFORE = re.compile(r"\b(?:to|from|on|with|and|or|than|v|version|use|using)\s*$", re.IGNORECASE)
 _NOT_OWNER_BEFORE = re.compile(r"\b(?:with|to|by|from|for|ask|ping|notify|cc|and)$", re.IGNORECASE)
 
 
@@ -347,7 +348,9 @@ def _tail_field(text: str, masked: str) -> tuple[int, str, str] | None:
         before = text[:start]
         token = text[start : spans[-1][1]]
         linked = not KEY_REF.fullmatch(token) or "#" in token
-        if linked or re.search(r"(?:[—–:|,;-]|\s[-–—])\s*$", before) or _TICKET_LEAD.search(before):
+        # a key ending the item ("Add alerting ENG-12"), but not a version ("upgrade to PG-15")
+        ending = bool(before.strip()) and not _VERSION_BEFORE.search(before)
+        if linked or ending or re.search(r"(?:[—–:|,;-]|\s[-–—])\s*$", before) or _TICKET_LEAD.search(before):
             lead = _TICKET_LEAD.search(before)
             return (lead.start() if lead else start), "ticket", spans[-1][2]
     return None

@@ -27,7 +27,13 @@ from pm_sync.document.headings import (
     normalize_heading,
 )
 from pm_sync.document.lists import ListBlock, read_list
-from pm_sync.document.metadata import Metadata, from_bold_line, from_front_matter, strip_title_prefix
+from pm_sync.document.metadata import (
+    Metadata,
+    from_bold_line,
+    from_front_matter,
+    is_metadata_table,
+    strip_title_prefix,
+)
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, item_uid
 from pm_sync.document.source import Source
 from pm_sync.document.tables import (
@@ -132,6 +138,7 @@ class _Walk:
     lists: list[ListBlock] = field(default_factory=list)
     loose_tables: list[int] = field(default_factory=list)  # token indexes of tables outside sections
     table_date: tuple[int, dt.date] | None = None  # (1-based line, date) from a metadata table
+    meta_end: int = 0  # last line of a key/value metadata table
     skip_for_date: set[int] = field(default_factory=set)
 
 
@@ -239,19 +246,22 @@ def _table(w: _Walk, tokens: Sequence[Token], i: int, src: Source, pm: Postmorte
     if w.section_level is not None:
         read_table(tokens, i, src, pm)
         return
-    found = table_date(table_rows(tokens, i))
+    rows = table_rows(tokens, i)
+    found = table_date(rows)
     if found is not None and w.table_date is None:
         w.table_date = (found[0] + 1, found[1])
-    w.loose_tables.append(i)
+    if rows and is_metadata_table(rows):
+        w.meta_end = max(w.meta_end, rows[-1][0] + 1)
+    else:
+        w.loose_tables.append(i)
 
 
 def _fallback_table(w: _Walk, tokens: Sequence[Token], src: Source, pm: Postmortem) -> None:
     """No action section at all: the first table after the metadata, when it has an action-like
     column and at least one other item column and no other section's heading stands between."""
-    meta_lines = [*w.meta.lines.values(), *([w.table_date[0]] if w.table_date else [])]
-    if not meta_lines:
+    meta_end = max([*w.meta.lines.values(), *([w.table_date[0]] if w.table_date else []), w.meta_end])
+    if not meta_end:
         return
-    meta_end = max(meta_lines)
     for i in w.loose_tables:
         start = (tokens[i].map or [0])[0] + 1
         if start <= meta_end:

@@ -27,6 +27,7 @@ from pm_sync.document.parse import (
     parse_text,
 )
 from pm_sync.document.source import Source
+from pm_sync.document.tables import is_placeholder_action
 from pm_sync.document.values import is_unset
 from pm_sync.errors import DocumentError
 
@@ -67,6 +68,7 @@ def item(line: int, action: str | None, **values: object) -> dict[str, object]:
         "due": None,
         "ticket": None,
         "status": None,
+        "source": "table",
     }
     base.update(values)
     return base
@@ -1333,7 +1335,7 @@ def _cell(text: str) -> str:
 action_text = (
     st.text(alphabet=SAFE, min_size=1, max_size=40)
     .map(str.strip)
-    .filter(lambda s: bool(s) and not is_unset(s))
+    .filter(lambda s: bool(s) and not is_unset(s) and not is_placeholder_action(s))
 )
 owner_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü日本.-", min_size=1, max_size=12).map(
     lambda s: "@" + s
@@ -1433,6 +1435,7 @@ def test_generated_tables_round_trip(
             "due": row["due"][1],
             "ticket": row["ticket"][1],
             "status": STATUS_CELLS[row["status"][0]],
+            "source": "table",
         }
         for n, row in enumerate(body)
     ]

@@ -27,6 +27,7 @@ def item(line: int, action: str, **values: object) -> dict[str, object]:
         "due": None,
         "ticket": None,
         "status": None,
+        "source": "table",
     }
     base.update(values)
     return base

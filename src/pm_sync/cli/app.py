@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from pm_sync.cli import render
+from pm_sync.cli.migrate import migrate
 from pm_sync.cli.overdue import overdue
 from pm_sync.errors import PmSyncError
 
@@ -172,6 +173,7 @@ def new(
 
 
 app.command("overdue")(overdue)
+app.command("migrate")(migrate)
 
 
 @local_app.command("list")

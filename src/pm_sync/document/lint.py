@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Literal
 
+from pm_sync.document.lint_context import Context, Finding, Hit, Severity
 from pm_sync.document.lint_text import (
     BLAME,
-    BOLD_KEY,
     FILENAME,
     HUMAN_ERROR,
     NEGATION,
@@ -34,83 +33,15 @@ from pm_sync.document.lint_text import (
     is_timeline,
     is_what_happened,
     is_whys,
+    not_words,
     prose_lines,
+    without_math,
 )
 from pm_sync.document.model import ItemStatus, Postmortem
 from pm_sync.document.parse import is_action_heading, parse_source
 from pm_sync.document.source import Source
 
-Severity = Literal["error", "warning"]
-Hit = tuple[int | None, str]
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int | None
-    rule: str
-    severity: Severity
-    message: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-        }
-
-
-@dataclass
-class Context:
-    """What rules look at: the parsed postmortem plus the prose lines of its source."""
-
-    pm: Postmortem
-    source: Source
-    prose: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, text)
-
-    @property
-    def anchor(self) -> int:
-        """Where document-level findings point: the H1, else line 1."""
-        return next((line for line, level, _ in self.pm.headings if level == 1), 1)
-
-    def sections(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
-        """(heading line, first line, last line) of every section whose heading matches.
-
-        The title H1 is not a section; other H1s are (GitLab-style documents keep the title in
-        front matter and use `# Summary`, `# Timeline`, ...)."""
-        heads = self.pm.headings
-        title_line = (
-            None
-            if "title" in self.pm.metadata_lines
-            else next((line for line, level, _ in heads if level == 1), None)
-        )
-        out = []
-        for i, (line, level, text) in enumerate(heads):
-            if line != title_line and match(text):
-                end = next((h[0] - 1 for h in heads[i + 1 :] if h[1] <= level), self.source.line_count)
-                out.append((line, line + 1, end))
-        return out
-
-    def bold_paragraphs(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
-        """(line, line, last line) of `**Key**: text` paragraphs whose key matches."""
-        out = []
-        for idx, (line, text) in enumerate(self.prose):
-            m = BOLD_KEY.match(text)
-            if not m or not match(m.group("key") or m.group("key2") or ""):
-                continue
-            end = line
-            for nxt, nxt_text in self.prose[idx + 1 :]:
-                if nxt != end + 1 or not nxt_text.strip() or BOLD_KEY.match(nxt_text):
-                    break
-                end = nxt
-            out.append((line, line, end))
-        return out
-
-    def lines_in(self, spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, str]]:
-        ranges = [(first, last) for _, first, last in spans]
-        return [(n, t) for n, t in self.prose if any(a <= n <= b for a, b in ranges)]
+__all__ = ["RULES", "Context", "Finding", "Rule", "has_errors", "lint_file", "lint_postmortem"]
 
 
 @dataclass(frozen=True)
@@ -178,8 +109,8 @@ def missing_metadata(ctx: Context) -> Iterator[Hit]:
     bad_date_lines = {line for line, _ in _problems(ctx, "bad-date")}
     front_matter = ctx.source.line_count > 1 and ctx.source.line(0).strip() == "---"
     for key in _QUICK_KEYS if pm.quick else _STANDARD_KEYS:
-        if getattr(pm, key):
-            continue
+        if getattr(pm, key) and (key != "date" or "date" in pm.metadata_lines):
+            continue  # a date found only in the title or the prose is not the metadata line
         line = pm.metadata_lines.get(key)
         label = key.capitalize()
         if line is None:
@@ -225,6 +156,22 @@ def no_action_items(ctx: Context) -> Iterator[Hit]:
     heads = ctx.sections(is_action_heading)
     if heads:
         yield heads[0][0], "the action-items section has no items; add at least one row"
+
+
+@rule("list-action-items", "warning")
+def list_action_items(ctx: Context) -> Iterator[Hit]:
+    """Action items written as a list are read (parse, lint, overdue) but never pushed: tickets are
+    only ever written back into a table. `pm-sync migrate FILE --write` converts the list."""
+    first = next((item for item in ctx.pm.action_items if item.source == "list"), None)
+    if first is not None:
+        name = ctx.pm.path if not ctx.pm.path.startswith("<") else "FILE"
+        yield (
+            first.line,
+            (
+                "action items are a list, which push and reconcile cannot write ticket keys into; "
+                f"run `pm-sync migrate {name}` to see them as the template's table (--write to save)"
+            ),
+        )
 
 
 @rule("too-many-action-items", "warning")
@@ -415,10 +362,10 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
     """Template placeholders like `[Technical description of failure]` left in the text mean a
     section was never written."""
     refs = {m.group(1).casefold() for _, t in ctx.prose if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
-    for line, text in ctx.prose:
+    for line, text in without_math(ctx.prose):
         for m in PLACEHOLDER.finditer(text):
             inner = m.group("text").strip()
-            if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2:
+            if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2 or not_words(inner):
                 continue
             if " " in inner or inner.casefold() in PLACEHOLDER_WORDS:
                 yield line, f"template placeholder {m.group(0)!r} is not filled in"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from pm_sync.document.parse import is_action_heading, normalize_heading
+from pm_sync.document.headings import is_action_heading, normalize_heading
 from pm_sync.document.source import Source
 
 BOLD_KEY = re.compile(
@@ -162,4 +162,37 @@ FILENAME = re.compile(r"postmortem-(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*
 
 
 PLACEHOLDER = re.compile(r"(?<![!\]\\])\[(?P<text>[^\[\]]+)\](?![(\[:])")
+_MATH_INLINE = re.compile(r"(?<![\\$])\$(?=\S)(?:[^$\n\\]|\\.)+?(?<=\S)\$(?!\d)|\\\((?:.+?)\\\)")
+_DISPLAY_MATH = re.compile(r"^\s*(?:\$\$|\\\[|\\begin\{)")
+_TIME_OR_DATE = re.compile(
+    r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d",
+    re.IGNORECASE,
+)
+
+
+def without_math(prose: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Prose lines with LaTeX blanked: `$...$`, `\\(...\\)` and `$$`/`\\[` display blocks."""
+    out: list[tuple[int, str]] = []
+    display: str | None = None
+    for line, text in prose:
+        if display is not None:
+            if display in text:
+                display = None
+            continue
+        m = _DISPLAY_MATH.match(text)
+        if m:
+            closer = {"$$": "$$", "\\[": "\\]"}.get(m.group(0).strip(), "\\end{")
+            if closer not in text[m.end() :]:
+                display = closer
+            continue
+        out.append((line, _MATH_INLINE.sub(lambda s: " " * len(s.group(0)), text)))
+    return out
+
+
+def not_words(inner: str) -> bool:
+    """Bracketed text that is no template placeholder: a time stamp (`12-05 16:21`), an interval
+    (`0, n`), a number list: placeholders are written in words."""
+    return bool(_TIME_OR_DATE.search(inner)) or not re.search(r"[^\W\d_]{3,}", inner)
+
+
 PLACEHOLDER_WORDS = {"title", "todo", "tbd", "fixme", "xxx", "placeholder", "slug", "owner"}

@@ -9,12 +9,15 @@ from typing import Any
 
 import yaml
 
+from pm_sync.document.dates import DATE_KEYS, incident_date
 from pm_sync.document.model import Problem
-from pm_sync.document.values import is_unset, parse_due, strip_emphasis
+from pm_sync.document.values import is_unset, strip_emphasis
 
 KEYS = {
     "date": "date",
     "incident date": "date",
+    "date of incident": "date",
+    "date of the incident": "date",
     "severity": "severity",
     "sev": "severity",
     "duration": "duration",
@@ -72,7 +75,7 @@ def _date(value: Any, line: int, meta: Metadata) -> None:
         meta.date = value
     elif value is not None:
         try:
-            meta.date = parse_due(str(value))
+            meta.date = incident_date(str(value))
         except ValueError:
             meta.problems.append(
                 Problem(line=line, message=f"date {str(value)!r} is not a date; use YYYY-MM-DD")
@@ -111,6 +114,23 @@ def from_front_matter(content: str, first_line: int, meta: Metadata) -> None:
             meta.authors = _authors(norm[key])
             meta.lines["authors"] = lines[key]
             break
+
+
+_TABLE_KEYS = {
+    *KEYS,
+    *("incident id", "id", "incident", "impact", "incident commander", "commander", "reporter"),
+    *("reported", "detected", "service", "services", "affected services", "start", "end"),
+    *("start time", "end time", "owner", "owners", "team", "environment", "author", "reviewers"),
+}
+
+
+def is_metadata_table(rows: list[tuple[int, list[str]]]) -> bool:
+    """A key/value table of incident facts (`| Date | 2024-04-20 |`, `| **Severity** | SEV2 |`)."""
+    if not rows or len(rows[0][1]) not in (2, 4):
+        return False
+    keys = [" ".join(strip_emphasis(cells[0]).casefold().rstrip(":").split()) for _, cells in rows]
+    found = sum(1 for key in keys if key in _TABLE_KEYS or key in DATE_KEYS)
+    return found >= min(2, len(keys))
 
 
 _BOLD_KEY = re.compile(

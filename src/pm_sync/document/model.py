@@ -55,7 +55,8 @@ class TableLayout(BaseModel):
 
 
 class ActionItem(BaseModel):
-    """One row of an action-items table, values normalized, line 1-based."""
+    """One action item, values normalized, line 1-based: a table row, or a list item in a
+    postmortem with no action-items table (`source="list"`; those are never written back)."""
 
     line: int
     priority: Priority | None = None
@@ -66,7 +67,8 @@ class ActionItem(BaseModel):
     status: ItemStatus | None = None
     uid: str = Field(default="", description="the row's identity inside its document")
     occurrence: int = Field(default=0, description="how many earlier rows have the same action")
-    table: int = Field(default=0, description="index into Postmortem.tables")
+    table: int = Field(default=0, description="index into Postmortem.tables (-1 for a list item)")
+    source: Literal["table", "list"] = "table"
 
     def public(self) -> dict[str, object]:
         return {
@@ -77,6 +79,7 @@ class ActionItem(BaseModel):
             "due": self.due.isoformat() if self.due else None,
             "ticket": self.ticket,
             "status": self.status.value if self.status else None,
+            "source": self.source,
         }
 
 

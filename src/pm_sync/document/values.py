@@ -14,17 +14,45 @@ UNSET = {"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "?"}
 _PRIORITY_WORDS = {"critical": Priority.P0, "high": Priority.P1, "medium": Priority.P2, "low": Priority.P3}
 _STATUS_WORDS: dict[str, ItemStatus] = {}
 for _words, _status in (
-    ("open|to do|todo|new|not started|planned|backlog", ItemStatus.OPEN),
-    ("in progress|in-progress|doing|wip|started|ongoing|in review|in-review|blocked", ItemStatus.IN_PROGRESS),
-    ("done|completed|complete|fixed|resolved|closed|shipped|finished", ItemStatus.DONE),
     (
-        "won't do|wont do|won't fix|wont fix|wontfix|wontdo|dropped|cancelled|canceled|rejected|"
-        "obsolete|not planned|abandoned",
+        "open|to do|todo|to-do|new|not started|planned|backlog|pending|not done|scheduled|queued",
+        ItemStatus.OPEN,
+    ),
+    (
+        "in progress|in-progress|in_progress|doing|wip|started|ongoing|in review|in-review|under review|"
+        "blocked|investigating|in flight|in-flight|partially done|partially complete|partial",
+        ItemStatus.IN_PROGRESS,
+    ),
+    (
+        "done|completed|complete|fixed|resolved|closed|shipped|finished|merged|deployed|implemented|"
+        "released|landed|addressed",
+        ItemStatus.DONE,
+    ),
+    (
+        "won't do|wont do|won't fix|wont fix|wontfix|wontdo|will not do|will not fix|dropped|cancelled|"
+        "canceled|rejected|obsolete|not planned|abandoned|not needed|no longer needed|superseded",
         ItemStatus.DROPPED,
     ),
 ):
     for _w in _words.split("|"):
         _STATUS_WORDS[_w] = _status
+_STATUS_EMOJI = {
+    "✅": ItemStatus.DONE,
+    "✔": ItemStatus.DONE,
+    "☑": ItemStatus.DONE,
+    "✓": ItemStatus.DONE,
+    "🚧": ItemStatus.IN_PROGRESS,
+    "⏳": ItemStatus.IN_PROGRESS,
+    "🔄": ItemStatus.IN_PROGRESS,
+    "☐": ItemStatus.OPEN,
+    "⬜": ItemStatus.OPEN,
+}
+# Longest first, so "in progress" wins over "in" and "won't fix" over "won't".
+STATUS_PHRASE = "|".join(
+    re.escape(w).replace("'", "['’]").replace("\\ ", r"[\s_-]+")
+    for w in sorted(_STATUS_WORDS, key=len, reverse=True)
+)
+_LEADING_STATUS = re.compile(rf"(?P<word>{STATUS_PHRASE})(?![\w'’-])(?P<rest>.*)", re.IGNORECASE | re.DOTALL)
 
 STATUS_TEXT = {
     ItemStatus.OPEN: "Open",
@@ -81,15 +109,48 @@ def parse_due(text: str) -> dt.date | None:
     )
 
 
-def parse_status(text: str) -> ItemStatus | None:
-    value = strip_emphasis(text)
-    if is_unset(value):
-        return None
-    key = re.sub(r"[^\w' -]", "", value.replace("’", "'")).strip().casefold()
+def status_word(text: str) -> ItemStatus | None:
+    """The status a whole value names (`Done`, `✅ Done`, `**WIP**`), or None."""
+    value = strip_emphasis(text).replace("’", "'")
+    marks = "".join(ch for ch in value if ch in _STATUS_EMOJI)
+    key = re.sub(r"[^\w' -]", "", value.replace("_", " ")).strip().casefold()
     key = " ".join(key.split())
     if key in _STATUS_WORDS:
         return _STATUS_WORDS[key]
+    if not key and marks:
+        return _STATUS_EMOJI[marks[0]]
+    return None
+
+
+def parse_status(text: str) -> ItemStatus | None:
+    """A status word, alone or leading a remark: `Done (merged 2024-04-28)`, `✅ Complete (PR #1098)`,
+    `In progress — blocked on vendor`. A question (`Done?`) is not a status."""
+    value = strip_emphasis(text)
+    if is_unset(value):
+        return None
+    found = status_word(value) or _leading_status(value)
+    if found is not None:
+        return found
     raise ValueError(f"status {value!r} is not recognized; use Open, In progress, Done or Won't do")
+
+
+def _leading_status(value: str) -> ItemStatus | None:
+    lead = re.match(r"[\s*_~`]*", value)
+    start = lead.end() if lead else 0
+    marks = ""
+    while start < len(value) and (value[start] in _STATUS_EMOJI or not value[start].isalnum()):
+        if value[start] in "\"'[(":
+            break
+        marks += value[start]
+        start += 1
+    m = _LEADING_STATUS.match(value, start)
+    if m is None:
+        found = [ch for ch in marks if ch in _STATUS_EMOJI]
+        return _STATUS_EMOJI[found[0]] if found and value[start:].strip()[:1] in ("(", "") else None
+    rest = m.group("rest").lstrip(" *_~`")
+    if rest.startswith("?"):
+        return None
+    return _STATUS_WORDS[" ".join(m.group("word").casefold().replace("’", "'").replace("_", " ").split())]
 
 
 def parse_ticket(text: str) -> str | None:

@@ -16,8 +16,9 @@ from pathlib import Path
 from pm_sync import failpoints
 from pm_sync.document.model import Postmortem, TableLayout, field_text
 from pm_sync.document.parse import parse_source
-from pm_sync.document.rows import Row, escape_pipes, replace_cell, split_row
+from pm_sync.document.rows import Row, escape_pipes, replace_cell, split_row, unescape_pipes
 from pm_sync.document.source import Source
+from pm_sync.document.tables import split_ticket_cell
 from pm_sync.errors import WriteBackError
 
 TICKET_HEADER = "Ticket"
@@ -56,8 +57,8 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
     append_ticket: dict[int, dict[int, str]] = {}
     for edit in edits:
         item = by_uid.get(edit.uid)
-        if item is None:
-            result.missing.append(edit)
+        if item is None or item.source != "table":
+            result.missing.append(edit)  # list items are never written back: `migrate` first
             continue
         if edit.check and field_text(item, edit.field) != edit.expected:
             result.stale.append(edit)
@@ -71,14 +72,12 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
             append_ticket.setdefault(item.table, {})[item.line] = edit.value
             result.applied.append(edit)
             continue
-        current = new_lines.get(idx, source.line(idx))
-        new_lines[idx] = set_cell(
-            split_row(current),
-            layout.columns[edit.field],
-            escape_pipes(edit.value),
-            layout.width,
-            where=(source.path, item.line),
-        )
+        current = split_row(new_lines.get(idx, source.line(idx)))
+        column = layout.columns[edit.field]
+        value = escape_pipes(edit.value)
+        if edit.field == "ticket" and column < len(current.cells):
+            value = _keep_status(current.cells[column].raw.strip(), value)
+        new_lines[idx] = set_cell(current, column, value, layout.width, where=(source.path, item.line))
         result.applied.append(edit)
     for table_index, values in append_ticket.items():
         layout = pm.tables[table_index]
@@ -86,6 +85,14 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
     text = _splice(source, new_lines)
     result.changed = text != source.text
     return text, result
+
+
+def _keep_status(cell: str, key: str) -> str:
+    """A ticket cell that also holds a status (`Bug 5554823 **TODO**`, `DONE`) keeps it."""
+    _, status = split_ticket_cell(unescape_pipes(cell))
+    if not status:
+        return key
+    return key + (status if status[:1].isspace() or status[:1] in "—–:,;" else " " + status)
 
 
 def set_cell(row: Row, index: int, value: str, width: int, *, where: tuple[str, int]) -> str:

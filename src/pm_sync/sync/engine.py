@@ -86,7 +86,7 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
         error("parse-problem", p.message, path=pm.path, line=p.line, hint="fix the table, then run again")
         for p in pm.problems
     ]
-    listed = [i for i in pm.action_items if getattr(i, "source", "table") == "list"]
+    listed = [i for i in pm.action_items if i.source == "list"]
     if listed:
         out.append(
             error(

@@ -1,0 +1,84 @@
+"""What lint rules look at and what they report: a `Context` over one parsed postmortem, and
+the `Finding`s that come out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pm_sync.document.lint_text import BOLD_KEY
+from pm_sync.document.model import Postmortem
+from pm_sync.document.source import Source
+
+Severity = Literal["error", "warning"]
+Hit = tuple[int | None, str]
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int | None
+    rule: str
+    severity: Severity
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Context:
+    """What rules look at: the parsed postmortem plus the prose lines of its source."""
+
+    pm: Postmortem
+    source: Source
+    prose: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, text)
+
+    @property
+    def anchor(self) -> int:
+        """Where document-level findings point: the H1, else line 1."""
+        return next((line for line, level, _ in self.pm.headings if level == 1), 1)
+
+    def sections(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
+        """(heading line, first line, last line) of every section whose heading matches.
+
+        The title H1 is not a section; other H1s are (GitLab-style documents keep the title in
+        front matter and use `# Summary`, `# Timeline`, ...)."""
+        heads = self.pm.headings
+        title_line = (
+            None
+            if "title" in self.pm.metadata_lines
+            else next((line for line, level, _ in heads if level == 1), None)
+        )
+        out = []
+        for i, (line, level, text) in enumerate(heads):
+            if line != title_line and match(text):
+                end = next((h[0] - 1 for h in heads[i + 1 :] if h[1] <= level), self.source.line_count)
+                out.append((line, line + 1, end))
+        return out
+
+    def bold_paragraphs(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
+        """(line, line, last line) of `**Key**: text` paragraphs whose key matches."""
+        out = []
+        for idx, (line, text) in enumerate(self.prose):
+            m = BOLD_KEY.match(text)
+            if not m or not match(m.group("key") or m.group("key2") or ""):
+                continue
+            end = line
+            for nxt, nxt_text in self.prose[idx + 1 :]:
+                if nxt != end + 1 or not nxt_text.strip() or BOLD_KEY.match(nxt_text):
+                    break
+                end = nxt
+            out.append((line, line, end))
+        return out
+
+    def lines_in(self, spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, str]]:
+        ranges = [(first, last) for _, first, last in spans]
+        return [(n, t) for n, t in self.prose if any(a <= n <= b for a, b in ranges)]

@@ -6,14 +6,13 @@ talking to a tracker we re-read it, find the same rows again and re-apply — ne
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
+import random
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pm_sync import failpoints
+from pm_sync.document.atomic import remove_stale_temps, replace_if_unchanged
 from pm_sync.document.model import Postmortem, TableLayout, field_text
 from pm_sync.document.parse import parse_source
 from pm_sync.document.rows import Row, escape_pipes, replace_cell, split_row
@@ -21,7 +20,7 @@ from pm_sync.document.source import Source
 from pm_sync.errors import WriteBackError
 
 TICKET_HEADER = "Ticket"
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -167,59 +166,30 @@ def _splice(source: Source, new_lines: dict[int, str]) -> str:
 
 
 def write_back(path: Path | str, edits: Sequence[CellEdit]) -> WriteResult:
-    """Apply edits atomically to the file as it is now (rows found by uid); if it changes again
-    before the rename, re-read and re-apply."""
+    """Apply edits atomically to the file as it is now (rows found by uid); if someone saves it
+    before our new text is in place, their save stays and we re-read and re-apply."""
     target = Path(path)
-    _remove_stale_temps(target)
-    for _ in range(MAX_ATTEMPTS):
+    remove_stale_temps(target)
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0.001, 0.004) * attempt)
         source = Source.read(target)
         text, result = render(source, parse_source(source), edits)
         if not result.changed:
             return result
-        if _atomic_replace(target, source, source.encode(text)):
-            return result
+        try:
+            if replace_if_unchanged(target, source.digest, source.encode(text)):
+                return result
+        except FileNotFoundError:
+            continue  # a save that deletes before it writes: read the file again
+        except OSError as exc:
+            raise WriteBackError(
+                f"cannot write the file: {exc.strerror or exc}",
+                path=str(target),
+                hint="check the file's and its folder's permissions and free space",
+            ) from None
     raise WriteBackError(
         f"file kept changing while pm-sync wrote to it ({MAX_ATTEMPTS} attempts)",
         path=str(target),
         hint="run again once nobody is editing it",
     )
-
-
-def _remove_stale_temps(target: Path) -> None:
-    """A run killed between writing its temp file and renaming it leaves the temp behind."""
-    for stale in target.parent.glob(f".{target.name}.*.pm-sync.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-
-
-def _atomic_replace(target: Path, source: Source, data: bytes) -> bool:
-    """Temp file in the same folder, fsync, rename; False if the file changed underneath us."""
-    mode = target.stat().st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pm-sync.tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        failpoints.hit("writeback-before-rename")
-        if Source.read(target).digest != source.digest:
-            tmp.unlink()
-            return False
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(target.parent)
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pm_sync.config import Config, load_config
+from pm_sync.document.atomic import check_writable
 from pm_sync.document.discover import expand
 from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.sync.lock import postmortem_lock
@@ -28,13 +29,16 @@ class Progress(Protocol):
 def run_file(path: Path, trackers: Trackers, job: FileJob, *, dry_run: bool) -> Outcome:
     """Run `job` under the postmortem's lock (dry runs read only, so they take none).
 
+    A file whose ticket keys could not be written back is refused before anything is created.
+
     A config error stops the whole run (exit 2); any other pm-sync error stays with this file.
     """
     outcome = Outcome(file=str(path), dry_run=dry_run)
     try:
         if dry_run:
             return job(path, trackers, outcome)
-        with postmortem_lock(path):
+        check_writable(path)
+        with postmortem_lock(path, trackers.config.root):
             return job(path, trackers, outcome)
     except ConfigError:
         raise

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pm_sync.document.atomic import remove_stale_temps, replace_if_unchanged
+from pm_sync.document.cells import cell_source
 from pm_sync.document.model import Postmortem, TableLayout, field_text
 from pm_sync.document.parse import parse_source
-from pm_sync.document.rows import Row, escape_pipes, replace_cell, split_row
+from pm_sync.document.rows import Row, replace_cell, split_row
 from pm_sync.document.source import Source
 from pm_sync.errors import WriteBackError
 
@@ -70,11 +71,16 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
             append_ticket.setdefault(item.table, {})[item.line] = edit.value
             result.applied.append(edit)
             continue
-        current = new_lines.get(idx, source.line(idx))
+        row = split_row(new_lines.get(idx, source.line(idx)))
+        column = layout.columns[edit.field]
         new_lines[idx] = set_cell(
-            split_row(current),
-            layout.columns[edit.field],
-            escape_pipes(edit.value),
+            row,
+            column,
+            cell_source(
+                edit.value,
+                line_start=column == 0 and not row.leading_pipe,
+                line_end=column == len(row.cells) - 1 and not row.trailing_pipe,
+            ),
             layout.width,
             where=(source.path, item.line),
         )
@@ -118,7 +124,7 @@ def _extend(row: Row, cells: Sequence[str]) -> str:
 def _append_column(
     source: Source, layout: TableLayout, values: dict[int, str], pending: dict[int, str]
 ) -> dict[int, str]:
-    cells = {line: escape_pipes(v) for line, v in values.items()}
+    cells = {line: cell_source(v) for line, v in values.items()}
     width = max([len(TICKET_HEADER), *(len(v) for v in cells.values())])
     out: dict[int, str] = {}
 

@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from pm_sync.errors import PmSyncError
+
 STALE_AFTER = 3600.0
 
 
@@ -24,13 +26,21 @@ class Journal:
         return self.folder / marker
 
     def record(self, markers: Iterable[str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for marker in markers:
-            self._path(marker).touch()
+        """Before any create is sent: a folder that cannot be written stops the file here."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for marker in markers:
+                self._path(marker).touch()
+        except OSError as exc:
+            raise PmSyncError(
+                f"cannot record the creates in flight in {self.folder}: {exc.strerror or exc}",
+                path=str(self.folder),
+                hint=f"make {self.folder.parent} writable by this account; nothing was created",
+            ) from None
 
     def clear(self, markers: Iterable[str]) -> None:
         for marker in markers:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # a leftover only costs a wait, within the hour
                 self._path(marker).unlink()
 
     def pending(self, markers: Iterable[str]) -> list[str]:

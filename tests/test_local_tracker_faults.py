@@ -161,7 +161,7 @@ def open_workdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     ("setup", "expected"),
     [
         ("root's .pm-sync", "cannot record the creates in flight"),
-        ("shared inflight, no database yet", "cannot write the local tracker database"),
+        ("shared inflight, no database yet", "cannot open local tracker database"),
         ("shared inflight, root's database", "cannot write the local tracker database"),
     ],
 )

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,7 +82,7 @@ def test_five_parallel_pushes_with_different_tmpdirs_make_one_ticket_per_item(
     assert len(local_tickets(workdir)) == 3
     assert all(row in doc.read_text() for row in KEYED)
     assert lock_path(doc, workdir).parent == workdir / ".pm-sync" / "locks"
-    assert lock_path(doc, workdir).exists()
+    assert not lock_path(doc, workdir).exists(), "the last run removes its lock file"
     assert all(not any(t.iterdir()) for t in temps), "nothing belongs in TMPDIR"
 
 
@@ -133,8 +134,8 @@ def open_workdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @root_only
 def test_root_and_a_service_account_share_the_lock_either_way_round(open_workdir: Path) -> None:
-    """root pushes first (creating the lock folder and file), then `nobody` pushes the same
-    postmortem through the lock root left behind, and root again through nobody's."""
+    """root's run creates the lock folder; `nobody` then pushes through a lock file root left
+    (0644, as a root run still in progress or killed leaves it), and root through nobody's."""
     workdir = open_workdir
     os.chown(workdir, NOBODY, NOBODY)
     (workdir / ".pm-sync").mkdir()
@@ -142,33 +143,29 @@ def test_root_and_a_service_account_share_the_lock_either_way_round(open_workdir
     first, second = workdir / "first.md", workdir / "second.md"
     first.write_text(postmortem_text(ROWS, title="First"))
     second.write_text(postmortem_text(ROWS, title="Second"))
-    for doc in (first, second):
-        os.chown(doc, NOBODY, NOBODY)
 
-    def push(as_nobody: bool, name: str) -> subprocess.CompletedProcess[str]:
-        args = ["push", name, "--json"]
-        return run_as(NOBODY, args, workdir) if as_nobody else run_subprocess(args, cwd=workdir)
-
-    # root takes the lock on first.md first; make the db nobody's, as nobody's run would
-    root_run = push(False, "first.md")
+    root_run = run_subprocess(["push", "second.md", "--json"], cwd=workdir)
     assert root_run.returncode == 0, root_run.stderr
-    os.chown(workdir / ".pm-sync" / "local.db", NOBODY, NOBODY)
-    for extra in (workdir / ".pm-sync").iterdir():
-        if extra.name != "locks":
-            os.chown(extra, NOBODY, NOBODY)
+    for path in [first, second, *(workdir / ".pm-sync").iterdir()]:
+        if path.name != "locks":
+            os.chown(path, NOBODY, NOBODY)
     lock_dir = workdir / ".pm-sync" / "locks"
     assert lock_dir.stat().st_uid == 0 and lock_dir.stat().st_mode & 0o7777 == 0o1777
-    root_lock = lock_path(first, workdir)
-    assert root_lock.stat().st_uid == 0
-    first.write_text(first.read_text().replace("Connections ran out.", "Connections ran out fast."))
-    os.chown(first, NOBODY, NOBODY)
+    roots_lock = lock_path(first, workdir)
+    roots_lock.touch()
+    os.chmod(roots_lock, 0o644)
 
-    nobody_run = push(True, "first.md")  # through root's lock file
+    nobody_run = run_as(NOBODY, ["push", "first.md", "--json"], workdir)
+
     assert nobody_run.returncode == 0, nobody_run.stderr
-    nobody_second = push(True, "second.md")  # creates its own lock file in root's folder
-    assert nobody_second.returncode == 0, nobody_second.stderr
-    assert lock_path(second, workdir).stat().st_uid == NOBODY
-    root_again = push(False, "second.md")  # through nobody's lock file
+    assert json.loads(nobody_run.stdout)["created"] == ["PM-4", "PM-5", "PM-6"]
+    assert roots_lock.stat().st_uid == 0, "root's lock file is left as it was"
+    nobodys_lock = lock_path(second, workdir)
+    nobodys_lock.touch()
+    os.chown(nobodys_lock, NOBODY, NOBODY)
+    os.chmod(nobodys_lock, 0o600)
+    second.write_text(second.read_text().replace("Connections ran out.", "Connections ran out fast."))
+    root_again = run_subprocess(["push", "second.md", "--json"], cwd=workdir)
     assert root_again.returncode == 0, root_again.stderr
     assert len(local_tickets(workdir)) == 6
 
@@ -217,3 +214,32 @@ def test_a_lock_folder_nobody_can_add_to_is_a_clear_error(open_workdir: Path) ->
     [error] = json.loads(result.stdout)["errors"]
     assert "not writable" in error["message"] and "chmod 1777" in error["hint"]
     assert local_tickets(workdir) == []
+
+
+CONTENDER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from pm_sync.sync.lock import postmortem_lock
+    doc, root, counter = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    for _ in range(25):
+        with postmortem_lock(doc, root, timeout=60):
+            value = int(counter.read_text())
+            time.sleep(0.001)
+            counter.write_text(str(value + 1))
+""")
+
+
+def test_the_lock_excludes_even_as_each_holder_removes_its_lock_file(workdir: Path) -> None:
+    """Eight processes take and release the lock 25 times each; a lost update of the shared
+    counter would mean two held it at once (the classic race of deleting lock files)."""
+    doc = workdir / "pm.md"
+    doc.write_text("# x\n")
+    counter = workdir / "counter"
+    counter.write_text("0")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CONTENDER, str(doc), str(workdir), str(counter)])
+        for _ in range(8)
+    ]
+    assert [p.wait(120) for p in procs] == [0] * 8
+    assert counter.read_text() == "200"
+    assert not lock_path(doc, workdir).exists()

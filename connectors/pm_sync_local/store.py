@@ -115,7 +115,7 @@ class LocalStore:
 
     def _os_error(self, exc: OSError) -> TrackerError:
         return TrackerError(
-            f"cannot open the local tracker database: {exc.strerror or exc}",
+            f"cannot open local tracker database: {exc.strerror or exc}",
             path=str(self.path),
             hint=f"make {self.path.parent} a writable folder (or set trackers.local.path)",
         )
@@ -138,7 +138,14 @@ class LocalStore:
                 hint="restore it from a backup (or try `sqlite3 FILE .recover`); "
                 "nothing was created while it is damaged",
             )
-        if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN, _SQLITE_PERM, _SQLITE_IOERR):
+        if primary == _SQLITE_CANTOPEN:
+            return TrackerError(
+                f"cannot open local tracker database ({exc})",
+                path=str(self.path),
+                hint=f"the path must be a database file, not a folder, and {self.path.parent} must be "
+                "writable by this account",
+            )
+        if primary in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_IOERR):
             return TrackerError(
                 f"cannot write the local tracker database ({exc})",
                 path=str(self.path),

@@ -5,6 +5,7 @@ temp folder: cron jobs and systemd units get their own TMPDIR or private /tmp, a
 there serializes nothing. Whoever creates the folder makes it writable by everyone with the
 sticky bit (as /tmp is), so a teammate's or a service account's run can add its own lock
 files; a lock file someone else created is opened read-only, which is all `flock` needs.
+A run removes the lock file it made when it is done, so no file stays behind in the repo.
 """
 
 from __future__ import annotations
@@ -37,20 +38,43 @@ def lock_path(path: Path, root: Path) -> Path:
 
 @contextmanager
 def postmortem_lock(path: Path, root: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
+    """Hold the postmortem's lock; the lock file is removed again when this run made it.
+
+    Removing a lock file is safe only with care: a waiter may already hold the old file open.
+    So the file is unlinked while still locked, and whoever gets a lock checks that the file
+    it locked is still the one at the lock path, else it starts over with the new file.
+    """
     target = lock_path(path, root)
-    fd = _open(target, path)
-    try:
-        _acquire(fd, path, timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = _open(target, path)
         try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            _acquire(fd, path, timeout, deadline)
+        except BaseException:
+            os.close(fd)
+            raise
+        if _still_at(target, fd):
+            break
+        os.close(fd)  # unlinked by its last holder while we waited: lock the new one
+    try:
+        yield
     finally:
+        if os.fstat(fd).st_uid == os.geteuid():
+            with contextlib.suppress(OSError):
+                target.unlink()
+        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 
-def _acquire(fd: int, path: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+def _still_at(target: Path, fd: int) -> bool:
+    try:
+        linked = os.stat(target, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return os.path.samestat(linked, os.fstat(fd))
+
+
+def _acquire(fd: int, path: Path, timeout: float, deadline: float) -> None:
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

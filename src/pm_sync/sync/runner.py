@@ -61,6 +61,8 @@ def run_files(
     use_default_paths: bool = False,
 ) -> list[Outcome]:
     cfg = config or load_config(config_path, env)
+    for name in dict.fromkeys([cfg.tracker, *cfg.routes.values()]):
+        cfg.tracker_config(name)  # a bad tracker table is exit 2 before any lock file is made
     files = expand(paths, cfg.docs.paths if use_default_paths else (), cfg.root)
     trackers = Trackers(cfg, env)
     outcomes: list[Outcome] = []

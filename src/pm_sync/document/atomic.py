@@ -101,21 +101,16 @@ def _may_write(real: Path, st: os.stat_result) -> bool:
 
 
 def _check_folder(real: Path, shown: str) -> None:
+    """access(2) rather than a probe file: it sees permission bits, ACLs, a read-only mount
+    and an immutable folder, and creates nothing an editor's file watcher would notice."""
     folder = real.parent
     hint = (
         f"pm-sync writes a new file next to the postmortem and renames it into place; make {folder} writable"
     )
     if os.geteuid() == 0 and not folder.stat().st_mode & 0o222:
         raise WriteBackError(f"folder {folder} is read-only", path=shown, hint=hint)
-    try:
-        fd, probe = tempfile.mkstemp(prefix=f".{real.name}.", suffix=TEMP_SUFFIX, dir=folder)
-    except OSError as exc:
-        raise WriteBackError(
-            f"cannot create a file in folder {folder}: {exc.strerror}", path=shown, hint=hint
-        ) from None
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        os.unlink(probe)
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise WriteBackError(f"folder {folder} is not writable by this account", path=shown, hint=hint)
 
 
 def _can_keep_owner(st: os.stat_result) -> bool:
@@ -126,7 +121,18 @@ def _can_keep_owner(st: os.stat_result) -> bool:
 
 
 def digest_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """sha256 of a regular file; something else put in its place (a FIFO) is never read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return f"not a regular file: {st.st_ino}"
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def replace_if_unchanged(target: Path, base_digest: str, data: bytes) -> bool:

@@ -6,13 +6,15 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pm_sync.document import atomic
 from pm_sync.document.parse import parse_source
 from pm_sync.document.rows import split_row
 from pm_sync.document.source import Source
-from pm_sync.document.writeback import CellEdit, _atomic_replace, render, write_back
+from pm_sync.document.writeback import CellEdit, render, write_back
 
 CELL_ALPHABET = st.sampled_from([*list("abcXYZ019 -_.:/@#`*é✓日本"), "\\|", "🙂"])
 cell_text = (
@@ -119,7 +121,12 @@ def test_write_back_changes_only_ticket_cells(doc: tuple[bytes, list[int], bool]
             assert new_line.startswith(kept), (old_line, new_line)
 
 
-def test_file_changed_underneath_is_not_clobbered(tmp_path: Path) -> None:
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "fallback-replace"])
+def test_file_changed_underneath_is_not_clobbered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
+) -> None:
+    if not exchange:  # as on a system without RENAME_EXCHANGE
+        monkeypatch.setattr(atomic, "_renameat2", lambda: None)
     doc = tmp_path / "pm.md"
     doc.write_text("# P\n\n## Action items\n\n| Action | Ticket |\n|---|---|\n| Fix it |  |\n")
     source = Source.read(doc)
@@ -128,7 +135,7 @@ def test_file_changed_underneath_is_not_clobbered(tmp_path: Path) -> None:
     edited = doc.read_text() + "\nAdded by a colleague.\n"
     doc.write_text(edited)
 
-    assert _atomic_replace(doc, source, source.encode(text)) is False
+    assert atomic.replace_if_unchanged(doc, source.digest, source.encode(text)) is False
     assert doc.read_text() == edited
     assert not list(tmp_path.glob(".*.tmp"))
 

@@ -6,6 +6,7 @@ a ticket for the same action item.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -36,6 +37,9 @@ CREATE TABLE IF NOT EXISTS tickets (
 COLUMNS_ADDED = {"document": "TEXT", "resolved": "TEXT"}
 """Columns later versions added; older databases get them on first use."""
 STATUSES = ("open", "in_progress", "done", "dropped")
+BUSY_TIMEOUT = 10.0
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 14, 26
 
 
 @dataclass(frozen=True)
@@ -71,20 +75,26 @@ def _now() -> str:
 
 
 class LocalStore:
-    def __init__(self, path: Path, prefix: str = "PM") -> None:
+    """`busy_timeout`: how long a write waits for another process's transaction to end."""
+
+    def __init__(self, path: Path, prefix: str = "PM", busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = path
         self.prefix = prefix
+        self.busy_timeout = busy_timeout
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection whose every failure is a TrackerError naming the database file."""
         if not write and not self.path.exists():
             conn = sqlite3.connect(":memory:")
         else:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            except (OSError, sqlite3.Error) as exc:
-                raise TrackerError(f"cannot open local tracker database: {exc}", path=str(self.path)) from exc
+                conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            except OSError as exc:
+                raise self._os_error(exc) from None
+            except sqlite3.Error as exc:
+                raise self._db_error(exc) from None
         conn.row_factory = sqlite3.Row
         try:
             conn.executescript(SCHEMA)
@@ -97,12 +107,64 @@ class LocalStore:
             yield conn
             if write:
                 conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback(conn, write)
+            raise self._db_error(exc) from None
         except BaseException:
-            if write and conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback(conn, write)
             raise
         finally:
             conn.close()
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection, write: bool) -> None:
+        if write and conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+
+    def _os_error(self, exc: OSError) -> TrackerError:
+        return TrackerError(
+            f"cannot open local tracker database: {exc.strerror or exc}",
+            path=str(self.path),
+            hint=f"make {self.path.parent} a writable folder (or set trackers.local.path)",
+        )
+
+    def _db_error(self, exc: sqlite3.Error) -> TrackerError:
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return TrackerError(
+                f"the local tracker database stayed locked by another process for over "
+                f"{self.busy_timeout:.0f}s",
+                path=str(self.path),
+                hint="wait for the other pm-sync run (or the program holding the database) to finish, "
+                "then run again",
+            )
+        if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return TrackerError(
+                f"the local tracker database is damaged ({exc})",
+                path=str(self.path),
+                hint="restore it from a backup (or try `sqlite3 FILE .recover`); "
+                "nothing was created while it is damaged",
+            )
+        if primary == _SQLITE_CANTOPEN:
+            return TrackerError(
+                f"cannot open local tracker database ({exc})",
+                path=str(self.path),
+                hint=f"the path must be a database file, not a folder, and {self.path.parent} must be "
+                "writable by this account",
+            )
+        if primary in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_IOERR):
+            return TrackerError(
+                f"cannot write the local tracker database ({exc})",
+                path=str(self.path),
+                hint=f"make the file and its folder {self.path.parent} writable by this account",
+            )
+        return TrackerError(
+            f"local tracker database error: {exc}",
+            path=str(self.path),
+            hint="check the file; restore it from a backup if it was damaged",
+        )
 
     def _row(self, row: sqlite3.Row) -> Ticket:
         return Ticket(

@@ -74,16 +74,13 @@ def warning(
 def from_exception(
     exc: PmSyncError, *, code: str | None = None, path: str | None = None, line: int | None = None
 ) -> Diagnostic:
-    """An error raised somewhere below, as the diagnostic a run reports for it."""
+    """An error raised somewhere below, as the diagnostic a run reports for it: placed in the
+    postmortem (`path`, `line`); a file of its own (a database, a lock) is named in the message."""
     name = code or _code_of(type(exc).__name__)
-    return Diagnostic(
-        name,
-        Severity.ERROR,
-        exc.message,
-        exc.path or path,
-        exc.line if exc.line is not None else line,
-        exc.hint,
-    )
+    if path is None or exc.path in (None, path):
+        line = exc.line if exc.line is not None else line
+        return Diagnostic(name, Severity.ERROR, exc.message, exc.path or path, line, exc.hint)
+    return Diagnostic(name, Severity.ERROR, f"{exc.message} ({exc.location})", path, line, exc.hint)
 
 
 def _code_of(class_name: str) -> str:

@@ -51,7 +51,12 @@ FilesArg = Annotated[list[str], typer.Argument(help="Postmortem files, folders o
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """Print the run's JSON; a reader that went away costs the output, never the exit code."""
+    try:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        render.silence_closed_stream(sys.stdout)
 
 
 def _one_or_many(items: list[Any]) -> Any:

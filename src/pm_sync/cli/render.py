@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape as esc
@@ -18,8 +20,35 @@ from pm_sync.document.model import Postmortem
 from pm_sync.errors import PmSyncError
 from pm_sync.sync.result import Result
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def silence_closed_stream(stream: TextIO) -> None:
+    """The reader went away (`pm-sync push *.md | head -1`): send the rest of the output to
+    /dev/null so the run carries on with every file and ends with its own exit code."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return  # not a real file (a test's capture buffer): nothing to redirect
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+class RunConsole(Console):
+    """rich's console, except that a closed pipe does not end the run.
+
+    rich's own `on_broken_pipe` raises SystemExit(1), which would stop pm-sync halfway through
+    its files with a code that is not the run's; this one only stops printing.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence_closed_stream(sys.stderr if self.stderr else sys.stdout)
+
+
+console = RunConsole(highlight=False, soft_wrap=True)
+err_console = RunConsole(stderr=True, highlight=False, soft_wrap=True)
 if not console.is_terminal:
     console.width = 160
 

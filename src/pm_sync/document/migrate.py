@@ -17,6 +17,7 @@ from pm_sync.document.lists import Entry, Group, ListBlock
 from pm_sync.document.model import FIELDS, ActionItem, ItemStatus, Priority, field_text
 from pm_sync.document.parse import read_document
 from pm_sync.document.rows import escape_pipes
+from pm_sync.document.atomic import replace_if_unchanged
 from pm_sync.document.source import Source
 from pm_sync.document.tables import PARSERS
 from pm_sync.document.values import STATUS_TEXT
@@ -104,9 +105,7 @@ def write_migration(path: Path | str) -> Migration:
 
 def _replace(target: Path, src: Source, data: bytes) -> bool:
     """Write-back's atomic replacement; False when the file changed since `src` was read."""
-    from pm_sync.document.writeback import _atomic_replace
-
-    return _atomic_replace(target, src, data)
+    return replace_if_unchanged(target, src.digest, data)
 
 
 def _newline(src: Source) -> str:

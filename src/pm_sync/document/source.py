@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from pm_sync.errors import DocumentError
 
 BOM = "\ufeff"
+MAX_BYTES = 10 * 1024 * 1024
+_KIND = {
+    stat.S_IFDIR: "is a directory, not a file",
+    stat.S_IFIFO: "is a named pipe (FIFO), not a file",
+    stat.S_IFCHR: "is a character device, not a file",
+    stat.S_IFBLK: "is a block device, not a file",
+    stat.S_IFSOCK: "is a socket, not a file",
+}
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -50,16 +61,13 @@ class Source:
 
     @classmethod
     def read(cls, path: Path | str) -> Source:
-        p = Path(path)
-        try:
-            data = p.read_bytes()
-        except FileNotFoundError as exc:
-            raise DocumentError("file not found", path=str(path), hint="check the path") from exc
-        except IsADirectoryError as exc:
-            raise DocumentError("is a directory, not a file", path=str(path)) from exc
-        except OSError as exc:
-            raise DocumentError(f"cannot read file: {exc.strerror}", path=str(path)) from exc
-        return cls.from_bytes(data, str(path))
+        """Read a postmortem, refusing anything that is not a regular file of sane size.
+
+        A FIFO, a device or `/dev/zero` named by mistake would otherwise block or read forever:
+        the path is checked with stat before it is opened, the open never blocks, and reading
+        stops one byte past MAX_BYTES.
+        """
+        return cls.from_bytes(read_capped(path), str(path))
 
     @property
     def line_count(self) -> int:
@@ -86,3 +94,48 @@ class Source:
 
     def encode(self, text: str) -> bytes:
         return ((BOM if self.bom else "") + text).encode("utf-8")
+
+
+def read_capped(path: Path | str) -> bytes:
+    shown = str(path)
+    try:
+        check_regular(os.stat(path), shown)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise DocumentError("file not found", path=shown, hint="check the path") from None
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror}", path=shown) from None
+    try:
+        check_regular(os.fstat(fd), shown)  # swapped for a pipe between stat and open
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror}", path=shown) from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        _too_large(shown)
+    return b"".join(chunks)
+
+
+def check_regular(st: os.stat_result, shown: str) -> None:
+    """A postmortem is a regular file of sane size; anything else is a located error."""
+    if not stat.S_ISREG(st.st_mode):
+        message = _KIND.get(stat.S_IFMT(st.st_mode), "is not a regular file")
+        raise DocumentError(message, path=shown, hint="pass a postmortem Markdown file")
+    if st.st_size > MAX_BYTES:
+        _too_large(shown)
+
+
+def _too_large(shown: str) -> NoReturn:
+    raise DocumentError(
+        f"file is larger than {MAX_BYTES // (1024 * 1024)} MB, far more than any postmortem",
+        path=shown,
+        hint="check the path: a postmortem is a small Markdown file",
+    )

@@ -6,14 +6,14 @@ talking to a tracker we re-read it, find the same rows again and re-apply — ne
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
+import random
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pm_sync import failpoints
+from pm_sync.document.atomic import remove_stale_temps, replace_if_unchanged
+from pm_sync.document.cells import cell_source
 from pm_sync.document.model import Postmortem, TableLayout, field_text
 from pm_sync.document.parse import parse_source
 from pm_sync.document.rows import Row, escape_pipes, replace_cell, split_row, unescape_pipes
@@ -22,7 +22,7 @@ from pm_sync.document.tables import split_ticket_cell
 from pm_sync.errors import WriteBackError
 
 TICKET_HEADER = "Ticket"
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,16 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
             append_ticket.setdefault(item.table, {})[item.line] = edit.value
             result.applied.append(edit)
             continue
-        current = split_row(new_lines.get(idx, source.line(idx)))
+        row = split_row(new_lines.get(idx, source.line(idx)))
         column = layout.columns[edit.field]
-        value = escape_pipes(edit.value)
-        if edit.field == "ticket" and column < len(current.cells):
-            value = _keep_status(current.cells[column].raw.strip(), value)
-        new_lines[idx] = set_cell(current, column, value, layout.width, where=(source.path, item.line))
+        text = cell_source(
+            edit.value,
+            line_start=column == 0 and not row.leading_pipe,
+            line_end=column == len(row.cells) - 1 and not row.trailing_pipe,
+        )
+        if edit.field == "ticket" and column < len(row.cells):
+            text = _keep_status(row.cells[column].raw.strip(), text)
+        new_lines[idx] = set_cell(row, column, text, layout.width, where=(source.path, item.line))
         result.applied.append(edit)
     for table_index, values in append_ticket.items():
         layout = pm.tables[table_index]
@@ -92,6 +96,7 @@ def _keep_status(cell: str, key: str) -> str:
     _, status = split_ticket_cell(unescape_pipes(cell))
     if not status:
         return key
+    status = escape_pipes(status)
     return key + (status if status[:1].isspace() or status[:1] in "—–:,;" else " " + status)
 
 
@@ -126,7 +131,7 @@ def _extend(row: Row, cells: Sequence[str]) -> str:
 def _append_column(
     source: Source, layout: TableLayout, values: dict[int, str], pending: dict[int, str]
 ) -> dict[int, str]:
-    cells = {line: escape_pipes(v) for line, v in values.items()}
+    cells = {line: cell_source(v) for line, v in values.items()}
     width = max([len(TICKET_HEADER), *(len(v) for v in cells.values())])
     out: dict[int, str] = {}
 
@@ -174,59 +179,30 @@ def _splice(source: Source, new_lines: dict[int, str]) -> str:
 
 
 def write_back(path: Path | str, edits: Sequence[CellEdit]) -> WriteResult:
-    """Apply edits atomically to the file as it is now (rows found by uid); if it changes again
-    before the rename, re-read and re-apply."""
+    """Apply edits atomically to the file as it is now (rows found by uid); if someone saves it
+    before our new text is in place, their save stays and we re-read and re-apply."""
     target = Path(path)
-    _remove_stale_temps(target)
-    for _ in range(MAX_ATTEMPTS):
+    remove_stale_temps(target)
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0.001, 0.004) * attempt)
         source = Source.read(target)
         text, result = render(source, parse_source(source), edits)
         if not result.changed:
             return result
-        if _atomic_replace(target, source, source.encode(text)):
-            return result
+        try:
+            if replace_if_unchanged(target, source.digest, source.encode(text)):
+                return result
+        except FileNotFoundError:
+            continue  # a save that deletes before it writes: read the file again
+        except OSError as exc:
+            raise WriteBackError(
+                f"cannot write the file: {exc.strerror or exc}",
+                path=str(target),
+                hint="check the file's and its folder's permissions and free space",
+            ) from None
     raise WriteBackError(
         f"file kept changing while pm-sync wrote to it ({MAX_ATTEMPTS} attempts)",
         path=str(target),
         hint="run again once nobody is editing it",
     )
-
-
-def _remove_stale_temps(target: Path) -> None:
-    """A run killed between writing its temp file and renaming it leaves the temp behind."""
-    for stale in target.parent.glob(f".{target.name}.*.pm-sync.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-
-
-def _atomic_replace(target: Path, source: Source, data: bytes) -> bool:
-    """Temp file in the same folder, fsync, rename; False if the file changed underneath us."""
-    mode = target.stat().st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".pm-sync.tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        failpoints.hit("writeback-before-rename")
-        if Source.read(target).digest != source.digest:
-            tmp.unlink()
-            return False
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(target.parent)
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -134,7 +134,8 @@ class Book:
         out = []
         if name in self.failed:
             exc = self.failed[name]
-            out.append(error("tracker-failed", exc.message, path=path, hint=exc.hint))
+            where = f" ({exc.location})" if exc.path and exc.path != path else ""
+            out.append(error("tracker-failed", exc.message + where, path=path, hint=exc.hint))
         for key in self.rejected.get(name, []):
             out.append(
                 error(

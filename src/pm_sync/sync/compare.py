@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pm_sync.diagnostics import Diagnostic, error, warning
-from pm_sync.document.cells import cell_text
+from pm_sync.document.cells import safe_cell
 from pm_sync.document.model import ActionItem, Postmortem, field_text
 from pm_sync.document.values import STATUS_TEXT, plain_text, truncate
 from pm_sync.sync.merge import Merge, merge
@@ -251,8 +251,9 @@ def _pulled_text(ctx: PlanContext, item: ActionItem, name: str, value: object, d
                 )
             )
         return handle
-    text, changed = cell_text(_shown(ctx, name, value) or "")
-    if changed:
+    cell = safe_cell(_shown(ctx, name, value) or "")
+    text = cell.text
+    if cell.changed:
         ctx.note(
             warning(
                 "unsafe-value",
@@ -290,4 +291,4 @@ def _shown(ctx: PlanContext, name: str, value: object) -> str | None:
         return owner_handle(ctx, value) or "(an account not in the owner map)"
     if isinstance(value, dt.date):
         return value.isoformat()
-    return cell_text(str(value))[0]
+    return safe_cell(str(value)).text

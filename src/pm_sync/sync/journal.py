@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pm_sync import clock
+from pm_sync.errors import PmSyncError
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,26 @@ class Journal:
         return self.folder / f"{marker}.json"
 
     def record(self, entries: Iterable[Entry]) -> None:
+        """Before any create is sent: a folder that cannot be written stops the file here."""
         entries = list(entries)
         if not entries:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for entry in entries:
-            tmp = self.folder / f".{entry.marker}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(asdict(entry)), encoding="utf-8")
-            os.replace(tmp, self._path(entry.marker))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for entry in entries:
+                tmp = self.folder / f".{entry.marker}.{os.getpid()}.tmp"
+                tmp.write_text(json.dumps(asdict(entry)), encoding="utf-8")
+                os.replace(tmp, self._path(entry.marker))
+        except OSError as exc:
+            raise PmSyncError(
+                f"cannot record the creates in flight in {self.folder}: {exc.strerror or exc}",
+                path=str(self.folder),
+                hint=f"make {self.folder.parent} writable by this account; nothing was created",
+            ) from None
 
     def clear(self, markers: Iterable[str]) -> None:
         for marker in markers:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # a leftover only costs a look-up
                 self._path(marker).unlink()
             with contextlib.suppress(FileNotFoundError):
                 (self.folder / marker).unlink()  # written by pm-sync before 0.2

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pm_sync.config import Config, load_config
 from pm_sync.diagnostics import error, from_exception, warning
+from pm_sync.document.atomic import check_writable
 from pm_sync.document.discover import expand
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
@@ -24,7 +25,7 @@ from pm_sync.sync.apply import apply_plan
 from pm_sync.sync.book import Book
 from pm_sync.sync.engine import Doc, Options, blocking_problems, load_doc, plan_document, wants
 from pm_sync.sync.lock import postmortem_lock
-from pm_sync.sync.plan import Create, Plan, Update
+from pm_sync.sync.plan import Create, Plan, Pull, Recover, Rekey, Update
 from pm_sync.sync.result import Result
 from pm_sync.sync.routing import Trackers
 
@@ -55,6 +56,8 @@ def run(
     use_default_paths: bool = False,
 ) -> list[Result]:
     cfg = config or load_config(config_path, env)
+    for name in dict.fromkeys([cfg.tracker, *cfg.routes.values()]):
+        cfg.tracker_config(name)  # a bad tracker table is exit 2 before any lock file is made
     files = expand(paths, cfg.docs.paths if use_default_paths else (), cfg.root)
     trackers = Trackers(cfg, env)
     if progress:
@@ -68,7 +71,7 @@ def run(
 def _run(files: list[Path], spec: Run, trackers: Trackers, progress: Progress | None) -> list[Result]:
     results = [Result(file=str(path), dry_run=spec.dry_run) for path in files]
     with ExitStack() as locks:
-        held = _lock_all(files, spec, results, locks)
+        held = _lock_all(files, spec, results, locks, trackers.root)
         docs: dict[int, Doc] = {}
         for n, path in enumerate(files):
             if held[n]:
@@ -89,7 +92,9 @@ def _run(files: list[Path], spec: Run, trackers: Trackers, progress: Progress | 
     return results
 
 
-def _lock_all(files: list[Path], spec: Run, results: list[Result], locks: ExitStack) -> list[bool]:
+def _lock_all(
+    files: list[Path], spec: Run, results: list[Result], locks: ExitStack, root: Path
+) -> list[bool]:
     """A run that writes holds every postmortem's lock from before it reads them until it is
     done, so no other run creates the same tickets meanwhile. Taken in one order (sorted), two
     runs never wait on each other in a circle."""
@@ -98,7 +103,7 @@ def _lock_all(files: list[Path], spec: Run, results: list[Result], locks: ExitSt
         return held
     for n in sorted(range(len(files)), key=lambda i: str(files[i].resolve())):
         try:
-            locks.enter_context(postmortem_lock(files[n]))
+            locks.enter_context(postmortem_lock(files[n], root))
         except ConfigError:
             raise
         except PmSyncError as exc:
@@ -176,6 +181,8 @@ def _finish(
     try:
         doc, plan = _again(doc, plan, spec, trackers, book)
         result.plan = plan
+        if not plan.blocked and any(isinstance(c, Create | Recover | Rekey | Pull) for c in plan.changes):
+            check_writable(doc.path)  # refused before anything is created for it
         result.diagnostics += plan.diagnostics
         apply_plan(plan, trackers, book, result)
     except ConfigError:

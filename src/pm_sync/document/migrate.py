@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pm_sync.document.atomic import replace_if_unchanged
 from pm_sync.document.lists import Entry, Group, ListBlock
 from pm_sync.document.model import FIELDS, ActionItem, ItemStatus, Priority, field_text
 from pm_sync.document.parse import read_document
 from pm_sync.document.rows import escape_pipes
-from pm_sync.document.atomic import replace_if_unchanged
 from pm_sync.document.source import Source
 from pm_sync.document.tables import PARSERS
 from pm_sync.document.values import STATUS_TEXT

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pm_sync.document.model import ItemStatus, Priority
 from pm_sync.document.values import plain_text, status_word
@@ -85,6 +86,7 @@ _OTHER_SECTIONS = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def normalize_heading(text: str) -> str:
     """Heading text (Markdown or plain) reduced to the form `ACTION_HEADINGS` is written in.
 
@@ -119,7 +121,19 @@ def _canonical_heading(norm: str) -> str:
     return " ".join(value.split())
 
 
+# Every action heading holds one of these words once markup is gone: any other text (most
+# one-line paragraphs are asked) is no action heading, and is never normalized.
+_ACTION_WORDS = re.compile(
+    r"action|follow|measure|remediation|task|next\s*step|prevent|improvement|recommend|to\s*do"
+    r"|future\s*work|doing\s*about|changing"
+)
+_MARKUP = re.compile(r"[*_`~\[\]\\]")
+
+
+@lru_cache(maxsize=4096)
 def is_action_heading(text: str) -> bool:
+    if "&" not in text and not _ACTION_WORDS.search(_MARKUP.sub("", text.lower())):
+        return False
     canonical = _canonical_heading(normalize_heading(text))
     return canonical in ACTION_HEADINGS or bool(_ACTION_ENDINGS.search(canonical))
 

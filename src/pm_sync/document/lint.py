@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from pm_sync.document.lint_context import Context, Finding, Hit, Severity
+from pm_sync.document.lint_context import Context, Finding, Hit, Severity, lines_with
 from pm_sync.document.lint_text import (
     BLAME,
+    BLAME_HINT,
     FILENAME,
     HUMAN_ERROR,
+    HUMAN_ERROR_HINT,
     NEGATION,
     NEGATION_AFTER,
     NOBODY,
@@ -296,7 +298,7 @@ def human_error_root_cause(ctx: Context) -> Iterator[Hit]:
     """ "Human error" as root cause is the template's first anti-pattern: always dig deeper and
     ask why the system allowed it. Negated or quoted mentions ("not human error") are fine."""
     spans = _spans(ctx, is_root_cause) + ctx.sections(is_whys)
-    for line, text in ctx.lines_in(spans):
+    for line, text in lines_with(HUMAN_ERROR_HINT, ctx.lines_in(spans)):
         for m in HUMAN_ERROR.finditer(text):
             before, after = text[: m.start()], text[m.end() :]
             if (
@@ -320,7 +322,7 @@ def blame_language(ctx: Context) -> Iterator[Hit]:
     """Blameless mindset: ask "what conditions allowed this?", not "who caused this?". Flags
     phrasing aimed at people (@bob failed to…, should have known, careless); a connection that
     "failed to open" is fine."""
-    for line, text in ctx.prose:
+    for line, text in lines_with(BLAME_HINT, ctx.prose):
         for m in BLAME.finditer(text):
             if NOBODY.search(text[: m.start()]):
                 continue  # "nobody is to blame" states the blameless mindset
@@ -361,8 +363,12 @@ def filename(ctx: Context) -> Iterator[Hit]:
 def placeholder(ctx: Context) -> Iterator[Hit]:
     """Template placeholders like `[Technical description of failure]` left in the text mean a
     section was never written."""
-    refs = {m.group(1).casefold() for _, t in ctx.prose if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
-    for line, text in without_math(ctx.prose):
+    bracketed = [(n, t) for n, t in ctx.prose if "[" in t]
+    if not bracketed:
+        return
+    refs = {m.group(1).casefold() for _, t in bracketed if (m := re.match(r"^\s{0,3}\[([^\]]+)\]:", t))}
+    maths = any("$" in t or "\\" in t for _, t in ctx.prose)
+    for line, text in without_math(ctx.prose) if maths else bracketed:
         for m in PLACEHOLDER.finditer(text):
             inner = m.group("text").strip()
             if inner.casefold() in refs or inner.startswith("^") or len(inner) < 2 or not_words(inner):

@@ -3,8 +3,10 @@ the `Finding`s that come out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pm_sync.document.lint_text import BOLD_KEY
@@ -64,14 +66,24 @@ class Context:
                 out.append((line, line + 1, end))
         return out
 
+    @cached_property
+    def _bold_keys(self) -> list[tuple[int, str]]:
+        """(index into prose, key) of every `**Key**: text` line, found once for all rules."""
+        out = []
+        for idx, (_, text) in enumerate(self.prose):
+            if "*" in text or "_" in text:
+                m = BOLD_KEY.match(text)
+                if m:
+                    out.append((idx, m.group("key") or m.group("key2") or ""))
+        return out
+
     def bold_paragraphs(self, match: Callable[[str], bool]) -> list[tuple[int, int, int]]:
         """(line, line, last line) of `**Key**: text` paragraphs whose key matches."""
         out = []
-        for idx, (line, text) in enumerate(self.prose):
-            m = BOLD_KEY.match(text)
-            if not m or not match(m.group("key") or m.group("key2") or ""):
+        for idx, key in self._bold_keys:
+            if not match(key):
                 continue
-            end = line
+            line = end = self.prose[idx][0]
             for nxt, nxt_text in self.prose[idx + 1 :]:
                 if nxt != end + 1 or not nxt_text.strip() or BOLD_KEY.match(nxt_text):
                     break
@@ -82,3 +94,16 @@ class Context:
     def lines_in(self, spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, str]]:
         ranges = [(first, last) for _, first, last in spans]
         return [(n, t) for n, t in self.prose if any(a <= n <= b for a, b in ranges)]
+
+
+def lines_with(hint: re.Pattern[str], lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines in which `hint` (lower-case words) occurs, found in one search over their
+    joined lower-cased text; a rule's full pattern is then tried only there."""
+    joined = "\n".join(text for _, text in lines).lower()  # lower() keeps every newline
+    picked: dict[int, None] = {}
+    index, pos = 0, 0
+    for m in hint.finditer(joined):
+        index += joined.count("\n", pos, m.start())
+        pos = m.start()
+        picked[index] = None
+    return [lines[i] for i in picked]

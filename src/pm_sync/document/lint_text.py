@@ -18,6 +18,10 @@ FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
 def prose_lines(src: Source) -> list[tuple[int, str]]:
     """Lines a reader sees as text: no front matter, fenced code, HTML comments or code spans."""
     out: list[tuple[int, str]] = []
@@ -42,6 +46,9 @@ def prose_lines(src: Source) -> list[tuple[int, str]]:
         if m and not in_comment:
             fence = m.group(1)
             continue
+        if not in_comment and "<!--" not in text:
+            out.append((i + 1, CODE_SPAN.sub(_blank, text) if "`" in text else text))
+            continue
         visible = []
         pos = 0
         while pos < len(text):
@@ -58,7 +65,7 @@ def prose_lines(src: Source) -> list[tuple[int, str]]:
                     break
                 visible.append(text[pos:open_])
                 in_comment, pos = True, open_ + 4
-        out.append((i + 1, CODE_SPAN.sub(lambda s: " " * len(s.group(0)), "".join(visible))))
+        out.append((i + 1, CODE_SPAN.sub(_blank, "".join(visible))))
     return out
 
 
@@ -116,6 +123,11 @@ HUMAN_ERROR = re.compile(
     rf"|{PERSON}\s+(?:\w+\s+)?(?:forgot|made\s+a\s+mistake|messed\s+up|screwed\s+up)\b",
     re.IGNORECASE,
 )
+# A word every HUMAN_ERROR match contains, lower-cased: lines without one are skipped unsearched.
+HUMAN_ERROR_HINT = re.compile(
+    r"(?:human|operator|user|pilot|engineer|developer|admin)\s+error|mistake|pebkac|picnic|10-?t|layer"
+    r"|finger|forgot|messed|screwed"
+)
 NEGATION = re.compile(
     r"(?:\bnot|\bno|\bnever|n't|\brather than|\binstead of|\bbeyond)\W+"
     r"(?:\w+\W+){0,2}$",
@@ -155,6 +167,12 @@ BLAME = re.compile(
     r"|\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce)|reckless(?:ly|ness)?|sloppy(?!\s+quorum)"
     r"|incompeten(?:t|ce))\b",
     re.IGNORECASE,
+)
+
+# A word every BLAME match contains (the pattern is slow to try at every position of every line).
+BLAME_HINT = re.compile(
+    r"caused|failed|forgot|neglected|bother|ignored|should|fault|blame|careless|negligen|reckless|sloppy"
+    r"|incompeten"
 )
 
 

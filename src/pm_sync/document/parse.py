@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -35,6 +36,7 @@ from pm_sync.document.metadata import (
     strip_title_prefix,
 )
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, item_uid
+from pm_sync.document.values import has_inline_syntax
 from pm_sync.document.source import Source
 from pm_sync.document.tables import (
     COLUMN_SYNONYMS,
@@ -60,19 +62,33 @@ __all__ = [
 ]
 
 _md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(front_matter_plugin)
+_md.disable("inline")  # inline content is parsed only where it is read (`inline_children`)
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
 _LIST_CLOSE = ("bullet_list_close", "ordered_list_close")
 PSEUDO_LEVEL = 7  # a bold label such as `**Corrective and Preventative Measures:**` opens a section
 # that any heading ends
 
 
-def inline_plain(token: Token | None) -> str:
+def inline_children(token: Token, env: dict[str, Any] | None = None) -> list[Token]:
+    """An inline token's children, parsed on first use: the block pass leaves inline content
+    raw, since most of a postmortem's prose is never looked at token by token."""
+    if not token.meta.get("pm_sync_inline"):
+        children: list[Token] = []
+        _md.inline.parse(token.content, _md, env if env is not None else {}, children)
+        token.children = children
+        token.meta["pm_sync_inline"] = True
+    return token.children or []
+
+
+def inline_plain(token: Token | None, env: dict[str, Any] | None = None) -> str:
     """Visible text of an inline token: emphasis and link syntax dropped."""
     if token is None:
         return ""
+    if not has_inline_syntax(token.content):
+        return " ".join(token.content.split())
     parts: list[str] = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline"):
+    for child in inline_children(token, env):
+        if child.type in ("text", "text_special", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
@@ -118,12 +134,13 @@ class _Walk:
     table_date: tuple[int, dt.date] | None = None  # (1-based line, date) from a metadata table
     meta_end: int = 0  # last line of a key/value metadata table
     skip_for_date: set[int] = field(default_factory=set)
+    env: dict[str, Any] = field(default_factory=dict)  # link reference definitions
 
 
 def read_document(src: Source) -> Document:
-    tokens = _md.parse(src.parser_text())
-    pm = Postmortem(path=src.path)
     w = _Walk()
+    tokens = _md.parse(src.parser_text(), w.env)
+    pm = Postmortem(path=src.path)
     for i, tok in enumerate(tokens):
         _track_depths(w, tok)
         if tok.type == "inline" and w.section_level is not None:
@@ -162,7 +179,7 @@ def _track_depths(w: _Walk, tok: Token) -> None:
         # `<details>` as its own HTML block, or inline in a paragraph such as
         # `<details><summary>More</summary>`; a blank line inside ends the HTML block,
         # so the depth is carried across the Markdown between opening and closing tag.
-        w.details_depth = max(0, w.details_depth + _details_delta(tok))
+        w.details_depth = max(0, w.details_depth + _details_delta(tok, w.env))
 
 
 def _in_section(w: _Walk) -> bool:
@@ -172,7 +189,7 @@ def _in_section(w: _Walk) -> bool:
 def _heading(w: _Walk, tokens: Sequence[Token], i: int, pm: Postmortem) -> None:
     tok = tokens[i]
     level = int(tok.tag[1])
-    text = inline_plain(tokens[i + 1])
+    text = inline_plain(tokens[i + 1], w.env)
     line = (tok.map or [0])[0] + 1
     pm.headings.append((line, level, text))
     if level == 1 and w.h1 is None and w.details_depth == 0:
@@ -312,9 +329,11 @@ def _keyed_date(tokens: Sequence[Token], w: _Walk) -> tuple[int, dt.date] | None
     return min(found, key=lambda f: f[0]) if found else None
 
 
-def _details_delta(tok: Token) -> int:
+def _details_delta(tok: Token, env: dict[str, Any]) -> int:
+    if "details" not in tok.content.lower():
+        return 0
     if tok.type == "inline":
-        content = "".join(c.content for c in tok.children or [] if c.type == "html_inline")
+        content = "".join(c.content for c in inline_children(tok, env) if c.type == "html_inline")
     else:
         content = tok.content
     lowered = content.lower()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
-from markdown_it import MarkdownIt
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pm_sync.document.model import ItemStatus, Priority
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 UNSET = {"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "?"}
 
@@ -61,11 +64,29 @@ STATUS_TEXT = {
     ItemStatus.DROPPED: "Won't do",
 }
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y")
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_|~~|`)(.+)\1$")
 _LINK = re.compile(r"^\[(?P<text>(?:\\.|[^\]\\])*)\](?:\((?P<url>[^)]*)\)|\[(?P<ref>[^\]]*)\])$")
 _AUTOLINK = re.compile(r"^<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>$")
-_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<&~]")
+"""Characters an inline rule can start at (escapes, code, emphasis, links, HTML, entities,
+strikethrough); text without any of them is its own plain text."""
+_inline_md: MarkdownIt | None = None
+
+
+def has_inline_syntax(text: str) -> bool:
+    return _INLINE_SYNTAX.search(text) is not None
+
+
+def inline_parser() -> MarkdownIt:
+    """The inline Markdown parser, built on first use."""
+    global _inline_md
+    if _inline_md is None:
+        from markdown_it import MarkdownIt
+
+        _inline_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    return _inline_md
 
 
 def strip_emphasis(text: str) -> str:
@@ -99,6 +120,11 @@ def parse_due(text: str) -> dt.date | None:
     if is_unset(value):
         return None
     cleaned = " ".join(value.split())
+    if _ISO_DATE.fullmatch(cleaned):
+        try:
+            return dt.date.fromisoformat(cleaned)
+        except ValueError:
+            pass  # e.g. 2024-02-30: the formats below refuse it too, with the message
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(cleaned, fmt).date()
@@ -183,9 +209,15 @@ def parse_plain(text: str) -> str | None:
     return None if is_unset(value) else value
 
 
+@lru_cache(maxsize=8192)
 def plain_text(markdown: str) -> str:
-    """Markdown inline source to the plain text a tracker title should show."""
-    tokens = _md.parseInline(markdown)
+    """Markdown inline source to the plain text a tracker title should show.
+
+    Cells, headings and actions repeat across a run, and most hold no inline syntax at all,
+    so the Markdown parser runs only for text that may have some, once per distinct text."""
+    if not has_inline_syntax(markdown):
+        return " ".join(markdown.split())
+    tokens = inline_parser().parseInline(markdown)
     parts: list[str] = []
     for tok in tokens:
         for child in tok.children or []:

@@ -54,7 +54,7 @@ def write_doc(
 
 
 def writes(fake: FakeGitHub) -> list[tuple[str, str]]:
-    return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")]
+    return [(r.method, r.route) for r in fake.request_log if not r.is_read]
 
 
 def ticket_cells(doc: Path) -> list[str]:

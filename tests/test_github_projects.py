@@ -1,186 +1,128 @@
 """Stories: issues land on a Projects v2 board with their due date and priority (GraphQL).
 
-REST goes through PyGithub to FakeGitHub; the GraphQL endpoint is mocked with respx using
-GitHub's documented request and response shapes (errors arrive with HTTP 200).
+REST goes through PyGithub to FakeGitHub, GraphQL to the same fake's `/graphql` endpoint, which
+keeps the board (errors arrive with HTTP 200, as GitHub sends them).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import respx
 
-from tests.fakes.fake_github import FakeGitHub, fake_ghes, fake_github
-from tests.github_env import BOARD, OPTIONS, PROJECT, REPO, TOKEN, configure, ticket_cells, write_doc
+from tests.fakes.fake_github import FakeGitHub, LoggedRequest, fake_ghes, fake_github
+from tests.github_env import BOARD, REPO, configure, ticket_cells, write_doc
 
 __all__ = ["fake_ghes", "fake_github"]  # fixtures re-exported for pytest
 
+PRIORITIES = ["P0", "P1", "P2", "P3", "P4"]
 
-class GraphQL:
-    """A Projects v2 endpoint: answers the board query and the two mutations, records calls."""
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any], httpx.Request]] = []
-        self.fail: dict[str, Any] | None = None
+def board_fields(fake: FakeGitHub) -> None:
+    fake.add_project("acme", 5, fields={"Due date": None, "Priority": PRIORITIES})
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        payload = json.loads(request.content)
-        query, variables = payload["query"], payload.get("variables") or {}
-        name = next(
-            n
-            for n in (
-                "projectV2",
-                "addProjectV2ItemById",
-                "updateProjectV2ItemFieldValue",
-                "clearProjectV2ItemFieldValue",
+
+def graphql_calls(fake: FakeGitHub) -> list[LoggedRequest]:
+    return fake.requests_to("POST", r"^/graphql$")
+
+
+def mutations(fake: FakeGitHub) -> list[str]:
+    """The mutation fields each GraphQL mutation request carried, one list per request."""
+    out = []
+    for r in graphql_calls(fake):
+        query = str((r.json or {}).get("query"))
+        if query.lstrip().startswith("mutation"):
+            out.append(
+                [
+                    name
+                    for name in (
+                        "addProjectV2ItemById",
+                        "updateProjectV2ItemFieldValue",
+                        "clearProjectV2ItemFieldValue",
+                    )
+                    for _ in range(query.count(name + "("))
+                ]
             )
-            if n + "(" in query
-        )
-        self.calls.append((name, variables, request))
-        if self.fail is not None and self.fail["when"] == name:
-            return httpx.Response(200, json=self.fail["reply"])
-        if name == "projectV2":
-            return httpx.Response(200, json={"data": {"organization": {"projectV2": PROJECT}}})
-        if name == "addProjectV2ItemById":
-            item = "PVTI_" + variables["content"]
-            return httpx.Response(200, json={"data": {name: {"item": {"id": item}}}})
-        return httpx.Response(200, json={"data": {name: {"projectV2Item": {"id": variables["item"]}}}})
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [v for n, v, _ in self.calls if n == name]
+    return out
 
 
-@pytest.fixture
-def graphql(fake_github: FakeGitHub) -> Iterator[GraphQL]:
-    handler = GraphQL()
-    with respx.mock(assert_all_called=False) as router:
-        router.post(fake_github.api_url + "/graphql").mock(side_effect=handler)
-        yield handler
+def on_board(fake: FakeGitHub, number: int, owner: str = "acme") -> dict[str, Any] | None:
+    node = fake.get_issue(REPO, number)
+    assert node is not None
+    return fake.graphql.item_values(owner, 5, node["node_id"])
 
 
 def test_new_issues_are_added_to_the_board_with_due_date_and_priority(
-    workdir: Path,
-    cli,
-    fake_github: FakeGitHub,
-    graphql: GraphQL,
-    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
+    board_fields(fake_github)
     doc = write_doc(workdir)
 
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    issues = fake_github.issues(REPO)
-    assert len(graphql.named("projectV2")) == 1  # fields and options looked up once per run
-    assert graphql.named("projectV2")[0] == {"owner": "acme", "number": 5}
-    assert graphql.named("addProjectV2ItemById") == [
-        {"project": PROJECT["id"], "content": i["node_id"]} for i in issues
-    ]
-    sets = graphql.named("updateProjectV2ItemFieldValue")
-    assert sets == [
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + issues[0]["node_id"],
-            "field": "PVTF_due",
-            "value": {"date": "2024-01-22"},
-        },
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + issues[0]["node_id"],
-            "field": "PVTSSF_prio",
-            "value": {"singleSelectOptionId": OPTIONS["P0"]},
-        },
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + issues[1]["node_id"],
-            "field": "PVTF_due",
-            "value": {"date": "2024-01-17"},
-        },
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + issues[1]["node_id"],
-            "field": "PVTSSF_prio",
-            "value": {"singleSelectOptionId": OPTIONS["P0"]},
-        },
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + issues[2]["node_id"],
-            "field": "PVTF_due",
-            "value": {"date": "2024-01-29"},
-        },
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + issues[2]["node_id"],
-            "field": "PVTSSF_prio",
-            "value": {"singleSelectOptionId": OPTIONS["P1"]},
-        },
-    ]
-    request = graphql.calls[0][2]
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert "organization(login: $owner)" in json.loads(request.content)["query"]
+    assert on_board(fake_github, 1) == {"Due date": "2024-01-22", "Priority": "P0"}
+    assert on_board(fake_github, 2) == {"Due date": "2024-01-17", "Priority": "P0"}
+    assert on_board(fake_github, 3) == {"Due date": "2024-01-29", "Priority": "P1"}
+    calls = graphql_calls(fake_github)
+    # the board looked up once; the three issues join it in one request, their six fields
+    # are set in one more (aliased mutations), not one request per field
+    assert len(calls) == 3
+    assert "organization(login: $owner)" in calls[0].json["query"]
+    assert calls[0].json["variables"] == {"owner": "acme", "number": 5}
+    assert mutations(fake_github) == [["addProjectV2ItemById"] * 3, ["updateProjectV2ItemFieldValue"] * 6]
+    assert calls[0].headers["authorization"] == "Bearer <redacted>"
 
 
 def test_changed_due_date_updates_only_that_board_field(
-    workdir: Path,
-    cli,
-    fake_github: FakeGitHub,
-    graphql: GraphQL,
-    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
+    board_fields(fake_github)
     doc = write_doc(workdir)
     assert cli("push", str(doc)).code == 0
-    graphql.calls.clear()
+    fake_github.clear_log()
     doc.write_text(doc.read_text().replace("@bob | 2024-01-17", "@bob | 2024-02-02"))
 
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
     assert result.one()["updated"] == ["#2"]
-    node = fake_github.issues(REPO)[1]["node_id"]
-    assert graphql.named("addProjectV2ItemById") == [{"project": PROJECT["id"], "content": node}]
-    assert graphql.named("updateProjectV2ItemFieldValue") == [
-        {
-            "project": PROJECT["id"],
-            "item": "PVTI_" + node,
-            "field": "PVTF_due",
-            "value": {"date": "2024-02-02"},
-        }
-    ]
+    assert mutations(fake_github) == [["addProjectV2ItemById"], ["updateProjectV2ItemFieldValue"]]
+    assert on_board(fake_github, 2) == {"Due date": "2024-02-02", "Priority": "P0"}
 
-    graphql.calls.clear()
+    fake_github.clear_log()
     assert cli("push", str(doc), "--json").one()["unchanged"] == ["#1", "#2", "#3"]
-    assert graphql.calls == []  # nothing changed: GraphQL is not even asked
+    assert mutations(fake_github) == []  # nothing changed: the board is not touched
+
+
+def test_a_cleared_due_date_clears_the_board_field(
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(workdir, fake_github, monkeypatch, extra=BOARD)
+    board_fields(fake_github)
+    doc = write_doc(workdir)
+    assert cli("push", str(doc)).code == 0
+    doc.write_text(doc.read_text().replace("@bob | 2024-01-17", "@bob | TBD"))
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 0, result.stdout
+    assert on_board(fake_github, 2) == {"Priority": "P0"}
 
 
 def test_graphql_errors_with_http_200_become_a_clear_error(
-    workdir: Path,
-    cli,
-    fake_github: FakeGitHub,
-    graphql: GraphQL,
-    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
-    graphql.fail = {
-        "when": "updateProjectV2ItemFieldValue",
-        "reply": {
-            "data": {"updateProjectV2ItemFieldValue": None},
-            "errors": [
-                {
-                    "type": "NOT_FOUND",
-                    "path": ["updateProjectV2ItemFieldValue"],
-                    "locations": [{"line": 2, "column": 3}],
-                    "message": "Could not resolve to a node with the global id of 'PVTF_x'",
-                }
-            ],
-        },
-    }
+    board_fields(fake_github)
+    fake_github.graphql.fail_next(
+        "updateProjectV2ItemFieldValue",
+        "NOT_FOUND",
+        "Could not resolve to a node with the global id of 'PVTF_x'",
+    )
     doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice", "2024-01-22", "")])
 
     result = cli("push", str(doc), "--json")
@@ -192,18 +134,35 @@ def test_graphql_errors_with_http_200_become_a_clear_error(
     assert "trackers.github" in error["hint"]
     assert len(fake_github.issues(REPO)) == 1
 
-    graphql.fail = None
     again = cli("push", str(doc), "--json")  # the issue is found by its marker, not recreated
     assert again.one()["recovered"] == ["#1"] and ticket_cells(doc) == ["#1"]
     assert len(fake_github.issues(REPO)) == 1
+    assert on_board(fake_github, 1) == {"Due date": "2024-01-22", "Priority": "P0"}
+
+
+def test_one_issue_failing_on_the_board_leaves_the_others_created_and_written(
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(workdir, fake_github, monkeypatch, extra=BOARD)
+    board_fields(fake_github)
+    fake_github.graphql.fail_next("addProjectV2ItemById", "NOT_FOUND", "Could not resolve to a node")
+    doc = write_doc(workdir)
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 1
+    [error] = result.one()["errors"]
+    assert "created #1 but" in error["message"] and "next run puts it on the board" in error["message"]
+    assert ticket_cells(doc) == ["", "#2", "#3"]
+    assert on_board(fake_github, 1) is None and on_board(fake_github, 3) is not None
+
+    again = cli("push", str(doc), "--json")
+    assert again.one()["recovered"] == ["#1"] and ticket_cells(doc) == ["#1", "#2", "#3"]
+    assert on_board(fake_github, 1) == {"Due date": "2024-01-22", "Priority": "P0"}
 
 
 def test_unknown_board_field_names_the_config_key(
-    workdir: Path,
-    cli,
-    fake_github: FakeGitHub,
-    graphql: GraphQL,
-    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(
         workdir,
@@ -211,6 +170,7 @@ def test_unknown_board_field_names_the_config_key(
         monkeypatch,
         extra=BOARD.replace('due_field = "Due date"', 'due_field = "Deadline"'),
     )
+    board_fields(fake_github)
     doc = write_doc(workdir, [("P0", "Integration test for connection pool", "@alice", "2024-01-22", "")])
 
     result = cli("push", str(doc), "--json")
@@ -229,25 +189,35 @@ def test_user_board_on_github_enterprise(
         monkeypatch,
         extra=BOARD.replace("number = 5 }", 'number = 5, owner_type = "user" }'),
     )
-    handler = GraphQL()
+    fake_ghes.add_project("acme", 5, owner_type="user", fields={"Due date": None, "Priority": PRIORITIES})
     doc = write_doc(workdir, [("P1", "Integration test for connection pool", "@alice", "2024-01-22", "")])
 
-    def user_board(request: httpx.Request) -> httpx.Response:
-        reply = handler(request)
-        body = json.loads(reply.content)
-        if "organization" in body.get("data", {}):
-            body["data"] = {"user": body["data"]["organization"]}
-        return httpx.Response(200, json=body)
-
-    with respx.mock(assert_all_called=True) as router:
-        router.post(fake_ghes.url + "/api/graphql").mock(side_effect=user_board)
-        result = cli("push", str(doc), "--json")
+    result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert [n for n, _, _ in handler.calls] == [
-        "projectV2",
-        "addProjectV2ItemById",
-        "updateProjectV2ItemFieldValue",
-        "updateProjectV2ItemFieldValue",
-    ]
-    assert "user(login: $owner)" in json.loads(handler.calls[0][2].content)["query"]
+    calls = graphql_calls(fake_ghes)
+    assert all(c.path == "/api/graphql" for c in calls)  # GHES serves GraphQL beside /api/v3
+    assert "user(login: $owner)" in calls[0].json["query"]
+    assert mutations(fake_ghes) == [["addProjectV2ItemById"], ["updateProjectV2ItemFieldValue"] * 2]
+    node = fake_ghes.get_issue(REPO, 1)
+    assert node is not None
+    assert fake_ghes.graphql.item_values("acme", 5, node["node_id"]) == {
+        "Due date": "2024-01-22",
+        "Priority": "P1",
+    }
+
+
+def test_new_rows_fill_the_board_in_a_few_requests_whatever_their_number(
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(workdir, fake_github, monkeypatch, extra=BOARD)
+    board_fields(fake_github)
+    rows = [("P2", f"Follow-up task number {n}", "@alice", "2024-02-01", "") for n in range(60)]
+    doc = write_doc(workdir, rows)
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 0, result.stdout
+    # 60 issues: the board query, then adds and fields in two requests per 50 issues
+    assert len(graphql_calls(fake_github)) == 1 + 2 + 2
+    assert all(on_board(fake_github, n) == {"Due date": "2024-02-01", "Priority": "P2"} for n in range(1, 61))

@@ -21,6 +21,7 @@ from tests.jira_support import JiraEnv, jira_env
 from tests.tracker_stories import (
     FIRST_ROW_LINE,
     FOUR_ROWS,
+    gh_graphql_reads,
     gh_issue_gets,
     gh_listings,
     gh_writes,
@@ -283,7 +284,10 @@ def test_github_closed_is_not_overdue_and_open_is(gh: Path, cli: Any, fake_githu
     assert data["overdue"][0]["tracker"] == "github"
     assert brief(data["due_soon"]) == [("#4", "@bob", "2024-02-05", -4, "open")]
     assert data["warnings"] == [] and stderr == ""
-    assert gh_listings(fake_github) == ["/repos/acme/app/issues"]  # one listing, all keys
+    # every key by number in one GraphQL query: no listing of the repository, no GET per issue
+    assert gh_listings(fake_github) == []
+    [asked] = gh_graphql_reads(fake_github)
+    assert sorted(v for k, v in asked.items() if k[1:].isdigit()) == [1, 2, 3, 4]
     assert gh_issue_gets(fake_github) == [] and gh_writes(fake_github) == []
 
     fake_github.reopen_issue(REPO, 1)
@@ -300,8 +304,9 @@ def test_github_transferred_issue_is_followed(gh: Path, cli: Any, fake_github: F
     data, stderr = report(cli, "--as-of", "2024-02-01")
 
     assert data["overdue"] == [] and data["warnings"] == [] and "warning" not in stderr
-    assert gh_listings(fake_github) == ["/repos/acme/app/issues"]
-    # the old address is read once and redirected to the new one; nothing else is asked
+    assert gh_listings(fake_github) == [] and len(gh_graphql_reads(fake_github)) == 1
+    # GraphQL does not resolve the moved issue at its old address: REST reads it once there and
+    # is redirected to the new one; nothing else is asked
     assert gh_issue_gets(fake_github) == ["/repos/acme/app/issues/2", f"/repos/acme/infra/issues/{number}"]
 
 

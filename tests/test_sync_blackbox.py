@@ -280,7 +280,7 @@ def test_dry_runs_send_no_writes_to_github(workdir: Path, cli: Cli, gh: FakeGitH
     for command in ("push", "reconcile"):
         assert cli(command, str(doc), "--dry-run", "--json").code == 0
 
-    assert [r for r in gh.request_log if r.method not in ("GET", "HEAD")] == []
+    assert [r for r in gh.request_log if not r.is_read] == []
     assert doc.read_bytes() == before
 
 

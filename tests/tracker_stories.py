@@ -96,7 +96,7 @@ def jql_of(request: RecordedRequest) -> str:
 
 
 def gh_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
-    return [(r.method, r.route) for r in fake.request_log if r.method not in ("GET", "HEAD")]
+    return [(r.method, r.route) for r in fake.request_log if not r.is_read]
 
 
 def gh_ticket_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
@@ -104,7 +104,7 @@ def gh_ticket_writes(fake: FakeGitHub) -> list[tuple[str, str]]:
     return [
         (r.method, r.route)
         for r in fake.request_log
-        if r.method not in ("GET", "HEAD")
+        if not r.is_read
         and not (
             r.method == "PATCH"
             and isinstance(r.json, dict)
@@ -127,4 +127,13 @@ def gh_listings(fake: FakeGitHub) -> list[str]:
             r"^/(repos/[^/]+/[^/]+|repositories/\d+)"
             r"/issues$",
         )
+    ]
+
+
+def gh_graphql_reads(fake: FakeGitHub) -> list[dict[str, object]]:
+    """The variables of each GraphQL query that read issues by number (`issue(number:)`)."""
+    return [
+        r.json.get("variables") or {}
+        for r in fake.requests_to("POST", r"^/graphql$")
+        if r.is_read and "issue(number:" in str(r.json.get("query"))
     ]

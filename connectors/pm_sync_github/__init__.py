@@ -1,13 +1,18 @@
-"""GitHub Issues: REST through PyGithub, optional Projects v2 fields over GraphQL (httpx).
+"""GitHub Issues: REST through PyGithub; reads by number and Projects v2 fields over GraphQL.
 
 Each issue carries a hidden comment with its markers, the reconcile baseline and the due date
 (`body.py`); markers are found by listing the repository's issues with our label, never with
 the search API (it lags and has a far lower rate limit), so a miss is a real miss.
+
+A run lists each repository once (`find`, for the document markers of every postmortem in the
+run): that listing is what finds a deleted row's open ticket, a duplicate, and the ticket of an
+interrupted create, and it holds every labelled ticket the run names. Tickets it does not hold
+(unlabelled, in another repository) are read by number, 100 per GraphQL query (`numbers.py`);
+only what GraphQL cannot resolve (a moved or deleted issue, a pull request) costs a REST GET.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +24,7 @@ from pm_sync.tracker import (
     Capabilities,
     Connector,
     ConnectorContext,
+    Outcome,
     OwnerResolution,
     TicketChanges,
     TicketDraft,
@@ -28,19 +34,18 @@ from pm_sync.tracker import (
 )
 from pm_sync.tracker.http import resendable
 from pm_sync.tracker.secrets import read_token
-from pm_sync_github import body, refs
+from pm_sync_github import body, numbers, refs
 from pm_sync_github.access import Access
 from pm_sync_github.config import GitHubConfig, ProjectBoard
+from pm_sync_github.graphql import GraphQL
 from pm_sync_github.labels import Labels
-from pm_sync_github.projects import Projects
+from pm_sync_github.projects import BoardEntry, Projects
 from pm_sync_github.rest import Rest
-from pm_sync_github.state import assignee_logins, check_issue, label_names, repo_of, ticket_state
+from pm_sync_github.state import assignee_logins, check_issue, label_names, repo_of, slim, ticket_state
 
 __all__ = ["GitHubConfig", "GitHubConnector", "ProjectBoard"]
 
 JSON = dict[str, Any]
-LIST_AFTER = 3
-"""More issues than this asked in one repository: one listing is cheaper than a GET each."""
 
 
 class GitHubConnector(Connector[GitHubConfig]):
@@ -51,9 +56,11 @@ class GitHubConnector(Connector[GitHubConfig]):
     def __init__(self, config: GitHubConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
         self._rest: Rest | None = None
+        self._graphql: GraphQL | None = None
         self._projects: Projects | None = None
         self._listed: dict[str, dict[int, JSON]] = {}  # repo (casefolded) -> labelled issues
         self._fetched: dict[tuple[str, int], JSON] = {}
+        self._deferred: list[tuple[JSON, TicketDraft, TicketState]] | None = None
         self.access = Access(lambda: self.rest)
         self._labels = Labels(config)
 
@@ -77,17 +84,24 @@ class GitHubConnector(Connector[GitHubConfig]):
         return self._rest
 
     @property
+    def graphql(self) -> GraphQL:
+        if self._graphql is None:
+            self._graphql = GraphQL(self.config, self._token())
+        return self._graphql
+
+    @property
     def projects(self) -> Projects:
         if self._projects is None:
-            self._projects = Projects(self.config, self._token())
+            self._projects = Projects(self.config, self.graphql)
         return self._projects
 
     def close(self) -> None:
         if self._rest is not None:
             self._rest.close()
-        if self._projects is not None:
-            self._projects.close()
-        self._rest = self._projects = None
+        if self._graphql is not None:
+            self._graphql.close()
+        self._rest = self._graphql = None
+        self._projects = None
 
     # ------------------------------------------------------------------ references
 
@@ -141,18 +155,17 @@ class GitHubConnector(Connector[GitHubConfig]):
             params["labels"] = self.config.labels[0]
         return params
 
-    def _listing(self, repo: str, *, fresh: bool = False) -> dict[int, JSON]:
-        """The repository's labelled issues (pull requests left out); `read` reuses the last
-        listing, `find` always lists again, since it must see what was created meanwhile."""
-        if fresh or repo.casefold() not in self._listed:
-            listing: dict[int, JSON] = {}
-            what = f"listing issues of {repo}"
-            for page, _ in self.rest.pages(f"/repos/{repo}/issues", what, self._params()):
-                for raw in page:
-                    if "pull_request" not in raw:
-                        listing[int(check_issue(raw, what)["number"])] = raw
-            self._listed[repo.casefold()] = listing
-        return self._listed[repo.casefold()]
+    def _listing(self, repo: str) -> dict[int, JSON]:
+        """The repository's labelled issues (pull requests left out), listed afresh: `find`
+        must see what was created meanwhile. `read` and `update` reuse the last listing."""
+        listing: dict[int, JSON] = {}
+        what = f"listing issues of {repo}"
+        for page, _ in self.rest.pages(f"/repos/{repo}/issues", what, self._params()):
+            for raw in page:
+                if "pull_request" not in raw:
+                    listing[int(check_issue(raw, what)["number"])] = slim(raw)
+        self._listed[repo.casefold()] = listing
+        return listing
 
     def _state(self, raw: JSON, requested: refs.IssueRef | None = None) -> TicketState:
         return ticket_state(raw, self.config.priority_labels, requested)
@@ -163,30 +176,35 @@ class GitHubConnector(Connector[GitHubConfig]):
         found: list[TicketState] = []
         for repo in repos.values():
             try:
-                listing = self._listing(repo, fresh=True)
+                listing = self._listing(repo)
             except NotFoundError:  # preflight reports a missing repository on each row
                 continue
             for raw in listing.values():
-                meta = body.parse(raw.get("body") if isinstance(raw.get("body"), str) else None)
+                text = raw.get("body")
+                if not isinstance(text, str) or "pm-sync" not in text:
+                    continue
+                meta = body.parse(text)
                 if meta and (meta.marker in wanted or meta.document in wanted):
                     found.append(self._state(raw))
         return found
 
     def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
-        """From this run's listings where they hold the issue; a repository asked for several
-        issues is listed once; the rest (unlabelled, moved, gone) one GET each."""
-        wanted: dict[str, list[str]] = {}
-        for key in keys:
-            ref = refs.parse_ref(key, self._default)
+        """From this run's listings where they hold the issue; the rest by number, 100 per
+        GraphQL query per repository; what GraphQL does not resolve (moved, deleted, a pull
+        request) one REST GET each, which tells those apart."""
+        refs_of = {key: refs.parse_ref(key, self._default) for key in keys}
+        wanted: dict[str, tuple[str, list[int]]] = {}
+        for ref in refs_of.values():
             if ref is not None and self._cached(ref) is None:
-                wanted.setdefault(ref.repo.casefold(), []).append(ref.repo)
-        for folded, names in wanted.items():
-            if len(names) > LIST_AFTER and folded not in self._listed:
-                with contextlib.suppress(NotFoundError):
-                    self._listing(names[0])
+                wanted.setdefault(ref.repo.casefold(), (ref.repo, []))[1].append(ref.number)
+        for repo, numbers_ in wanted.values():
+            if not refs.REPO.fullmatch(repo):
+                continue
+            for number, raw in numbers.read(self.graphql, self.config.api_url, repo, numbers_).items():
+                if raw is not None:
+                    self._fetched[(repo.casefold(), number)] = raw
         result: dict[str, TicketState | None] = {}
-        for key in keys:
-            ref = refs.parse_ref(key, self._default)
+        for key, ref in refs_of.items():
             raw = (self._cached(ref) or self._fetch(ref)) if ref is not None else None
             result[key] = self._state(raw, ref) if raw is not None and ref else None
         return result
@@ -201,7 +219,7 @@ class GitHubConnector(Connector[GitHubConfig]):
             _, raw = self.rest.call("GET", f"/repos/{ref.repo}/issues/{ref.number}", what)
         except NotFoundError:  # 404 never existed / not visible, 410 deleted
             return None
-        raw = check_issue(raw, what)
+        raw = slim(check_issue(raw, what))
         if "pull_request" in raw:  # GitHub serves pull requests as issues too
             raise TrackerError(
                 f"{ref.key} is a pull request, not an issue; pm-sync never edits pull requests",
@@ -237,27 +255,64 @@ class GitHubConnector(Connector[GitHubConfig]):
             payload["assignees"] = [draft.owner]
         what = f"creating the issue for line {draft.line} in {repo}"
         _, data = self.rest.call("POST", f"/repos/{repo}/issues", what, body=payload)
-        raw = check_issue(data, what)
+        raw = slim(check_issue(data, what))
         self._remember(repo, raw)
         state = self._state(raw)
         if self.config.board is not None:
+            if self._deferred is not None:  # create_batch puts the whole batch on the board at once
+                self._deferred.append((raw, draft, state))
+                return state
             try:
                 self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)
-            except PmSyncError as exc:  # the key stays unwritten, so the next run adopts the issue
-                shown = refs.display(state.key, self._default)
-                raise type(exc)(
-                    f"created {shown} but {exc.message}; the next run puts it on the board", hint=exc.hint
-                ) from None
+            except PmSyncError as exc:
+                raise self._unboarded(state, exc) from None
         return state
 
-    def _sync_board(
+    def create_batch(self, drafts: Sequence[TicketDraft]) -> list[Outcome]:
+        """One issue at a time (GitHub has no bulk create), then the batch joins the board in
+        two GraphQL requests: every add, then every field."""
+        if self.config.board is None or len(drafts) < 2:
+            return super().create_batch(drafts)
+        self._deferred = []
+        try:
+            outcomes = super().create_batch(drafts)
+            deferred = self._deferred
+        finally:
+            self._deferred = None
+        entries = [
+            self._board_entry(raw, d.due, d.priority, due=True, priority=True) for raw, d, _ in deferred
+        ]
+        try:
+            failed: dict[str, PmSyncError] = self.projects.sync_many(entries)
+        except PmSyncError as exc:
+            failed = {e.node_id: exc for e in entries}
+        for (_, draft, state), entry in zip(deferred, entries, strict=True):
+            problem = failed.get(entry.node_id)
+            if problem is not None:
+                outcomes[list(drafts).index(draft)] = self._unboarded(state, problem)
+        return outcomes
+
+    def _unboarded(self, state: TicketState, exc: PmSyncError) -> PmSyncError:
+        """The issue exists but is not on the board: its key stays unwritten, so the next run
+        finds it by its marker and puts it there (`adopt`)."""
+        shown = refs.display(state.key, self._default)
+        return type(exc)(
+            f"created {shown} but {exc.message}; the next run puts it on the board", hint=exc.hint
+        )
+
+    def _board_entry(
         self, raw: JSON, due_date: dt.date | None, prio: Priority | None, *, due: bool, priority: bool
-    ) -> None:
+    ) -> BoardEntry:
         label = self.config.priority_labels[prio] if prio else None
         node = raw.get("node_id")
         if not isinstance(node, str):
             raise TrackerError("GitHub sent an issue without a node_id; it cannot join the project board")
-        self.projects.sync(node, due=due_date, priority=prio, label=label, set_due=due, set_priority=priority)
+        return BoardEntry(node, due=due_date, priority=prio, label=label, set_due=due, set_priority=priority)
+
+    def _sync_board(
+        self, raw: JSON, due_date: dt.date | None, prio: Priority | None, *, due: bool, priority: bool
+    ) -> None:
+        self.projects.sync(self._board_entry(raw, due_date, prio, due=due, priority=priority))
 
     def adopt(self, state: TicketState, draft: TicketDraft) -> None:
         """An issue whose create was interrupted before it joined the board joins it now."""
@@ -312,7 +367,7 @@ class GitHubConnector(Connector[GitHubConfig]):
             what = f"updating issue {key}"
             with resendable():  # setting the same values twice is harmless
                 _, data = self.rest.call("PATCH", f"/repos/{repo}/issues/{raw['number']}", what, body=payload)
-            raw = check_issue(data, what)
+            raw = slim(check_issue(data, what))
             self._remember(repo_of(raw) or ref.repo, raw)
         if self.config.board is not None and fields & {"due", "priority"}:
             self._sync_board(

@@ -1,25 +1,21 @@
-"""Projects v2 over GraphQL (httpx): add an issue to a board, set its date and priority fields.
+"""Projects v2 over GraphQL: put issues on a board and set their date and priority fields.
 
-GitHub answers GraphQL failures with HTTP 200 and an `errors` array, so every reply is checked.
-Field and option IDs are looked up once per run; each field is set by its own mutation, as the
-API requires.
+Field and option IDs are looked up once per run. The API takes one field per mutation and adds
+an item in a mutation of its own, but one request may carry many aliased mutations: a batch of
+issues joins the board in one request, and all their fields are set in a second one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pm_sync import clock
 from pm_sync.document.model import Priority
-from pm_sync.errors import AuthError, BadResponseError, NotFoundError, PmSyncError, TrackerError
-from pm_sync.tracker.http import Policy, RateLimitHook, error_text, resendable, reset_wait
-from pm_sync.tracker.http_httpx import client
-from pm_sync.tracker.secrets import Secrets
+from pm_sync.errors import NotFoundError, PmSyncError, TrackerError
 from pm_sync_github.config import GitHubConfig
-from pm_sync_github.rest import rate_limit_hook
+from pm_sync_github.graphql import GraphQL, error_path
 
 PROJECT_QUERY = """
 query($owner: String!, $number: Int!) {
@@ -37,25 +33,8 @@ query($owner: String!, $number: Int!) {
   }
 }
 """
-ADD_ITEM = """
-mutation($project: ID!, $content: ID!) {
-  addProjectV2ItemById(input: {projectId: $project, contentId: $content}) { item { id } }
-}
-"""
-SET_FIELD = """
-mutation($project: ID!, $item: ID!, $field: ID!, $value: ProjectV2FieldValue!) {
-  updateProjectV2ItemFieldValue(
-    input: {projectId: $project, itemId: $item, fieldId: $field, value: $value}
-  ) { projectV2Item { id } }
-}
-"""
-CLEAR_FIELD = """
-mutation($project: ID!, $item: ID!, $field: ID!) {
-  clearProjectV2ItemFieldValue(input: {projectId: $project, itemId: $item, fieldId: $field}) {
-    projectV2Item { id }
-  }
-}
-"""
+BATCH = 50  # issues per request: 50 adds, or up to 100 field mutations
+HINT = "check trackers.github.project, due_field and priority_field"
 
 
 @dataclass
@@ -66,48 +45,26 @@ class Board:
     options: dict[str, str] = field(default_factory=dict)  # casefolded option name -> id
 
 
-def graphql_rate_limit(secondary_wait: float) -> RateLimitHook:
-    """GraphQL rate limits arrive as HTTP 200 with an `errors` array (primary, with
-    `x-ratelimit-remaining: 0`) or as 403/429 (secondary): both are waited out like REST's."""
-    rest_hook = rate_limit_hook(secondary_wait)
+@dataclass
+class BoardEntry:
+    """One issue to put on the board, and which of its fields to set (None clears one)."""
 
-    def hook(status: int, headers: Mapping[str, str], body: str) -> float | None:
-        if status in (403, 429):
-            return rest_hook(status, headers, body)
-        if status != 200 or '"errors"' not in body:
-            return None
-        limited = headers.get("x-ratelimit-remaining") == "0" or "RATE_LIMITED" in body
-        if not limited or ("rate limit" not in body.lower() and "RATE_LIMITED" not in body):
-            return None
-        return reset_wait(headers.get("x-ratelimit-reset"), clock.now()) or secondary_wait
-
-    return hook
+    node_id: str
+    due: dt.date | None = None
+    priority: Priority | None = None
+    label: str | None = None
+    set_due: bool = True
+    set_priority: bool = True
 
 
 class Projects:
-    def __init__(self, cfg: GitHubConfig, token: str) -> None:
+    def __init__(self, cfg: GitHubConfig, gql: GraphQL) -> None:
         self.cfg = cfg
-        self.secrets = Secrets([token])
-        policy = Policy(
-            tracker="GitHub GraphQL",
-            connect_timeout=cfg.connect_timeout,
-            read_timeout=cfg.timeout,
-            attempts=cfg.attempts,
-            max_wait=cfg.max_wait,
-            rate_limit=graphql_rate_limit(cfg.secondary_rate_wait),
-            secrets=self.secrets,
-            hint="check trackers.github.api_url / graphql_url and the network",
-        )
-        self._http = client(
-            policy, headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
-        )
+        self.gql = gql
         self._board: Board | None = None
 
     def __repr__(self) -> str:
         return f"Projects(url={self.cfg.graphql_endpoint()!r})"
-
-    def close(self) -> None:
-        self._http.close()
 
     @property
     def where(self) -> str:
@@ -115,49 +72,8 @@ class Projects:
         assert b is not None
         return f"project {b.owner}/{b.number}"
 
-    def query(self, text: str, variables: dict[str, Any], what: str) -> dict[str, Any]:
-        """One GraphQL request; reads and our idempotent mutations (adding an item returns the
-        existing one, setting a field sets it) are safe to send again."""
-        url = self.cfg.graphql_endpoint()
-        env = self.cfg.token_env
-        try:
-            with resendable():
-                reply = self._http.post(url, json={"query": text, "variables": variables})
-        except PmSyncError as exc:
-            exc.message = self.secrets.scrub(exc.message)
-            raise
-        if reply.status_code == 401:
-            raise AuthError(
-                f"GitHub rejected the token while {what} (401)",
-                hint=f"put a valid token in {env} (trackers.github.token_env)",
-            )
-        if reply.status_code >= 400:
-            raise TrackerError(
-                self.secrets.scrub(
-                    f"GitHub GraphQL answered {reply.status_code} while {what}: "
-                    f"{error_text(reply.content, reply.headers.get('content-type', ''))}"
-                )
-            )
-        try:
-            body = reply.json()
-        except ValueError:
-            raise BadResponseError(f"GitHub GraphQL sent a reply that is not JSON while {what}") from None
-        errors = body.get("errors") if isinstance(body, dict) else None
-        if errors:
-            messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-            types = {e.get("type") for e in errors if isinstance(e, dict)}
-            hint = (
-                f"the token in {env} needs the `project` scope"
-                if types & {"FORBIDDEN", "INSUFFICIENT_SCOPES"}
-                else "check trackers.github.project, due_field and priority_field"
-            )
-            raise TrackerError(
-                self.secrets.scrub(f"GitHub GraphQL refused {what}: {messages[:300]}"), hint=hint
-            )
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict):
-            raise BadResponseError(f"GitHub GraphQL sent no data while {what}")
-        return data
+    def _query(self, text: str, variables: dict[str, Any], what: str) -> dict[str, Any]:
+        return self.gql.query(text, variables, what, hint=HINT, scope="project")
 
     # ------------------------------------------------------------------ the board
 
@@ -167,7 +83,7 @@ class Projects:
         b = self.cfg.board
         assert b is not None
         kind = "organization" if b.owner_type == "org" else "user"
-        data = self.query(
+        data = self._query(
             PROJECT_QUERY % kind, {"owner": b.owner, "number": b.number}, f"looking up {self.where}"
         )
         project = (data.get(kind) or {}).get("projectV2")
@@ -202,50 +118,139 @@ class Projects:
             f"{self.where} has no field named {name!r}", hint=f"set trackers.github.{key} to one of: {names}"
         )
 
-    def sync(
-        self,
-        node_id: str,
-        *,
-        due: dt.date | None,
-        priority: Priority | None,
-        label: str | None,
-        set_due: bool,
-        set_priority: bool,
-    ) -> None:
-        """Add the issue to the board (GitHub returns the existing item if present), set fields."""
+    # ------------------------------------------------------------------ items
+
+    def sync(self, entry: BoardEntry) -> None:
+        """One issue onto the board (GitHub returns the existing item if present), fields set."""
+        error = self.sync_many([entry]).get(entry.node_id)
+        if error is not None:
+            raise error
+
+    def sync_many(self, entries: Sequence[BoardEntry]) -> dict[str, PmSyncError]:
+        """Many issues onto the board: two requests per `BATCH`. What failed, by node id; a
+        failure of the whole request (credentials, rate limit) is raised."""
         board = self.board()
-        data = self.query(
-            ADD_ITEM, {"project": board.id, "content": node_id}, f"adding the issue to {self.where}"
+        failed: dict[str, PmSyncError] = {}
+        for start in range(0, len(entries), BATCH):
+            chunk = list(entries[start : start + BATCH])
+            items = self._add(board, chunk, failed)
+            self._set_fields(board, [(e, items[e.node_id]) for e in chunk if e.node_id in items], failed)
+        return failed
+
+    def _add(self, board: Board, chunk: list[BoardEntry], failed: dict[str, PmSyncError]) -> dict[str, str]:
+        params = ", ".join(f"$c{n}: ID!" for n in range(len(chunk)))
+        body = "\n".join(
+            f"  a{n}: addProjectV2ItemById(input: {{projectId: $project, contentId: $c{n}}}) "
+            "{ item { id } }"
+            for n in range(len(chunk))
         )
-        item = ((data.get("addProjectV2ItemById") or {}).get("item") or {}).get("id")
-        if not item:
-            raise TrackerError(f"GitHub did not return a project item for the issue ({self.where})")
-        if set_due and board.due_field:
-            self._set(
-                board, item, board.due_field, {"date": due.isoformat()} if due else None, "the due date"
+        text = f"mutation($project: ID!, {params}) {{\n{body}\n}}"
+        variables: dict[str, Any] = {"project": board.id} | {f"c{n}": e.node_id for n, e in enumerate(chunk)}
+        what = f"adding {_count(chunk)} to {self.where}"
+        data, errors = self.gql.partial(text, variables, what)
+        by_alias = _errors_by_alias(errors)
+        if errors and not by_alias:
+            raise self.gql.refused(errors, what, HINT, "project")
+        items: dict[str, str] = {}
+        for n, entry in enumerate(chunk):
+            item = ((data.get(f"a{n}") or {}).get("item") or {}).get("id")
+            if f"a{n}" in by_alias:
+                failed[entry.node_id] = self.gql.refused(
+                    by_alias[f"a{n}"], f"adding the issue to {self.where}", HINT, "project"
+                )
+            elif not isinstance(item, str) or not item:
+                failed[entry.node_id] = TrackerError(
+                    f"GitHub did not return a project item for the issue ({self.where})"
+                )
+            else:
+                items[entry.node_id] = item
+        return items
+
+    def _values(self, board: Board, entry: BoardEntry) -> list[tuple[str, str, dict[str, str] | None]]:
+        """(field id, what, value or None to clear) for each field of `entry` to set."""
+        out: list[tuple[str, str, dict[str, str] | None]] = []
+        if entry.set_due and board.due_field:
+            out.append(
+                (board.due_field, "the due date", {"date": entry.due.isoformat()} if entry.due else None)
             )
-        if set_priority and board.priority_field:
+        if entry.set_priority and board.priority_field:
             option = None
-            if priority is not None:
-                option = board.options.get(priority.value.casefold()) or (
-                    board.options.get(label.casefold()) if label else None
+            if entry.priority is not None:
+                option = board.options.get(entry.priority.value.casefold()) or (
+                    board.options.get(entry.label.casefold()) if entry.label else None
                 )
                 if option is None:
                     raise NotFoundError(
-                        f"field {self.cfg.priority_field!r} of {self.where} has no option {priority.value!r}",
+                        f"field {self.cfg.priority_field!r} of {self.where} has no option "
+                        f"{entry.priority.value!r}",
                         hint="add the option to the board, or point trackers.github.priority_field elsewhere",
                     )
-            self._set(
-                board,
-                item,
-                board.priority_field,
-                {"singleSelectOptionId": option} if option else None,
-                "the priority",
+            out.append(
+                (board.priority_field, "the priority", {"singleSelectOptionId": option} if option else None)
             )
+        return out
 
-    def _set(self, board: Board, item: str, field_id: str, value: dict[str, str] | None, what: str) -> None:
-        variables: dict[str, Any] = {"project": board.id, "item": item, "field": field_id}
-        if value is None:
-            self.query(CLEAR_FIELD, variables, f"clearing {what} on {self.where}")
-        else:
-            self.query(SET_FIELD, variables | {"value": value}, f"setting {what} on {self.where}")
+    def _set_fields(
+        self, board: Board, pairs: list[tuple[BoardEntry, str]], failed: dict[str, PmSyncError]
+    ) -> None:
+        params: list[str] = []
+        lines: list[str] = []
+        variables: dict[str, Any] = {"project": board.id}
+        owner: dict[str, BoardEntry] = {}
+        for n, (entry, item) in enumerate(pairs):
+            try:
+                values = self._values(board, entry)
+            except PmSyncError as exc:
+                failed[entry.node_id] = exc
+                continue
+            for m, (field_id, _, value) in enumerate(values):
+                alias = f"f{n}_{m}"
+                owner[alias] = entry
+                variables |= {f"i{n}": item, f"{alias}_field": field_id}
+                params += [f"${alias}_field: ID!"]
+                if value is None:
+                    lines.append(
+                        f"  {alias}: clearProjectV2ItemFieldValue(input: {{projectId: $project, "
+                        f"itemId: $i{n}, fieldId: ${alias}_field}}) {{ projectV2Item {{ id }} }}"
+                    )
+                else:
+                    variables[f"{alias}_value"] = value
+                    params.append(f"${alias}_value: ProjectV2FieldValue!")
+                    lines.append(
+                        f"  {alias}: updateProjectV2ItemFieldValue(input: {{projectId: $project, "
+                        f"itemId: $i{n}, fieldId: ${alias}_field, value: ${alias}_value}}) "
+                        "{ projectV2Item { id } }"
+                    )
+            if values:
+                params.append(f"$i{n}: ID!")
+        if not lines:
+            return
+        text = f"mutation($project: ID!, {', '.join(params)}) {{\n" + "\n".join(lines) + "\n}"
+        entries = list({e.node_id: e for e in owner.values()}.values())
+        what = f"setting the fields of {_count(entries)} on {self.where}"
+        _, errors = self.gql.partial(text, variables, what)
+        by_alias = _errors_by_alias(errors)
+        if errors and not by_alias:
+            raise self.gql.refused(errors, what, HINT, "project")
+        for alias, errs in by_alias.items():
+            hit = owner.get(alias)
+            if hit is not None and hit.node_id not in failed:
+                failed[hit.node_id] = self.gql.refused(
+                    errs, f"setting a field on {self.where}", HINT, "project"
+                )
+
+
+def _count(entries: Sequence[object]) -> str:
+    return "the issue" if len(entries) == 1 else f"{len(entries)} issues"
+
+
+def _errors_by_alias(errors: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Errors that name one aliased mutation; empty when any error names none (the whole
+    request failed)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for error in errors:
+        path = error_path(error)
+        if not path or not isinstance(path[0], str):
+            return {}
+        out.setdefault(path[0], []).append(error)
+    return out

@@ -113,3 +113,28 @@ def ticket_state(raw: JSON, labels: dict[Priority, str], requested: IssueRef | N
         created=_time(raw.get("created_at")),
         resolved=_time(raw.get("closed_at")) if raw.get("state") == "closed" else None,
     )
+
+
+_KEPT = (
+    "number",
+    "title",
+    "body",
+    "state",
+    "state_reason",
+    "html_url",
+    "node_id",
+    "repository_url",
+    "created_at",
+    "closed_at",
+)
+
+
+def slim(raw: JSON) -> JSON:
+    """The fields of a REST issue pm-sync reads: a listing of thousands of issues is kept for
+    the run, and GitHub's full issue JSON (users, URLs, reactions) is ten times larger."""
+    out: JSON = {k: raw[k] for k in _KEPT if k in raw}
+    out["labels"] = [{"name": n} for n in label_names(raw)]
+    out["assignees"] = [{"login": login} for login in assignee_logins(raw)]
+    if "pull_request" in raw:
+        out["pull_request"] = True
+    return out

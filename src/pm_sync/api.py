@@ -5,18 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pm_sync.config import load_config
 from pm_sync.document.discover import expand
 from pm_sync.document.lint import Finding, lint_file
 from pm_sync.document.model import Postmortem, Problem
 from pm_sync.document.parse import parse_file
 from pm_sync.errors import DocumentError, UsageError
-from pm_sync.sync.push import push
 
 if TYPE_CHECKING:
+    from pm_sync.sync.push import push
     from pm_sync_local import LocalStore
+
+
+def __getattr__(name: str) -> Any:
+    """`push` loads the sync engine and the config (pydantic) only when asked for: `parse` and
+    `lint` never need them."""
+    if name == "push":
+        from pm_sync.sync.push import push
+
+        return push
+    raise AttributeError(f"module 'pm_sync.api' has no attribute {name!r}")
+
 
 __all__ = ["lint_paths", "local_store", "new_postmortem", "parse_paths", "push"]
 
@@ -86,6 +96,7 @@ def new_postmortem(
 
 
 def local_store(config_path: str | None = None) -> LocalStore:
+    from pm_sync.config import load_config
     from pm_sync_local import LocalConfig, LocalConnector, LocalStore
 
     config = load_config(config_path)

@@ -52,6 +52,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, TypeVar
 
+from tests.fakes.fake_github_graphql import GraphQL, Project
+
 __all__ = ["FakeGitHub", "LoggedRequest", "fake_ghes", "fake_github"]
 
 API_VERSION = "2022-11-28"
@@ -140,6 +142,15 @@ class LoggedRequest:
     request_id: str = ""  # also sent as x-github-request-id
     status: int | None = None  # filled once answered; None if dropped
     outcome: str = "pending"  # "ok", "injected", "dropped", "primary_limit", "secondary_limit", ...
+
+    @property
+    def is_read(self) -> bool:
+        """A GET, or a GraphQL query (sent as POST, but it changes nothing)."""
+        if self.method in ("GET", "HEAD"):
+            return True
+        query = self.json.get("query") if isinstance(self.json, dict) else None
+        mutation = isinstance(query, str) and query.lstrip().startswith("mutation")
+        return self.route == "/graphql" and isinstance(query, str) and not mutation
 
 
 @dataclass
@@ -369,6 +380,7 @@ class FakeGitHub:
         self._primary_status = 403
 
         self._users[login.lower()] = _User(login=login, id=user_id)
+        self.graphql = GraphQL(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -428,6 +440,27 @@ class FakeGitHub:
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (the host root; also the web ``html_url`` root)."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_path(self) -> str:
+        """`/graphql` on github.com, `/api/graphql` on GHES (next to `/api/v3`)."""
+        return (self.prefix[: -len("/v3")] if self.prefix.endswith("/v3") else self.prefix) + "/graphql"
+
+    @property
+    def graphql_url(self) -> str:
+        return self.url + self.graphql_path
+
+    def add_project(
+        self,
+        owner: str,
+        number: int,
+        *,
+        owner_type: str = "org",
+        fields: dict[str, list[str] | None] | None = None,
+    ) -> Project:
+        """A Projects v2 board (GraphQL only); see `GraphQL.add_project`."""
+        with self._lock:
+            return self.graphql.add_project(owner, number, owner_type=owner_type, fields=fields)
 
     @property
     def api_url(self) -> str:
@@ -1227,7 +1260,9 @@ class FakeGitHub:
         if "authorization" in headers:
             scheme = headers["authorization"].split(" ", 1)[0]
             headers["authorization"] = f"{scheme} <redacted>"
-        if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
+        if path == self.graphql_path:
+            route = "/graphql"
+        elif self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
             route = path[len(self.prefix) :] or "/"
         elif self.prefix:
             route = None
@@ -1331,7 +1366,7 @@ class FakeGitHub:
                 r.headers.update(self._rate_headers())
                 return r
 
-            counts = route not in ("/rate_limit",)
+            counts = route not in ("/rate_limit", "/graphql")  # GraphQL has a quota of its own
             self._roll_window()
             if counts and self._remaining <= 0:
                 entry.outcome = "primary_limit"
@@ -1500,6 +1535,10 @@ class FakeGitHub:
     _ISSUE_PATH = re.compile(r"^/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)(?P<rest>/.*)?$")
 
     def _route(self, method: str, route: str, query: dict[str, str], raw_query: str, body: Any) -> _Reply:
+        if route == "/graphql":
+            if method != "POST":
+                raise self._not_found()
+            return _Reply(200, self.graphql.execute(body), {"x-ratelimit-resource": "graphql"})
         m = re.match(r"^/repositories/(?P<id>\d+)(?P<rest>/.*)?$", route)
         link_base = None
         if m:

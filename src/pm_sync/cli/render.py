@@ -7,18 +7,21 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape as esc
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from pm_sync.diagnostics import Diagnostic, Severity
-from pm_sync.document.lint import Finding
-from pm_sync.document.model import Postmortem
 from pm_sync.errors import PmSyncError
-from pm_sync.sync.result import Result
+
+if TYPE_CHECKING:  # loaded by the commands that produce them, not for `--help`
+    from rich.progress import Progress, TaskID
+
+    from pm_sync.document.lint import Finding
+    from pm_sync.document.model import Postmortem
+    from pm_sync.sync.result import Result
 
 
 def silence_closed_stream(stream: TextIO) -> None:
@@ -195,6 +198,8 @@ class RunProgress:
     def start(self, total: int) -> None:
         if self.quiet or total < 2 or not err_console.is_terminal:
             return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
         self.bar = Progress(
             TextColumn(self.label),
             BarColumn(),

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from pm_sync.document.dates import DATE_KEYS, incident_date
 from pm_sync.document.model import Problem
 from pm_sync.document.values import is_unset, strip_emphasis
@@ -84,6 +82,8 @@ def _date(value: Any, line: int, meta: Metadata) -> None:
 
 def from_front_matter(content: str, first_line: int, meta: Metadata) -> None:
     """`first_line` is the 1-based line of the opening `---`."""
+    import yaml  # only documents with front matter need it
+
     try:
         data = yaml.safe_load(content) or {}
     except yaml.YAMLError as exc:

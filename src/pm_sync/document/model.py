@@ -1,13 +1,16 @@
-"""The document-side data model every other module speaks."""
+"""The document-side data model every other module speaks.
+
+Plain dataclasses: the parser fills them with values it has already checked, and commands that
+only read documents (`parse`, `lint`) then never load pydantic.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 Field_ = Literal["priority", "action", "owner", "due", "ticket", "status"]
 FIELDS: tuple[Field_, ...] = ("priority", "action", "owner", "due", "ticket", "status")
@@ -32,19 +35,20 @@ class ItemStatus(StrEnum):
         return self in (ItemStatus.DONE, ItemStatus.DROPPED)
 
 
-class Problem(BaseModel):
+@dataclass(frozen=True)
+class Problem:
     """A located finding about the document; blocks syncing that postmortem."""
-
-    model_config = ConfigDict(frozen=True)
 
     line: int | None
     message: str
 
+    def public(self) -> dict[str, object]:
+        return {"line": self.line, "message": self.message}
 
-class TableLayout(BaseModel):
+
+@dataclass(frozen=True)
+class TableLayout:
     """Where an action-items table sits, so write-back can touch only its cells."""
-
-    model_config = ConfigDict(frozen=True)
 
     header_line: int
     delimiter_line: int
@@ -54,7 +58,8 @@ class TableLayout(BaseModel):
     overfull_lines: tuple[int, ...] = ()
 
 
-class ActionItem(BaseModel):
+@dataclass(kw_only=True)
+class ActionItem:
     """One action item, values normalized, line 1-based: a table row, or a list item in a
     postmortem with no action-items table (`source="list"`; those are never written back)."""
 
@@ -65,9 +70,12 @@ class ActionItem(BaseModel):
     due: dt.date | None = None
     ticket: str | None = None
     status: ItemStatus | None = None
-    uid: str = Field(default="", description="the row's identity inside its document")
-    occurrence: int = Field(default=0, description="how many earlier rows have the same action")
-    table: int = Field(default=0, description="index into Postmortem.tables (-1 for a list item)")
+    uid: str = ""
+    """the row's identity inside its document"""
+    occurrence: int = 0
+    """how many earlier rows have the same action"""
+    table: int = 0
+    """index into Postmortem.tables (-1 for a list item)"""
     source: Literal["table", "list"] = "table"
 
     def public(self) -> dict[str, object]:
@@ -83,7 +91,8 @@ class ActionItem(BaseModel):
         }
 
 
-class Postmortem(BaseModel):
+@dataclass(kw_only=True)
+class Postmortem:
     """A parsed postmortem: metadata, action items and the problems found while reading."""
 
     path: str
@@ -91,20 +100,21 @@ class Postmortem(BaseModel):
     date: dt.date | None = None
     severity: str | None = None
     duration: str | None = None
-    authors: list[str] = Field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
     status: str | None = None
     tracker: str | None = None
     project: str | None = None
-    doc_id: str = Field(default="", description="the front matter's `id`, when it declares one")
-    action_items: list[ActionItem] = Field(default_factory=list)
-    problems: list[Problem] = Field(default_factory=list)
-    tables: list[TableLayout] = Field(default_factory=list)
-    headings: list[tuple[int, int, str]] = Field(
-        default_factory=list, description="(line, level, plain text) of every heading"
-    )
+    doc_id: str = ""
+    """the front matter's `id`, when it declares one"""
+    action_items: list[ActionItem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    tables: list[TableLayout] = field(default_factory=list)
+    headings: list[tuple[int, int, str]] = field(default_factory=list)
+    """(line, level, plain text) of every heading"""
     quick: bool = False
-    metadata_lines: dict[str, int] = Field(default_factory=dict)
-    unreadable: bool = Field(default=False, description="the file could not be read at all")
+    metadata_lines: dict[str, int] = field(default_factory=dict)
+    unreadable: bool = False
+    """the file could not be read at all"""
 
     @property
     def is_final(self) -> bool:
@@ -121,7 +131,7 @@ class Postmortem(BaseModel):
             "authors": list(self.authors),
             "status": self.status,
             "action_items": [item.public() for item in self.action_items],
-            "problems": [p.model_dump() for p in self.problems],
+            "problems": [p.public() for p in self.problems],
         }
 
 

@@ -36,7 +36,6 @@ from pm_sync.document.metadata import (
     strip_title_prefix,
 )
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, item_uid
-from pm_sync.document.values import has_inline_syntax
 from pm_sync.document.source import Source
 from pm_sync.document.tables import (
     COLUMN_SYNONYMS,
@@ -47,6 +46,7 @@ from pm_sync.document.tables import (
     read_table,
     table_rows,
 )
+from pm_sync.document.values import has_inline_syntax
 
 __all__ = [
     "ACTION_HEADINGS",

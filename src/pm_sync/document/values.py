@@ -72,21 +72,18 @@ _AUTOLINK = re.compile(r"^<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>$")
 _INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<&~]")
 """Characters an inline rule can start at (escapes, code, emphasis, links, HTML, entities,
 strikethrough); text without any of them is its own plain text."""
-_inline_md: MarkdownIt | None = None
 
 
 def has_inline_syntax(text: str) -> bool:
     return _INLINE_SYNTAX.search(text) is not None
 
 
+@lru_cache(maxsize=1)
 def inline_parser() -> MarkdownIt:
     """The inline Markdown parser, built on first use."""
-    global _inline_md
-    if _inline_md is None:
-        from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt
 
-        _inline_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    return _inline_md
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
 def strip_emphasis(text: str) -> str:

@@ -83,33 +83,9 @@ def patch_sleep(monkeypatch: pytest.MonkeyPatch, fake: FakeGitHub) -> list[float
 Cli = Callable[..., object]
 
 
-# A Projects v2 board in GitHub's documented GraphQL shapes (see tracker-apis.md section 3).
+# The `[trackers.github]` keys for a Projects v2 board (FakeGitHub serves one with `add_project`).
 BOARD = """
 project = { owner = "acme", number = 5 }
 due_field = "Due date"
 priority_field = "Priority"
 """
-OPTIONS = {"P0": "f75ad846", "P1": "0a1b2c3d", "P2": "9e8d7c6b", "P3": "47fc9ee4", "P4": "98236657"}
-PROJECT = {
-    "id": "PVT_kwDOBQfyNM4AB2QK",
-    "fields": {
-        "nodes": [
-            {"__typename": "ProjectV2Field", "id": "PVTF_title", "name": "Title", "dataType": "TITLE"},
-            {"__typename": "ProjectV2Field", "id": "PVTF_due", "name": "Due date", "dataType": "DATE"},
-            {
-                "__typename": "ProjectV2SingleSelectField",
-                "id": "PVTSSF_prio",
-                "name": "Priority",
-                "dataType": "SINGLE_SELECT",
-                "options": [{"id": i, "name": n} for n, i in OPTIONS.items()],
-            },
-            {
-                "__typename": "ProjectV2IterationField",
-                "id": "PVTIF_sprint",
-                "name": "Sprint",
-                "dataType": "ITERATION",
-                "configuration": {"iterations": []},
-            },
-        ]
-    },
-}

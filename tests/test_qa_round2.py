@@ -1,8 +1,8 @@
 """QA round 2: a GitHub double written by someone else from GitHub's public docs, Projects v2
-through respx, and reconcile / overdue on postmortem sets pm-sync has never seen.
+on its GraphQL endpoint, and reconcile / overdue on postmortem sets pm-sync has never seen.
 
-Story style, through the real CLI. Only the trackers (FakeGitHub subclasses, respx for GraphQL
-and Slack) are doubles. Every bug this pass found is fixed; its test stays as a regression test.
+Story style, through the real CLI. Only the trackers (FakeGitHub subclasses, respx for Slack)
+are doubles. Every bug this pass found is fixed; its test stays as a regression test.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import respx
 
 from tests.conftest import CliResult, SkipClock, local_tickets, postmortem_text, use_clock
 from tests.fakes.fake_github import FakeGitHub
-from tests.github_env import BOARD, OPTIONS, PROJECT, TOKEN, TOKEN_ENV, patch_sleep
+from tests.github_env import BOARD, TOKEN, TOKEN_ENV, patch_sleep
 from tests.tracker_stories import STATUS_DELIM, STATUS_HEADER, gh_ticket_writes, gh_writes
 
 Cli = Callable[..., CliResult]
@@ -284,7 +284,8 @@ def test_overdue_waits_out_a_secondary_limit_instead_of_trusting_stale_status_ce
     assert cli("push", str(doc)).code == 0
     docs_gh.close_issue(REPO, 73, reason="completed")
     slept = patch_sleep(monkeypatch, docs_gh)
-    docs_gh.secondary_limit("GET", r"/issues(/\d+)?$", retry_after=2, status=429)
+    # overdue reads the tickets by number over GraphQL: the limit hits that read
+    docs_gh.secondary_limit("POST", r"^/graphql$", retry_after=2, status=429)
 
     report = cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json")
 
@@ -322,72 +323,38 @@ def test_a_pull_request_in_the_ticket_cell_is_never_edited(
 # =========================================================================== Projects v2
 
 
-class Board:
-    """GitHub's GraphQL endpoint for one org board, from the documented shapes; `script` lets a
-    story answer the next calls of a kind differently (errors with HTTP 200, limits)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.items: dict[str, str] = {}  # content node id -> item id
-        self.values: dict[tuple[str, str], Any] = {}  # (item, field) -> value
-        self.script: dict[str, list[httpx.Response]] = {}
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        payload = json.loads(request.content)
-        query, variables = payload["query"], payload.get("variables") or {}
-        name = next(
-            n
-            for n in (
-                "projectV2",
-                "addProjectV2ItemById",
-                "updateProjectV2ItemFieldValue",
-                "clearProjectV2ItemFieldValue",
-            )
-            if n + "(" in query
-        )
-        self.calls.append((name, variables))
-        if self.script.get(name):
-            return self.script[name].pop(0)
-        if name == "projectV2":
-            return httpx.Response(200, json={"data": {"organization": {"projectV2": PROJECT}}})
-        if name == "addProjectV2ItemById":
-            item = self.items.setdefault(variables["content"], f"PVTI_{len(self.items) + 1}")
-            return httpx.Response(200, json={"data": {name: {"item": {"id": item}}}})
-        value = variables.get("value")
-        if name == "updateProjectV2ItemFieldValue":
-            assert isinstance(value, dict) and len(value) == 1, value  # one value member
-            self.values[(variables["item"], variables["field"])] = value
-        else:
-            self.values.pop((variables["item"], variables["field"]), None)
-        return httpx.Response(200, json={"data": {name: {"projectV2Item": {"id": variables["item"]}}}})
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [v for n, v in self.calls if n == name]
-
-    def fields_of(self, node_id: str) -> dict[str, Any]:
-        item = self.items.get(node_id)
-        return {f: v for (i, f), v in self.values.items() if i == item}
+PRIORITIES = ["P0", "P1", "P2", "P3", "P4"]
 
 
 @pytest.fixture
-def board(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeGitHub, Board]]:
+def board(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    """FakeGitHub with the org board `acme/5` (Due date, Priority) on its GraphQL endpoint."""
     with FakeGitHub(token=TOKEN) as fake:
         fake.add_repo(REPO)
         for login in ("alice", "bob"):
             fake.add_collaborator(REPO, login)
+        fake.add_project("acme", 5, fields={"Due date": None, "Priority": PRIORITIES})
         monkeypatch.setenv(TOKEN_ENV, TOKEN)
         write_gh_config(workdir, fake, BOARD)
         patch_sleep(monkeypatch, fake)
-        handler = Board()
-        with respx.mock(assert_all_called=False) as router:
-            router.post(fake.api_url + "/graphql").mock(side_effect=handler)
-            yield fake, handler
+        yield fake
+
+
+def graphql_named(fake: FakeGitHub, name: str) -> int:
+    """How many times GraphQL requests asked for `name` (aliased mutations counted each)."""
+    return sum(
+        str((r.json or {}).get("query")).count(name + "(") for r in fake.requests_to("POST", "^/graphql$")
+    )
+
+
+def board_values(fake: FakeGitHub, node_id: str) -> dict[str, Any] | None:
+    return fake.graphql.item_values("acme", 5, node_id)
 
 
 def test_board_fields_are_looked_up_once_for_a_whole_reconcile_run(
-    workdir: Path, cli: Cli, board: tuple[FakeGitHub, Board]
+    workdir: Path, cli: Cli, board: FakeGitHub
 ) -> None:
-    fake, gql = board
+    fake = board
     a = status_doc(workdir / "docs" / "postmortem-2024-01-15-a.md", ROWS4[:2])
     b = status_doc(workdir / "docs" / "postmortem-2024-02-01-b.md", ROWS4[2:])
 
@@ -395,34 +362,17 @@ def test_board_fields_are_looked_up_once_for_a_whole_reconcile_run(
 
     assert result.code == 0, result.stdout + result.stderr
     assert [o["created"] for o in json_of(result)] == [["#1", "#2"], ["#3", "#4"]]
-    assert len(gql.named("projectV2")) == 1
+    assert graphql_named(fake, "projectV2") == 1
     nodes = [i["node_id"] for i in fake.issues(REPO)]
-    assert [gql.fields_of(n) for n in nodes] == [
-        {"PVTF_due": {"date": d}, "PVTSSF_prio": {"singleSelectOptionId": OPTIONS[p]}} for p, _, _, d in ROWS4
-    ]
+    assert [board_values(fake, n) for n in nodes] == [{"Due date": d, "Priority": p} for p, _, _, d in ROWS4]
     assert tickets(a) == ["#1", "#2"] and tickets(b) == ["#3", "#4"]
 
 
 def test_issue_whose_board_step_failed_reaches_the_board_on_the_next_push(
-    workdir: Path, cli: Cli, board: tuple[FakeGitHub, Board]
+    workdir: Path, cli: Cli, board: FakeGitHub
 ) -> None:
-    fake, gql = board
-    gql.script["addProjectV2ItemById"] = [
-        httpx.Response(
-            200,
-            json={
-                "data": {"addProjectV2ItemById": None},
-                "errors": [
-                    {
-                        "type": "FORBIDDEN",
-                        "path": ["addProjectV2ItemById"],
-                        "locations": [{"line": 2, "column": 3}],
-                        "message": "Resource not accessible by integration",
-                    }
-                ],
-            },
-        )
-    ]
+    fake = board
+    fake.graphql.fail_next("addProjectV2ItemById", "FORBIDDEN", "Resource not accessible by integration")
     doc = status_doc(workdir / "postmortem-2024-01-15-payments.md", ROWS4[:1])
 
     first = cli("push", str(doc), "--json")
@@ -433,59 +383,60 @@ def test_issue_whose_board_step_failed_reaches_the_board_on_the_next_push(
     assert second.code == 0, second.stdout
     assert tickets(doc) == ["#1"] and len(fake.issues(REPO)) == 1
     node = fake.issues(REPO)[0]["node_id"]
-    assert gql.fields_of(node) == {
-        "PVTF_due": {"date": "2024-01-22"},
-        "PVTSSF_prio": {"singleSelectOptionId": OPTIONS["P0"]},
-    }
+    assert board_values(fake, node) == {"Due date": "2024-01-22", "Priority": "P0"}
 
 
 def test_successful_graphql_reply_that_spends_the_last_point_is_not_a_rate_limit(
-    workdir: Path, cli: Cli, board: tuple[FakeGitHub, Board]
+    workdir: Path, cli: Cli, board: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake, gql = board
+    fake = board
+    waits = SkipClock()
+    use_clock(monkeypatch, waits)
     reset = str(int(fake.now()) + 3600)
-    gql.script["updateProjectV2ItemFieldValue"] = [
-        httpx.Response(
-            200,
-            headers={
-                "x-ratelimit-remaining": "0",
-                "x-ratelimit-limit": "5000",
-                "x-ratelimit-reset": reset,
-                "x-ratelimit-resource": "graphql",
-            },
-            json={"data": {"updateProjectV2ItemFieldValue": {"projectV2Item": {"id": "PVTI_1"}}}},
-        )
-    ]
+    fake.inject(
+        "POST",
+        "^/graphql$",
+        headers={
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-reset": reset,
+            "x-ratelimit-resource": "graphql",
+        },
+        times=None,  # every GraphQL reply says the quota is spent, and each still succeeded
+    )
     doc = status_doc(workdir / "postmortem-2024-01-15-payments.md", ROWS4[:1])
 
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
-    assert len(gql.named("updateProjectV2ItemFieldValue")) == 2  # due, then priority
+    assert waits.slept == []
+    assert graphql_named(fake, "updateProjectV2ItemFieldValue") == 2  # due and priority
+    assert board_values(fake, fake.issues(REPO)[0]["node_id"]) == {"Due date": "2024-01-22", "Priority": "P0"}
 
 
 def test_graphql_rate_limited_with_http_200_is_waited_out(
-    workdir: Path, cli: Cli, board: tuple[FakeGitHub, Board], monkeypatch: pytest.MonkeyPatch
+    workdir: Path, cli: Cli, board: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake, gql = board
+    fake = board
     waits = SkipClock()
     use_clock(monkeypatch, waits)
     slept = waits.slept
     reset = str(int(time.time()) + 4)
-    gql.script["addProjectV2ItemById"] = [
-        httpx.Response(
-            200,
-            headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
-            json={"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]},
-        )
-    ]
+    fake.inject(
+        "POST",
+        "^/graphql$",
+        status=200,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+        body={"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]},
+    )
     doc = status_doc(workdir / "postmortem-2024-01-15-payments.md", ROWS4[:1])
 
     result = cli("push", str(doc), "--json")
 
     assert result.code == 0, result.stdout
     assert len(slept) == 1 and 2 <= slept[0] <= 6
-    assert len(gql.named("addProjectV2ItemById")) == 2
+    assert graphql_named(fake, "projectV2") == 2  # the limited board query, sent again after the wait
+    assert board_values(fake, fake.issues(REPO)[0]["node_id"]) == {"Due date": "2024-01-22", "Priority": "P0"}
 
 
 # =========================================================================== unseen postmortem sets

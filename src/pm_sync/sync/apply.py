@@ -26,36 +26,61 @@ from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.contract import Connector, ConnectorConfig, Outcome
 from pm_sync.tracker.tickets import TicketDraft, TicketState
 
+Created = list[tuple[TicketDraft, TicketState]]
 
-def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> None:
+
+def create_all(jobs: list[tuple[Plan, Result]], trackers: Trackers) -> list[Created]:
+    """Every create of these plans, per tracker in one batch across all of them (a bulk API
+    then takes 50 at a time whatever the postmortem), each draft's outcome reported on its own
+    postmortem. Returns what each plan created."""
+    out: list[Created] = [[] for _ in jobs]
+    by_tracker: dict[str, list[tuple[int, TicketDraft]]] = defaultdict(list)
+    for n, (plan, _) in enumerate(jobs):
+        if plan.blocked:
+            continue
+        for change in plan.changes:
+            if isinstance(change, Create):
+                by_tracker[change.tracker].append((n, change.draft))
+    for tracker, pairs in by_tracker.items():
+        owners = [jobs[n] for n, _ in pairs]
+        done = _create(trackers.get(tracker), [d for _, d in pairs], owners, trackers=trackers)
+        for k, state in done:
+            n, draft = pairs[k]
+            out[n].append((draft, state))
+    return out
+
+
+def apply_plan(
+    plan: Plan, trackers: Trackers, book: Book, result: Result, created: Created | None = None
+) -> None:
+    """`created`: this plan's creates when `create_all` already sent them with other plans'."""
     if plan.blocked:
         return
+    if created is None:
+        created = create_all([(plan, result)], trackers)[0]
     edits: list[CellEdit] = []
     expected = {c.uid: c.expected for c in plan.changes if isinstance(c, Create)}
-    by_tracker: dict[str, list[TicketDraft]] = defaultdict(list)
-    for change in plan.changes:
-        if isinstance(change, Create):
-            by_tracker[change.tracker].append(change.draft)
     made: dict[str, TicketState] = {}
-    for tracker, drafts in by_tracker.items():
+    tracker_of = {id(c.draft): c.tracker for c in plan.changes if isinstance(c, Create)}
+    for draft, state in created:
+        tracker = tracker_of[id(draft)]
         connector = trackers.get(tracker)
-        for draft, state in _create(connector, drafts, trackers=trackers, plan=plan, result=result):
-            display = safe_key(connector, state.key, draft.project)
-            if display is None:
-                result.diagnostics.append(
-                    error(
-                        "bad-key",
-                        f"{tracker} answered the create with the key {state.key!r:.80}, which "
-                        f"is not a {tracker} key; nothing was written",
-                        path=plan.path,
-                        line=draft.line,
-                        hint="check the tracker URL; a proxy or a broken server answers this way",
-                    )
+        display = safe_key(connector, state.key, draft.project)
+        if display is None:
+            result.diagnostics.append(
+                error(
+                    "bad-key",
+                    f"{tracker} answered the create with the key {state.key!r:.80}, which "
+                    f"is not a {tracker} key; nothing was written",
+                    path=plan.path,
+                    line=draft.line,
+                    hint="check the tracker URL; a proxy or a broken server answers this way",
                 )
-                continue
-            made[draft.uid] = state
-            edits.append(CellEdit(draft.uid, "ticket", display, check=True, expected=expected.get(draft.uid)))
-            result.created.append(display)
+            )
+            continue
+        made[draft.uid] = state
+        edits.append(CellEdit(draft.uid, "ticket", display, check=True, expected=expected.get(draft.uid)))
+        result.created.append(display)
     for change in plan.changes:
         if isinstance(change, Recover):
             try:
@@ -85,56 +110,62 @@ def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> No
 def _create(
     connector: Connector[ConnectorConfig],
     drafts: list[TicketDraft],
+    owners: list[tuple[Plan, Result]],
     *,
     trackers: Trackers,
-    plan: Plan,
-    result: Result,
-) -> list[tuple[TicketDraft, TicketState]]:
-    """Send each create once; an unknown outcome is settled by the marker, never by resending."""
+) -> list[tuple[int, TicketState]]:
+    """Send each create once; an unknown outcome is settled by the marker, never by resending.
+    `owners[i]` is the plan and result `drafts[i]` belongs to; returns (index, ticket)."""
     tracker = connector.name
     trackers.journal.record(
-        Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in drafts
+        Entry(d.marker, tracker, owners[i][0].path, d.line, d.action, clock.now())
+        for i, d in enumerate(drafts)
     )
-    done: dict[str, tuple[TicketDraft, TicketState]] = {}
-    todo = drafts
+    done: dict[int, TicketState] = {}
+    todo = list(range(len(drafts)))
     for attempt in (1, 2):
         failpoints.hit("before-create")
-        outcomes = _send(connector, todo)
+        outcomes = _send(connector, [drafts[i] for i in todo])
         failpoints.hit("after-create")
-        unknown: list[TicketDraft] = []
+        unknown: list[int] = []
         wait = 0.0
-        for draft, outcome in zip(todo, outcomes, strict=True):
+        for i, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, TicketState):
-                done[draft.uid] = (draft, outcome)
+                done[i] = outcome
             elif isinstance(outcome, AmbiguousWriteError):
-                unknown.append(draft)
+                unknown.append(i)
                 wait = max(wait, float(getattr(outcome, "retry_after", 0.0) or 0.0))
             else:
-                trackers.journal.clear([draft.marker])  # refused: certainly not created
-                result.diagnostics.append(from_exception(outcome, path=plan.path, line=draft.line))
+                plan, result = owners[i]
+                trackers.journal.clear([drafts[i].marker])  # refused: certainly not created
+                result.diagnostics.append(from_exception(outcome, path=plan.path, line=drafts[i].line))
         if not unknown:
             break
-        found = _settle(connector, unknown, wait)
+        found = _settle(connector, [drafts[i] for i in unknown], wait)
         if found is None:  # the look-up failed: an unknown outcome stays unknown, nothing resent
-            _in_flight(unknown, tracker, plan, result, why="and looking it up failed too")
+            _in_flight(drafts, owners, unknown, tracker, why="and looking it up failed too")
             break
-        for draft in unknown:
-            if draft.marker in found:
-                done[draft.uid] = (draft, found[draft.marker])
-        todo = [d for d in unknown if d.marker not in found]
+        for i in unknown:
+            if drafts[i].marker in found:
+                done[i] = found[drafts[i].marker]
+        todo = [i for i in unknown if drafts[i].marker not in found]
         if not todo:
             break
         if connector.capabilities.search_lag or attempt == 2:
-            _in_flight(todo, tracker, plan, result, why="and does not show its ticket yet")
+            _in_flight(drafts, owners, todo, tracker, why="and does not show its ticket yet")
             break
         trackers.journal.record(
-            Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo
+            Entry(drafts[i].marker, tracker, owners[i][0].path, drafts[i].line, drafts[i].action, clock.now())
+            for i in todo
         )
-    return [done[d.uid] for d in drafts if d.uid in done]
+    return sorted(done.items())
 
 
-def _in_flight(drafts: list[TicketDraft], tracker: str, plan: Plan, result: Result, *, why: str) -> None:
-    for draft in drafts:
+def _in_flight(
+    drafts: list[TicketDraft], owners: list[tuple[Plan, Result]], which: list[int], tracker: str, *, why: str
+) -> None:
+    for i in which:
+        draft, (plan, result) = drafts[i], owners[i]
         result.diagnostics.append(
             error(
                 "create-in-flight",

@@ -1,9 +1,10 @@
 """One run of push or reconcile over many postmortems.
 
 Every postmortem is read first, then each tracker is asked once for all of them (`Book`), then
-each postmortem is planned; only then, one postmortem at a time and under its lock, is anything
-written. A postmortem that changed since it was read, or that will create tickets, is planned
-again under the lock, so two runs never both create the same ticket.
+each postmortem is planned. Only then, under the locks, is anything written: a postmortem that
+changed since it was read is planned again, then every ticket of the run is created (batched
+per tracker across postmortems), then each postmortem gets its keys written back and its
+tickets updated, one at a time.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from pm_sync.document.discover import expand
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
 from pm_sync.errors import ConfigError, PmSyncError
-from pm_sync.sync.apply import apply_plan
+from pm_sync.sync.apply import apply_plan, create_all
 from pm_sync.sync.book import Book
 from pm_sync.sync.engine import Doc, Options, blocking_problems, load_doc, plan_document, wants
 from pm_sync.sync.lock import postmortem_lock
 from pm_sync.sync.plan import Create, Plan, Pull, Recover, Rekey, Update
 from pm_sync.sync.result import Result
 from pm_sync.sync.routing import Trackers
+from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 
 class Progress(Protocol):
@@ -82,11 +84,18 @@ def _run(files: list[Path], spec: Run, trackers: Trackers, progress: Progress | 
         book.fill(trackers, wants(list(docs.values()), trackers))
         plans = {n: _plan(doc, book, trackers, spec.options) for n, doc in docs.items()}
         over = _over_threshold(plans.values(), trackers.config, spec.options.force)
-        for n, path in enumerate(files):
+        ready: dict[int, tuple[Doc, Plan]] = {}
+        for n in range(len(files)):
             if n in docs:
-                _finish(
+                prepared = _prepare(
                     docs[n], plans[n], spec=spec, trackers=trackers, book=book, result=results[n], over=over
                 )
+                if prepared is not None:
+                    ready[n] = prepared
+        created = _create_all(ready, results, trackers)
+        for n, path in enumerate(files):
+            if n in ready and n in created:
+                _complete(ready[n][1], created[n], trackers=trackers, book=book, result=results[n])
             if progress:
                 progress.done(path, results[n])
     return results
@@ -158,9 +167,10 @@ def _over_threshold(plans: object, config: Config, force: bool) -> str | None:
     return None
 
 
-def _finish(
+def _prepare(
     doc: Doc, plan: Plan, *, spec: Run, trackers: Trackers, book: Book, result: Result, over: str | None
-) -> None:
+) -> tuple[Doc, Plan] | None:
+    """The plan to carry out, planned again if the file changed; None when nothing is to be done."""
     result.plan = plan
     if over is not None and (plan.of(Create) or plan.of(Update)):
         make = error if not spec.dry_run else warning
@@ -174,21 +184,55 @@ def _finish(
         )
         if not spec.dry_run:
             result.diagnostics += plan.diagnostics
-            return
+            return None
     if spec.dry_run:
         result.diagnostics += plan.diagnostics
-        return
+        return None
     try:
         doc, plan = _again(doc, plan, spec, trackers, book)
         result.plan = plan
         if not plan.blocked and any(isinstance(c, Create | Recover | Rekey | Pull) for c in plan.changes):
             check_writable(doc.path)  # refused before anything is created for it
         result.diagnostics += plan.diagnostics
-        apply_plan(plan, trackers, book, result)
     except ConfigError:
         raise
     except PmSyncError as exc:
         result.diagnostics.append(from_exception(exc, path=str(doc.path)))
+        return None
+    return doc, plan
+
+
+def _create_all(
+    ready: dict[int, tuple[Doc, Plan]], results: list[Result], trackers: Trackers
+) -> dict[int, list[tuple[TicketDraft, TicketState]]]:
+    """The run's creates, batched across postmortems; a failure no single ticket explains (the
+    journal cannot be written) is every waiting postmortem's."""
+    order = list(ready)
+    try:
+        made = create_all([(ready[n][1], results[n]) for n in order], trackers)
+    except ConfigError:
+        raise
+    except PmSyncError as exc:
+        for n in order:
+            results[n].diagnostics.append(from_exception(exc, path=str(ready[n][0].path)))
+        return {}
+    return dict(zip(order, made, strict=True))
+
+
+def _complete(
+    plan: Plan,
+    created: list[tuple[TicketDraft, TicketState]],
+    *,
+    trackers: Trackers,
+    book: Book,
+    result: Result,
+) -> None:
+    try:
+        apply_plan(plan, trackers, book, result, created)
+    except ConfigError:
+        raise
+    except PmSyncError as exc:
+        result.diagnostics.append(from_exception(exc, path=plan.path))
 
 
 def _again(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book) -> tuple[Doc, Plan]:

@@ -177,9 +177,13 @@ class Connector(ABC, Generic[C]):
 
 
 def _not_tried(cause: PmSyncError) -> PmSyncError:
-    """A draft never sent because an earlier one failed: certainly not created."""
+    """A draft never sent because an earlier one failed: certainly not created. The cause's
+    file (a database, say) stays named: a run's creates are one batch across postmortems, and
+    every postmortem after the first learns the cause from this."""
     return PmSyncError(
         f"not created: an earlier create failed ({cause.message})",
+        path=cause.path,
+        line=cause.line,
         hint=cause.hint or "run again once the tracker answers",
     )
 

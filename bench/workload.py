@@ -119,7 +119,10 @@ def _toml(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def config_text(kind: str, fake: FakeJira | FakeGitHub) -> str:
+BOARD = 'project = { owner = "acme", number = 5 }\ndue_field = "Due"\npriority_field = "Priority"\n'
+
+
+def config_text(kind: str, fake: FakeJira | FakeGitHub, *, board: bool = False) -> str:
     """A pm-sync.toml for `kind` (jira-cloud, jira-dc, github); safety limits lifted, since a
     benchmark creates thousands of tickets on purpose."""
     safety = "[safety]\nmax_creates = 1000000\nmax_updates = 1000000\n"
@@ -150,7 +153,7 @@ def config_text(kind: str, fake: FakeJira | FakeGitHub) -> str:
             f'"@bob" = {{ jira = "{BOB if cloud else "bob"}" }}\n'
         )
         tracker = "jira"
-    body = "\n".join(f"{k} = {_toml(v)}" for k, v in table.items())
+    body = "\n".join(f"{k} = {_toml(v)}" for k, v in table.items()) + ("\n" + BOARD if board else "")
     return f'tracker = "{tracker}"\n\n[trackers.{tracker}]\n{body}\n\n{owners}\n{safety}'
 
 
@@ -161,6 +164,7 @@ def fake_tracker(kind: str, latency: float = 0.0) -> Iterator[FakeJira | FakeGit
         gh.add_repo(REPO)
         gh.add_collaborator(REPO, "alice")
         gh.add_collaborator(REPO, "bob")
+        gh.add_project("acme", 5)
         with gh:
             yield gh
         return

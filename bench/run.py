@@ -22,8 +22,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import parsing, startup  # noqa: E402
-from bench.trackers import KINDS, LATENCY, Figures, board_run, create_goal, floor, run_tracker  # noqa: E402
+from bench import parsing, startup
+from bench.trackers import KINDS, LATENCY, Figures, board_run, create_goal, floor, run_tracker
 
 NAIVE_SECONDS_PER_TICKET = LATENCY  # one GET per ticket, one after another
 LATENCY_GOAL = 15.0

@@ -5,7 +5,6 @@ only ever reported, never asserted)."""
 from __future__ import annotations
 
 import pytest
-
 from bench.run import request_rows, smoke
 from bench.trackers import board_run, floor
 

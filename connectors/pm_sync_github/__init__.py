@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.model import Priority
@@ -40,8 +40,11 @@ from pm_sync_github.config import GitHubConfig, ProjectBoard
 from pm_sync_github.graphql import GraphQL
 from pm_sync_github.labels import Labels
 from pm_sync_github.projects import BoardEntry, Projects
-from pm_sync_github.rest import Rest
+from pm_sync_github.reader import Reader
 from pm_sync_github.state import assignee_logins, check_issue, label_names, repo_of, slim, ticket_state
+
+if TYPE_CHECKING:
+    from pm_sync_github.rest import Rest
 
 __all__ = ["GitHubConfig", "GitHubConnector", "ProjectBoard"]
 
@@ -56,12 +59,14 @@ class GitHubConnector(Connector[GitHubConfig]):
     def __init__(self, config: GitHubConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
         self._rest: Rest | None = None
+        self._reader: Reader | None = None
         self._graphql: GraphQL | None = None
         self._projects: Projects | None = None
         self._listed: dict[str, dict[int, JSON]] = {}  # repo (casefolded) -> labelled issues
         self._fetched: dict[tuple[str, int], JSON] = {}
         self._deferred: list[tuple[JSON, TicketDraft, TicketState]] | None = None
-        self.access = Access(lambda: self.rest)
+        self._assignees: dict[str, set[str]] = {}  # repo (casefolded) -> logins seen assigned
+        self.access = Access(lambda: self.reader)
         self._labels = Labels(config)
 
     def __repr__(self) -> str:
@@ -79,9 +84,18 @@ class GitHubConnector(Connector[GitHubConfig]):
 
     @property
     def rest(self) -> Rest:
+        """PyGithub, for writes: loaded by the first write of a run, never by a run that reads."""
         if self._rest is None:
+            from pm_sync_github.rest import Rest
+
             self._rest = Rest(self.config, self._token())
         return self._rest
+
+    @property
+    def reader(self) -> Reader:
+        if self._reader is None:
+            self._reader = Reader(self.config, self._token())
+        return self._reader
 
     @property
     def graphql(self) -> GraphQL:
@@ -98,9 +112,11 @@ class GitHubConnector(Connector[GitHubConfig]):
     def close(self) -> None:
         if self._rest is not None:
             self._rest.close()
+        if self._reader is not None:
+            self._reader.close()
         if self._graphql is not None:
             self._graphql.close()
-        self._rest = self._graphql = None
+        self._rest = self._reader = self._graphql = None
         self._projects = None
 
     # ------------------------------------------------------------------ references
@@ -133,15 +149,26 @@ class GitHubConnector(Connector[GitHubConfig]):
     def resolve_owners(self, handles: Sequence[str], mapped: Mapping[str, str | None]) -> OwnerResolution:
         """Owner map entry or the handle without `@`, checked assignable in the default repo."""
         result = OwnerResolution()
+        assigned = self._assigned(self._default)
         for handle in handles:
             login = (mapped.get(handle) or handle).strip().lstrip("@")
             if not refs.is_login(login):
                 result.unknown[handle] = f"{login!r} is not a GitHub login"
-            elif self.access.can_assign(self._default, login):
+            elif login.casefold() in assigned or self.access.can_assign(self._default, login):
                 result.ids[handle] = login
             else:
                 result.unknown[handle] = f"{login} cannot be assigned issues in {self._default}"
         return result
+
+    def _assigned(self, repo: str) -> set[str]:
+        """Logins this run saw assigned to issues of `repo`: GitHub assigns only those who may
+        be, so they need no check of their own (a reconcile asks none for unchanged owners)."""
+        folded = repo.casefold()
+        if folded not in self._assignees:
+            issues = [*(self._listed.get(folded) or {}).values()]
+            issues += [raw for (r, _), raw in self._fetched.items() if r == folded]
+            self._assignees[folded] = {login.casefold() for raw in issues for login in assignee_logins(raw)}
+        return self._assignees[folded]
 
     def preflight(self, drafts: Sequence[TicketDraft]) -> list[Diagnostic]:
         return self.access.preflight(drafts, self._default)
@@ -160,11 +187,12 @@ class GitHubConnector(Connector[GitHubConfig]):
         must see what was created meanwhile. `read` and `update` reuse the last listing."""
         listing: dict[int, JSON] = {}
         what = f"listing issues of {repo}"
-        for page, _ in self.rest.pages(f"/repos/{repo}/issues", what, self._params()):
+        for page, _ in self.reader.pages(f"/repos/{repo}/issues", what, self._params()):
             for raw in page:
                 if "pull_request" not in raw:
                     listing[int(check_issue(raw, what)["number"])] = slim(raw)
         self._listed[repo.casefold()] = listing
+        self._assignees.clear()
         return listing
 
     def _state(self, raw: JSON, requested: refs.IssueRef | None = None) -> TicketState:
@@ -203,6 +231,7 @@ class GitHubConnector(Connector[GitHubConfig]):
             for number, raw in numbers.read(self.graphql, self.config.api_url, repo, numbers_).items():
                 if raw is not None:
                     self._fetched[(repo.casefold(), number)] = raw
+        self._assignees.clear()
         result: dict[str, TicketState | None] = {}
         for key, ref in refs_of.items():
             raw = (self._cached(ref) or self._fetch(ref)) if ref is not None else None
@@ -216,7 +245,7 @@ class GitHubConnector(Connector[GitHubConfig]):
     def _fetch(self, ref: refs.IssueRef) -> JSON | None:
         what = f"reading issue {ref.key}"
         try:
-            _, raw = self.rest.call("GET", f"/repos/{ref.repo}/issues/{ref.number}", what)
+            _, raw = self.reader.call("GET", f"/repos/{ref.repo}/issues/{ref.number}", what)
         except NotFoundError:  # 404 never existed / not visible, 410 deleted
             return None
         raw = slim(check_issue(raw, what))
@@ -229,6 +258,7 @@ class GitHubConnector(Connector[GitHubConfig]):
         real = repo_of(raw)
         if real is not None:  # a transferred issue, under its new address too
             self._fetched[(real.casefold(), int(raw["number"]))] = raw
+        self._assignees.clear()
         return raw
 
     def _remember(self, repo: str, raw: JSON) -> None:
@@ -236,6 +266,7 @@ class GitHubConnector(Connector[GitHubConfig]):
         if listing is not None:
             listing[int(raw["number"])] = raw
         self._fetched[(repo.casefold(), int(raw["number"]))] = raw
+        self._assignees.clear()
 
     # ------------------------------------------------------------------ writing
 

@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.errors import NotFoundError
 from pm_sync.tracker.tickets import TicketDraft
-from pm_sync_github.rest import JSON, Rest
+from pm_sync_github.reader import JSON, Caller
 
 
 class Access:
-    def __init__(self, rest: Callable[[], Rest]) -> None:
+    def __init__(self, rest: Callable[[], Caller]) -> None:
         self._rest = rest
         self._assignable: dict[tuple[str, str], bool] = {}
         self._repo_info: dict[str, JSON] = {}

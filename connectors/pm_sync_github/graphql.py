@@ -16,7 +16,7 @@ from pm_sync.tracker.http import Policy, RateLimitHook, error_text, resendable, 
 from pm_sync.tracker.http_httpx import client
 from pm_sync.tracker.secrets import Secrets
 from pm_sync_github.config import GitHubConfig
-from pm_sync_github.rest import rate_limit_hook
+from pm_sync_github.reader import rate_limit_hook
 
 JSON = dict[str, Any]
 

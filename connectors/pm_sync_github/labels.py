@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pm_sync.document.model import Priority
 from pm_sync.errors import AmbiguousWriteError, AuthError, NotFoundError, RejectedError
 from pm_sync_github.config import GitHubConfig
-from pm_sync_github.rest import Rest
+from pm_sync_github.reader import Caller
 
 PRIORITY_COLORS = {
     Priority.P0: "b60205",
@@ -42,7 +42,7 @@ class Labels:
             names.append(self.cfg.priority_labels[priority])
         return unique(names)
 
-    def ensure(self, rest: Rest, repo: str, names: Sequence[str]) -> None:
+    def ensure(self, rest: Caller, repo: str, names: Sequence[str]) -> None:
         """Create missing ones with a colour and description; GitHub would make them grey."""
         ready = self._ready.get(repo.casefold())
         if ready is None:

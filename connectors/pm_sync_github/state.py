@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 from pm_sync.document.model import ItemStatus, Priority
@@ -26,9 +27,9 @@ def label_names(raw: JSON) -> list[str]:
 
 def assignee_logins(raw: JSON) -> list[str]:
     logins = [
-        a["login"]
+        a if isinstance(a, str) else a["login"]
         for a in raw.get("assignees") or []
-        if isinstance(a, dict) and isinstance(a.get("login"), str)
+        if isinstance(a, str) or (isinstance(a, dict) and isinstance(a.get("login"), str))
     ]
     single = raw.get("assignee")
     if not logins and isinstance(single, dict) and isinstance(single.get("login"), str):
@@ -131,10 +132,13 @@ _KEPT = (
 
 def slim(raw: JSON) -> JSON:
     """The fields of a REST issue pm-sync reads: a listing of thousands of issues is kept for
-    the run, and GitHub's full issue JSON (users, URLs, reactions) is ten times larger."""
+    the run, and GitHub's full issue JSON (users, URLs, reactions) is ten times larger. Labels
+    and assignees are kept as plain names, the names shared across issues."""
     out: JSON = {k: raw[k] for k in _KEPT if k in raw}
-    out["labels"] = [{"name": n} for n in label_names(raw)]
-    out["assignees"] = [{"login": login} for login in assignee_logins(raw)]
+    if isinstance(out.get("repository_url"), str):
+        out["repository_url"] = sys.intern(out["repository_url"])
+    out["labels"] = [sys.intern(n) for n in label_names(raw)]
+    out["assignees"] = [sys.intern(login) for login in assignee_logins(raw)]
     if "pull_request" in raw:
         out["pull_request"] = True
     return out

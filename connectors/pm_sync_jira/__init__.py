@@ -11,7 +11,8 @@ never transitions, reopens or closes an issue.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from jira import JIRAError
@@ -42,7 +43,11 @@ KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
 HINT_RE = re.compile(r"([A-Z][A-Z0-9_]+)(?:-\??)?")
 BATCH = 100  # values per JQL `in (...)` list
 BULK = 50  # issues per POST issue/bulk (Jira's limit)
+READERS = 4
+"""Searches in flight at once: Jira's limits are per-tenant request rates (no concurrency cap is
+documented), so a few overlapping reads only hide the network's latency."""
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
@@ -141,27 +146,38 @@ class JiraConnector(Connector[JiraConfig]):
 
     # --------------------------------------------------------------------- reads
 
-    def _search(self, jql: str, what: str) -> list[dict[str, Any]]:
-        with self.client.errors(what):
-            return self.client.search(jql, READ_FIELDS, PROPERTY, what)
+    def _each(self, fn: Callable[[T], R], batches: list[T]) -> list[R]:
+        """`fn` over the batches, up to READERS at a time, results in the batches' order."""
+        if len(batches) < 2:
+            return [fn(b) for b in batches]
+        self.mapper  # noqa: B018 - connect (and learn the deployment) once, before the threads
+        with ThreadPoolExecutor(max_workers=min(READERS, len(batches))) as pool:
+            return list(pool.map(fn, batches))
 
     def find(self, markers: Sequence[str], projects: Sequence[str]) -> list[TicketState]:
         """One `labels in (...)` query per 100 markers, across projects (a ticket may have moved)."""
         found: dict[str, TicketState] = {}
-        for batch in _chunks(list(dict.fromkeys(markers)), BATCH):
-            for issue in self._search(
-                f"labels in ({_jql_list(batch)}) ORDER BY created ASC",
-                "look up tickets by their pm-sync marker",
-            ):
-                state = self.mapper.state(issue, url=self.config.url)
+        what = "look up tickets by their pm-sync marker"
+
+        def search(batch: list[str]) -> list[TicketState]:
+            jql = f"labels in ({_jql_list(batch)}) ORDER BY created ASC"
+            with self.client.errors(what):
+                return [
+                    self.mapper.state(issue, url=self.config.url)
+                    for page in self.client.pages(jql, READ_FIELDS, PROPERTY, what)
+                    for issue in page
+                ]
+
+        for states in self._each(search, list(_chunks(list(dict.fromkeys(markers)), BATCH))):
+            for state in states:
                 found.setdefault(state.key, state)
         return list(found.values())
 
     def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
         wanted = list(dict.fromkeys(k.strip().upper() for k in keys))
         states: dict[str, TicketState | None] = {}
-        for batch in _chunks(wanted, BATCH):
-            states.update(self._read_batch(batch))
+        for part in self._each(self._read_batch, list(_chunks(wanted, BATCH))):
+            states.update(part)
         return {k: states.get(k.strip().upper()) for k in keys}
 
     def _read_batch(self, batch: list[str]) -> dict[str, TicketState | None]:

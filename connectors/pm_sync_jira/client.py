@@ -3,7 +3,8 @@
 The library's own retries are off (`max_retries=0`) and `pm_sync.tracker.http`'s adapter is
 mounted on its session, so waits, retries and unknown create outcomes follow the shared policy.
 `jira` offers no public way to reach its session or to send a raw request, so this module (and
-only this one) uses `JIRA._session` and `JIRA._get_url`; pyproject pins `jira<3.11` for that.
+only this one) uses `JIRA._session`, `JIRA._get_url` and `JIRA._fields_cache_value`; pyproject
+pins `jira<3.11` for that.
 Messages are built from the status code and Jira's parsed error text, scrubbed of the token:
 `str(JIRAError)` embeds request headers, credentials included.
 """
@@ -230,10 +231,20 @@ class JiraClient:
     # ------------------------------------------------------------------ requests
 
     def search(self, jql: str, fields: list[str], properties: str | None, what: str) -> list[dict[str, Any]]:
-        """Every issue matching `jql`, raw JSON. Cloud: search/jql + nextPageToken; DC: search."""
+        """Every issue matching `jql`, raw JSON."""
+        return [issue for page in self.pages(jql, fields, properties, what) for issue in page]
+
+    def pages(
+        self, jql: str, fields: list[str], properties: str | None, what: str
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The issues matching `jql`, a page at a time (a caller that keeps only what it maps
+        never holds more than a page of raw JSON). Cloud: search/jql + nextPageToken; DC: search."""
         jira = self.jira
+        if not jira._fields_cache_value:
+            # The library reads `GET /field` once a run to turn JQL names into field ids; ours
+            # are ids already, so it is told so instead of asking.
+            jira._fields_cache_value = {name: name for name in fields}
         guard = PageGuard("Jira", what)
-        issues: list[dict[str, Any]] = []
         if self.cloud:
             token: str | None = None
             while True:
@@ -246,10 +257,10 @@ class JiraClient:
                     json_result=True,
                 )
                 got = _issues_of(page, what)
-                issues.extend(got)
+                yield got
                 token = page.get("nextPageToken") if isinstance(page, dict) else None
                 if not token or not got:
-                    return issues
+                    return
                 guard.next(str(token))
         start = 0
         while True:
@@ -262,11 +273,11 @@ class JiraClient:
                 json_result=True,
             )
             got = _issues_of(page, what)
-            issues.extend(got)
+            yield got
             start += len(got)
             total = page.get("total") if isinstance(page, dict) else None
             if not got or not isinstance(total, int) or start >= total:
-                return issues
+                return
             guard.next(str(start))
 
     def get_issue(self, key: str, fields: list[str], properties: str) -> dict[str, Any] | None:

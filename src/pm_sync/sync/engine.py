@@ -37,7 +37,8 @@ class Doc:
     """One postmortem in a run: its text, what it says, and where each item goes."""
 
     path: Path
-    source: Source
+    digest: str
+    """the text's digest as read: the text itself is not kept (a run holds every postmortem)"""
     pm: Postmortem
     identity: Identity
     routes: dict[str, Route] = field(default_factory=dict)
@@ -49,7 +50,7 @@ class Doc:
 
 
 def load_doc(path: Path, source: Source, pm: Postmortem, trackers: Trackers) -> Doc:
-    doc = Doc(path, source, pm, Identity(pm, trackers.root))
+    doc = Doc(path, source.digest, pm, Identity(pm, trackers.root))
     for item in pm.action_items:
         try:
             doc.routes[item.uid] = trackers.route(pm, item)

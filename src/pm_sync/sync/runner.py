@@ -239,7 +239,7 @@ def _again(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book) -> t
     """Someone saved the file since it was read: plan it again, asking the trackers only about
     what is new in it (a row whose text changed has a new marker)."""
     source = Source.read(doc.path)
-    if source.digest == doc.source.digest:
+    if source.digest == doc.digest:
         return doc, plan
     fresh = load_doc(doc.path, source, parse_source(source), trackers)
     problems = blocking_problems(fresh, spec.options)

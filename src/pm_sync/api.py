@@ -60,13 +60,16 @@ def lint_paths(paths: Sequence[str]) -> list[Finding]:
 def new_postmortem(
     title: str,
     *,
-    severity: str = "SEV2",
+    severity: str | None = None,
     date: str | dt.date | None = None,
     quick: bool = False,
-    directory: Path = Path("docs/technical"),
+    directory: Path | None = None,
     authors: Sequence[str] | None = None,
 ) -> Path:
+    """A new Draft; severity defaults to the template's (SEV2, quick SEV3), the folder to
+    `docs/technical` under the project root, so `new` from a subfolder lands where the others are."""
     from pm_sync.document import scaffold
+    from pm_sync.project import project_root
 
     if isinstance(date, str):
         try:
@@ -80,7 +83,7 @@ def new_postmortem(
         severity=severity,
         date=date,
         quick=quick,
-        directory=directory,
+        directory=directory if directory is not None else project_root().path / "docs" / "technical",
         authors=list(authors) if authors else None,
     )
 

@@ -18,6 +18,7 @@ from pm_sync.diagnostics import Diagnostic, Severity
 from pm_sync.document.lint import Finding
 from pm_sync.document.model import Postmortem
 from pm_sync.errors import PmSyncError
+from pm_sync.sync.compare import STATUS_NOT_WRITTEN
 from pm_sync.sync.result import Result
 
 
@@ -54,7 +55,7 @@ if not console.is_terminal:
 
 
 def error(exc: PmSyncError) -> None:
-    err_console.print(f"[bold red]error:[/] {esc(str(exc))}")
+    err_console.print(f"[bold red]error:[/] {esc(str(exc))}", soft_wrap=True)
 
 
 def postmortem(pm: Postmortem) -> None:
@@ -76,7 +77,8 @@ def postmortem(pm: Postmortem) -> None:
     columns = ("line", "priority", "action", "owner", "due", "ticket", "status")
     rows_table("", columns, [[item.public()[k] for k in columns] for item in pm.action_items])
     for problem in pm.problems:
-        console.print(f"  [yellow]{esc(pm.path)}:{problem.line}[/]: {esc(problem.message)}")
+        where = f"{pm.path}:{problem.line}" if problem.line else pm.path
+        console.print(f"  [yellow]{esc(where)}[/]: {esc(problem.message)}")
 
 
 def diagnostic(diag: Diagnostic, indent: str = "  ") -> None:
@@ -125,10 +127,24 @@ def outcome(result: Result) -> None:
     summary = "; ".join(parts) or ("" if result.errors else "nothing to do")
     console.print(f"{status} {esc(result.file)}" + (f": {esc(summary)}" if summary else ""))
     for diag in result.diagnostics:
-        if diag.severity is not Severity.ERROR:
+        if diag.severity is not Severity.ERROR and diag.code != STATUS_NOT_WRITTEN:
             diagnostic(diag)
     for diag in result.errors:
         diagnostic(diag)
+
+
+def notes_once(results: Sequence[Result]) -> None:
+    """What holds for many postmortems is said once, after the run, not once per file."""
+    unwritten = [d for r in results for d in r.diagnostics if d.code == STATUS_NOT_WRITTEN]
+    if len(unwritten) == 1:
+        diagnostic(unwritten[0], indent="")
+    elif unwritten:
+        files = ", ".join(str(d.path) for d in unwritten)
+        console.print(
+            f"[yellow]warning:[/] ticket status was not written back into {len(unwritten)} postmortems "
+            f"({esc(files)}): their action-items tables have no Status column (add one, its cells "
+            "may start empty, and reconcile again)"
+        )
 
 
 def summary_table(results: Sequence[Result], title: str) -> None:

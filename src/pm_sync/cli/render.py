@@ -110,11 +110,16 @@ def outcome(result: Result) -> None:
     ):
         if entries:
             parts.append(f"{label} {len(entries)}")
-    if result.dry_run:
-        would = result.would()
-        if would:
-            parts = [", ".join(f"{n} {verb}" for verb, n in would.items())]
-    if result.missing:
+    would = result.would() if result.dry_run else {}
+    if would:
+        keys = {"missing": result.missing}
+        parts = [
+            ", ".join(
+                f"{n} {verb}" + (f" ({', '.join(keys[verb])})" if keys.get(verb) else "")
+                for verb, n in would.items()
+            )
+        ]
+    elif result.missing:
         parts.append(f"missing {len(result.missing)} ({', '.join(result.missing)})")
     if result.orphaned:
         parts.append(f"orphaned {len(result.orphaned)} ({', '.join(result.orphaned)})")

@@ -239,7 +239,7 @@ def _status_not_written(ctx: PlanContext, item: ActionItem, state: TicketState, 
             f"ticket status was not written back: {display} is {STATUS_TEXT[state.status]} in "
             f"{ctx.tracker}, and this action-items table has no Status column",
             line=ctx.pm.tables[item.table].header_line if ctx.pm.tables else item.line,
-            hint="add a Status column to the table (its cells may start empty) and reconcile again",
+            hint="add a Status column to the table, its cells empty if you like, and reconcile again",
         )
     )
 

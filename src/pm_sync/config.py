@@ -145,10 +145,13 @@ def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | Non
         ) from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+        line = int(where.group(1)) if where else None
+        if line is None and str(exc).endswith("(at end of document)"):
+            line = max(1, len(path.read_text(encoding="utf-8-sig").splitlines()))
         raise ConfigError(
-            f"config is not valid TOML: {str(exc).split(' (at line')[0]}",
+            f"config is not valid TOML: {str(exc).split(' (at ')[0]}",
             path=str(path),
-            line=int(where.group(1)) if where else None,
+            line=line,
             hint="see config.example.toml for the syntax",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -55,7 +55,7 @@ if not console.is_terminal:
 
 
 def error(exc: PmSyncError) -> None:
-    err_console.print(f"[bold red]error:[/] {esc(str(exc))}", soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {esc(str(exc))}")
 
 
 def postmortem(pm: Postmortem) -> None:

@@ -12,7 +12,11 @@ from tests.conftest import STANDARD_ROWS, postmortem_text
 
 CASES = [
     ('trakcer = "local"\n', 1, "unknown key 'trakcer' (did you mean 'tracker'?)"),
-    ('tracker = "local"\n\n[docs]\npathz = ["docs/*.md"]\n', 4, "unknown key 'docs.pathz' (did you mean 'docs.paths'?)"),
+    (
+        'tracker = "local"\n\n[docs]\npathz = ["docs/*.md"]\n',
+        4,
+        "unknown key 'docs.pathz' (did you mean 'docs.paths'?)",
+    ),
     (
         'tracker = "local"\n[safty]\nmax_creates = 5\n',
         2,
@@ -80,4 +84,6 @@ def test_a_nested_key_is_found_under_its_table(workdir: Path, cli: Any) -> None:
     result = cli("push", doc.name)
 
     assert result.code == 2
-    assert f"pm-sync.toml:5: invalid value for 'safety.max_creates': should be a valid integer" in result.stderr
+    assert (
+        "pm-sync.toml:5: invalid value for 'safety.max_creates': should be a valid integer" in result.stderr
+    )

@@ -75,7 +75,12 @@ COMMANDS = [
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]).replace(" {doc}", ""))
 @pytest.mark.parametrize("host", ["closed port", "unresolvable host"])
 def test_an_unreachable_jira_fails_within_seconds(
-    workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, no_dns: None, host: str, command: tuple[str, ...]
+    workdir: Path,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    no_dns: None,
+    host: str,
+    command: tuple[str, ...],
 ) -> None:
     url = f"http://127.0.0.1:{closed_port()}" if host == "closed port" else f"https://{UNRESOLVABLE}"
     doc = jira_project(workdir, url, monkeypatch)
@@ -91,7 +96,9 @@ def test_an_unreachable_jira_fails_within_seconds(
     if command[0] == "overdue":
         assert result.code == 0  # the report still comes, from the Status column, with a warning
         [warning] = data["warnings"]
-        assert warning.startswith("tracker 'jira' could not be read (") and "used the Status column" in warning
+        assert (
+            warning.startswith("tracker 'jira' could not be read (") and "used the Status column" in warning
+        )
     else:
         assert result.code == 1
         [out] = data

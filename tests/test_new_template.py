@@ -49,7 +49,9 @@ def test_quick_writes_the_sev3_it_claims(workdir: Path, cli: Any) -> None:
 
 def test_standard_defaults_to_sev2_and_an_explicit_severity_wins(workdir: Path, cli: Any) -> None:
     standard = workdir / cli("new", "Outage", "--date", "2024-03-02").stdout.strip()
-    quick = workdir / cli("new", "Blip", "--quick", "--severity", "sev-4", "--date", "2024-03-02").stdout.strip()
+    quick = (
+        workdir / cli("new", "Blip", "--quick", "--severity", "sev-4", "--date", "2024-03-02").stdout.strip()
+    )
     assert "**Severity**: SEV2" in standard.read_text()
     assert "**Severity**: SEV4" in quick.read_text()
 
@@ -73,7 +75,9 @@ def test_lint_flags_a_bad_severity(workdir: Path, cli: Any, written: str, flagge
     findings = cli("lint", str(path), "--json").json()
 
     bad = [(f["line"], f["message"]) for f in findings if f["rule"] == "bad-severity"]
-    assert bad == ([(3, f"severity {written!r} is not one pm-sync knows; write SEV1 (worst) to SEV5")] if flagged else [])
+    assert bad == (
+        [(3, f"severity {written!r} is not one pm-sync knows; write SEV1 (worst) to SEV5")] if flagged else []
+    )
 
 
 def test_a_fresh_quick_draft_lints_with_only_the_to_do_findings(workdir: Path, cli: Any) -> None:

@@ -134,7 +134,8 @@ def test_verbose_without_any_config(workdir: Path, cli: Any) -> None:
     result = cli("push", str(doc), "--dry-run", "-v")
 
     assert result.stderr.splitlines()[:2] == [
-        f"pm-sync: project root {workdir} (the working directory: no pm-sync.toml, .pm-sync/ or .git above it)",
+        f"pm-sync: project root {workdir} "
+        "(the working directory: no pm-sync.toml, .pm-sync/ or .git above it)",
         "pm-sync: config none found: defaults, embedded local tracker",
     ]
 

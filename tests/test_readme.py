@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import typer
@@ -75,11 +75,17 @@ def test_the_synopses_cover_every_command() -> None:
     }
 
 
-@pytest.mark.parametrize(("path", "flags"), synopses(), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
-def test_every_flag_in_a_synopsis_exists_and_every_flag_is_in_it(path: tuple[str, ...], flags: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("path", "flags"), synopses(), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
+def test_every_flag_in_a_synopsis_exists_and_every_flag_is_in_it(
+    path: tuple[str, ...], flags: set[str]
+) -> None:
     real = {opt for p in command(path).params for opt in p.opts if opt.startswith("-")}
     assert flags <= real, f"pm-sync {' '.join(path)}: the README names {sorted(flags - real)}"
-    assert real - SHARED_FLAGS <= flags, f"pm-sync {' '.join(path)}: the README omits {sorted(real - SHARED_FLAGS - flags)}"
+    assert real - SHARED_FLAGS <= flags, (
+        f"pm-sync {' '.join(path)}: the README omits {sorted(real - SHARED_FLAGS - flags)}"
+    )
 
 
 def test_the_readme_names_no_missing_example_file() -> None:
@@ -92,7 +98,7 @@ def test_the_readme_names_no_missing_example_file() -> None:
 
 
 class _Slack(BaseHTTPRequestHandler):
-    posts: list[bytes] = []
+    posts: ClassVar[list[bytes]] = []
 
     def do_POST(self) -> None:
         self.posts.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -134,7 +140,13 @@ def shim(tmp_path: Path) -> dict[str, str]:
 
 def sh(command: str, cwd: Path, env: dict[str, str]) -> str:
     result = subprocess.run(
-        ["bash", "-c", command + " 2>&1"], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+        ["bash", "-c", command + " 2>&1"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     return result.stdout
 
@@ -176,13 +188,17 @@ def test_every_console_example_prints_what_the_readme_shows(tmp_path: Path, slac
     for command, expected in examples:
         actual = sh(command.replace(SLACK_URL, slack), demo, env).splitlines()
         want = [line.replace(DEMO, str(demo)) for line in expected]
-        assert shown(want, actual), f"$ {command}\n--- README shows:\n" + "\n".join(want) + "\n--- it prints:\n" + "\n".join(actual)
+        assert shown(want, actual), (
+            f"$ {command}\n--- README shows:\n" + "\n".join(want) + "\n--- it prints:\n" + "\n".join(actual)
+        )
 
     assert len(_Slack.posts) == 1 and b"1 overdue" in _Slack.posts[0]
     assert (demo / "weekly.md").read_text().strip()
 
 
-def test_the_migrate_example_is_the_bundled_file_before_and_after(tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_migrate_example_is_the_bundled_file_before_and_after(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before, after = (b for b in blocks("markdown") if "Set the batch size" in b)
     source = ROOT / "examples" / "postmortem-2024-02-06-queue-backlog.md"
     assert before in source.read_text()
@@ -214,7 +230,9 @@ def test_the_quick_start_works(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "created 4 (PM-1, PM-2, PM-3, PM-4)" in result.stdout
     assert "| P0 | Integration test for connection pool | @alice | 2024-01-22 | PM-1 |" in result.stdout
-    assert re.search(r"^PM-4\s+Evaluate canary deployment\s+open\s+P2\s+@charlie\s+2024-02-15", result.stdout, re.M)
+    assert re.search(
+        r"^PM-4\s+Evaluate canary deployment\s+open\s+P2\s+@charlie\s+2024-02-15", result.stdout, re.M
+    )
     assert not (ROOT / "examples" / ".pm-sync").exists()
 
 

@@ -263,7 +263,8 @@ def test_dry_runs_send_no_writes_to_jira_and_leave_bytes_alone(
 
     assert env.writes() == []
     assert doc.read_bytes() == before
-    assert sorted(p.name for p in workdir.rglob("*") if p.is_file()) == ["pm-sync.toml", doc.name]
+    files = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*") if p.is_file())
+    assert files == [".pm-sync/.gitignore", str(doc.relative_to(workdir)), "pm-sync.toml"]
 
 
 def test_dry_runs_send_no_writes_to_github(workdir: Path, cli: Cli, gh: FakeGitHub) -> None:

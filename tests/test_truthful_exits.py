@@ -281,7 +281,9 @@ def test_every_command_takes_json(workdir: Path, cli: Any) -> None:
 # --- Slack: a variable holding a non-URL is a configuration error -----------------------------
 
 
-@pytest.mark.parametrize("value", ["xoxb-not-a-webhook", "hooks.slack.com/services/T/B/x", "https://", "ftp://x/y"])
+@pytest.mark.parametrize(
+    "value", ["xoxb-not-a-webhook", "hooks.slack.com/services/T/B/x", "https://", "ftp://x/y"]
+)
 def test_a_slack_variable_holding_no_url_is_a_configuration_error(
     workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:

@@ -54,7 +54,9 @@ def new(
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", metavar="YYYY-MM-DD", help="Incident date (default: today).", show_default=False),
+        typer.Option(
+            "--date", metavar="YYYY-MM-DD", help="Incident date (default: today).", show_default=False
+        ),
     ] = None,
     quick: Annotated[
         bool, typer.Option("--quick", help="The quick template, for a SEV3 fixed in under 30 minutes.")
@@ -79,7 +81,9 @@ def new(
     from pm_sync.api import new_postmortem
 
     show_where(verbose, uses_config=False)
-    path = new_postmortem(title, severity=severity, date=date, quick=quick, directory=directory, authors=author)
+    path = new_postmortem(
+        title, severity=severity, date=date, quick=quick, directory=directory, authors=author
+    )
     if as_json:
         print_json({"path": shown_path(path)})
     else:

@@ -60,7 +60,9 @@ def render(title: str, *, severity: str, date: dt.date, quick: bool, authors: li
     if not sev:
         raise UsageError("the severity is empty", hint="pass e.g. --severity SEV2")
     if severity_name(sev) is None:
-        raise UsageError(f"--severity {sev!r} is not a severity", hint="pass SEV1 to SEV5, SEV1 being the worst")
+        raise UsageError(
+            f"--severity {sev!r} is not a severity", hint="pass SEV1 to SEV5, SEV1 being the worst"
+        )
     sev = severity_name(sev) or sev
     names = [_one_line(a, "author") for a in authors or [] if a.strip()]
     name = "quick.md" if quick else "standard.md"

@@ -288,7 +288,11 @@ def table_without_delimiter(text: str, first_line: int) -> Problem | None:
     lines = text.split("\n")
     header = split_row(lines[0])
     cells = [c.content for c in header.cells]
-    if len(cells) < 2 or not (header.leading_pipe or header.trailing_pipe) or "action" not in columns_of(cells):
+    if (
+        len(cells) < 2
+        or not (header.leading_pipe or header.trailing_pipe)
+        or "action" not in columns_of(cells)
+    ):
         return None
     if len(lines) > 1 and _DELIMITER_ROW.match(lines[1]):
         found = len(split_row(lines[1]).cells)

@@ -39,7 +39,7 @@ def test_the_api_runs_a_whole_cycle(workdir: Path) -> None:
     doc.write_text(postmortem_text([(*r, "") for r in STANDARD_ROWS]))
 
     [pm] = pm_sync.parse([str(doc)])
-    assert [i.action for i in pm.action_items][0] == "Integration test for connection pool"
+    assert pm.action_items[0].action == "Integration test for connection pool"
     assert {f.rule for f in pm_sync.lint([str(doc)])} >= {"missing-section"}  # no root cause yet
     [pushed] = pm_sync.push([str(doc)])
     assert pushed.ok and pushed.created == ["PM-1", "PM-2", "PM-3"]

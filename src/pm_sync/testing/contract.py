@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,20 +28,8 @@ from pm_sync.errors import AmbiguousWriteError, AuthError, PmSyncError, RateLimi
 from pm_sync.testing.backend import Backend
 from pm_sync.tracker import PostmortemRef, TicketChanges, TicketDraft, TicketState
 
-
-class KitClock(clock.Clock):
-    """Real time plus every wait asked for, without waiting: rate limits cost nothing."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self.slept: list[float] = []
-
-    def now(self) -> float:
-        return time.time() + self.offset
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.offset += max(0.0, seconds)
+KitClock = clock.SkipClock
+"""The kit's clock: rate limits and search lag cost no real time."""
 
 
 def draft(

@@ -33,7 +33,6 @@ from pm_sync.errors import (
     AmbiguousWriteError,
     BadResponseError,
     RateLimitedError,
-    TrackerError,
     UnreachableError,
 )
 from pm_sync.tracker.secrets import Secrets
@@ -272,7 +271,3 @@ def require(condition: bool, tracker: str, what: str, detail: str) -> None:
             f"{tracker} answered with {detail} while {what}, which its API never sends",
             hint="check the tracker URL; a proxy or sign-on page may be answering instead",
         )
-
-
-def as_tracker_error(exc: BaseException, tracker: str) -> TrackerError:
-    return TrackerError(f"{tracker}: {type(exc).__name__}")

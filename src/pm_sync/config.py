@@ -8,7 +8,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from pm_sync.config_errors import from_validation, located
 from pm_sync.errors import ConfigError
 from pm_sync.project import CONFIG_FILE, STATE_DIR, Root, find_root, project_root
 from pm_sync.tracker.contract import ConnectorConfig, find_owner_entry
-from pm_sync.tracker.registry import ENTRY_POINT_GROUP, load_connector
+from pm_sync.tracker.registry import installed_names, load_connector
 
 __all__ = ["CONFIG_ENV", "CONFIG_FILE", "STATE_DIR", "Config", "find_root", "load_config", "locate"]
 
@@ -169,7 +168,7 @@ def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | Non
 
 def _check_tracker_names(config: Config) -> None:
     """A misspelt tracker is a config error naming its key, not a failure on first use."""
-    installed = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    installed = installed_names()
     named = [("tracker", config.tracker)]
     named += [(f"routes.{prefix}", name) for prefix, name in config.routes.items()]
     for key, name in named:

@@ -10,8 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from pm_sync.cli import render
+from pm_sync.cli.config_cmd import config_app
+from pm_sync.cli.doctor import doctor
 from pm_sync.cli.migrate import migrate
 from pm_sync.cli.overdue import overdue
+from pm_sync.cli.stats import stats
 from pm_sync.errors import PmSyncError
 
 app = typer.Typer(
@@ -179,6 +182,9 @@ def new(
 
 app.command("overdue")(overdue)
 app.command("migrate")(migrate)
+app.command("doctor")(doctor)
+app.command("stats")(stats)
+app.add_typer(config_app, name="config")
 
 
 @local_app.command("list")

@@ -87,6 +87,15 @@ def _rows(groups: Sequence[Group]) -> list[list[str]]:
     ]
 
 
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Plain columns for cron mail and pipes: two spaces apart, the first left-aligned."""
+    widths = [max(len(row[n]) for row in rows) for n in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(widths[0]) if n == 0 else cell.rjust(widths[n]) for n, cell in enumerate(row))
+        for row in rows
+    ]
+
+
 COLUMNS = (
     "",
     "items",
@@ -115,8 +124,8 @@ def print_report(report: StatsReport, console: Console) -> None:
         header = (first, *COLUMNS[1:])
         if not console.is_terminal:
             console.print(title + ":", markup=False, highlight=False)
-            for line in [list(header), *_rows(groups)]:
-                console.print("\t".join(line), markup=False, highlight=False)
+            for line in _aligned([list(header), *_rows(groups)]):
+                console.print(line, markup=False, highlight=False)
             continue
         table = Table(*header, title=title)
         for row in _rows(groups):

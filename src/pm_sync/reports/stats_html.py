@@ -36,7 +36,7 @@ figure.chart { display: block; margin: 14px 0; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 10px 0; }
 th, td { text-align: right; padding: 4px 6px; border-bottom: 1px solid #eceff4; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child { text-align: left; min-width: 5.5em; }
 th { color: #5d6573; font-weight: 600; }
 .notes { color: #5d6573; font-size: 13px; }
 footer { color: #8a919e; font-size: 12px; margin-top: 40px; }

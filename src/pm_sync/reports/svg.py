@@ -18,6 +18,7 @@ MUTED = "#5d6573"
 WIDTH = 760
 HEIGHT = 280
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 40, 44
+MAX_BAR = 72.0
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,12 @@ class Series:
     values: Sequence[float | None]
 
 
-def nice_step(top: float, ticks: int = 4) -> float:
-    """A round axis step (1, 2 or 5 times a power of ten) giving about `ticks` grid lines."""
+def nice_step(top: float, ticks: int = 4, *, whole: bool = False) -> float:
+    """A round axis step (1, 2 or 5 times a power of ten) giving about `ticks` grid lines;
+    `whole` for counts, whose axis never shows halves."""
     if top <= 0:
         return 1.0
-    raw = top / ticks
+    raw = max(top / ticks, 1.0) if whole else top / ticks
     power = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 5, 10):
         if raw <= factor * power:
@@ -53,16 +55,16 @@ def _frame(title: str, desc: str, body: list[str], legend: Sequence[Series]) -> 
     ]
     x = WIDTH - _RIGHT
     for series in reversed(legend):
-        width = 18 + 7 * len(series.name)
+        width = 26 + 7 * len(series.name)
         x -= width
         parts.append(f'<rect x="{x}" y="12" width="11" height="11" fill="{series.colour}"/>')
         parts.append(f'<text x="{x + 15}" y="22" font-size="12" fill="{MUTED}">{escape(series.name)}</text>')
     return "\n".join([*parts, *body, "</svg>"])
 
 
-def _axis(top: float, unit: str) -> tuple[list[str], float]:
+def _axis(top: float, unit: str, *, whole: bool = False) -> tuple[list[str], float]:
     """Grid lines and labels for 0..top; returns them and the scale's maximum."""
-    step = nice_step(top)
+    step = nice_step(top, whole=whole)
     maximum = step * max(1, math.ceil(top / step))
     plot_h = HEIGHT - _TOP - _BOTTOM
     out = []
@@ -101,13 +103,14 @@ def stacked_bars(title: str, categories: Sequence[str], series: Sequence[Series]
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(categories))]
     if not categories or not any(totals):
         return _empty(title)
-    grid, maximum = _axis(max(totals), unit)
+    grid, maximum = _axis(max(totals), unit, whole=True)
     labels, slot = _labels(categories)
     plot_h = HEIGHT - _TOP - _BOTTOM
     bars: list[str] = []
     for i, category in enumerate(categories):
         base = 0.0
-        x = _LEFT + slot * i + slot * 0.2
+        width = min(slot * 0.6, MAX_BAR)
+        x = _LEFT + slot * (i + 0.5) - width / 2
         for s in series:
             value = s.values[i] or 0
             if value <= 0:
@@ -115,7 +118,7 @@ def stacked_bars(title: str, categories: Sequence[str], series: Sequence[Series]
             h = plot_h * value / maximum
             y = _TOP + plot_h - plot_h * base / maximum - h
             bars.append(
-                f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}" '
+                f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}" '
                 f'fill="{s.colour}"><title>{escape(category)}: {_num(value)} {escape(s.name)}</title></rect>'
             )
             base += value
@@ -136,15 +139,16 @@ def grouped_bars(
     grid, maximum = _axis(top if top is not None else max(*values, 1.0), unit)
     labels, slot = _labels(categories)
     plot_h = HEIGHT - _TOP - _BOTTOM
-    width = slot * 0.7 / len(series)
+    width = min(slot * 0.7 / len(series), MAX_BAR)
     bars: list[str] = []
     for i, category in enumerate(categories):
+        start = _LEFT + slot * (i + 0.5) - width * len(series) / 2
         for n, s in enumerate(series):
             value = s.values[i]
             if value is None:
                 continue
             h = max(plot_h * value / maximum, 1.0)
-            x = _LEFT + slot * i + slot * 0.15 + width * n
+            x = start + width * n
             bars.append(
                 f'<rect class="bar" x="{x:.1f}" y="{_TOP + plot_h - h:.1f}" width="{width:.1f}" '
                 f'height="{h:.1f}" fill="{s.colour}"><title>{escape(category)}: {escape(s.name)} '

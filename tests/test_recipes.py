@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.recipes_support import (
     action_steps,
     check_invocation,
     cli_root,
+    code_blocks,
     doc_commands,
     invocations,
     load_yaml,
@@ -239,11 +241,28 @@ def test_pre_commit_hook_shape() -> None:
 RECIPE_DOCS = sorted(RECIPES.glob("*.md"))
 
 
+def _action_uses(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [found for item in node for found in _action_uses(item)]
+    if not isinstance(node, dict):
+        return []
+    here = [node] if re.search(r"(^|/)pm-sync@", str(node.get("uses", ""))) else []
+    return here + [found for value in node.values() for found in _action_uses(value)]
+
+
 @pytest.mark.parametrize("path", RECIPE_DOCS, ids=lambda p: p.name)
 def test_recipe_docs_use_real_commands_and_links(path: Path) -> None:
     text = path.read_text()
     for words in doc_commands(text):
         check_invocation(words)
+    inputs = load_yaml(ACTION)["inputs"]
+    for language, block in code_blocks(text):
+        if language in ("yaml", "yml"):
+            for step in _action_uses(yaml.safe_load(block)):
+                assert set(step["with"]) <= set(inputs), step
+                check_invocation([step["with"]["command"], *shlex.split(str(step["with"].get("args", "")))])
+        elif language == "toml":
+            tomllib.loads(block)
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
         if not target.startswith("http"):
             assert (path.parent / target).exists(), target

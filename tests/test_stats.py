@@ -184,14 +184,38 @@ def test_an_unreadable_tracker_falls_back_to_the_status_column_with_a_warning(
     assert numbers(data["overall"])[:4] == (8, 1, 0, 7)  # only the Draft's Done row
     assert data["overall"]["median_days_to_ticket"] is None
     (warning,) = data["warnings"]
-    assert "tracker 'local' could not be read" in warning and "6 ticket(s)" in warning
+    assert warning["code"] == "tracker-unreadable" and warning["severity"] == "warning"
+    assert "tracker 'local' could not be read" in warning["message"] and "6 ticket(s)" in warning["message"]
+    assert "backup" in warning["hint"]
+
+
+def test_a_deleted_ticket_counts_by_its_status_column_and_says_where(history: Path, cli: Any) -> None:
+    from pm_sync_local import LocalStore
+
+    LocalStore(history / ".pm-sync" / "local.db").delete("PM-4")
+
+    result = cli("stats", "--as-of", AS_OF, "--json")
+
+    (warning,) = result.json()["warnings"]
+    assert (warning["code"], warning["path"], warning["line"]) == (
+        "ticket-missing",
+        "docs/technical/postmortem-2024-01-15-payments.md",
+        17,
+    )
+    assert numbers(result.json()["overall"])[:5] == (8, 4, 1, 3, 2.0)  # PM-4 still open, no date
+    human = cli("stats", "--as-of", AS_OF)
+    assert (
+        "warning: docs/technical/postmortem-2024-01-15-payments.md:17: ticket PM-4 not found" in human.stderr
+    )
 
 
 def test_no_postmortems_is_an_empty_report(workdir: Path, cli: Any) -> None:
     data = stats_json(cli)
 
     assert data["items"] == 0 and data["by_priority"] == [] and data["lagging_owners"] == []
-    assert data["warnings"] == ["no postmortems found under docs/technical/postmortem-*.md"]
+    assert [(w["code"], w["message"]) for w in data["warnings"]] == [
+        ("no-postmortems", "no postmortems found under docs/technical/postmortem-*.md")
+    ]
 
 
 @pytest.mark.parametrize(

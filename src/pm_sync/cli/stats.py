@@ -89,6 +89,7 @@ def _text(report: StatsReport, fmt: str) -> str:
 
 def _write(path: Path, text: str) -> None:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(

@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pm_sync.config import load_config
+from pm_sync.diagnostics import Diagnostic, Severity, from_exception, warning
 from pm_sync.document.discover import expand
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority
 from pm_sync.document.parse import parse_file
@@ -138,7 +139,7 @@ class StatsReport:
     by_quarter: list[Group] = field(default_factory=list)
     owners: list[Group] = field(default_factory=list)
     postmortems: list[Group] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[Group]]:
         return {
@@ -160,7 +161,7 @@ class StatsReport:
             "by_quarter": [g.public() for g in self.by_quarter],
             "lagging_owners": [g.public() for g in self.owners],
             "lagging_postmortems": [g.public() for g in self.postmortems],
-            "warnings": list(self.warnings),
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -181,7 +182,13 @@ def stats_report(
     report = StatsReport(as_of=as_of or today_in(cfg.timezone), since=since)
     files = expand(paths, cfg.docs.paths, base=cfg.root)
     if not files:
-        report.warnings.append(f"no postmortems found under {', '.join(cfg.docs.paths)}")
+        report.warnings.append(
+            warning(
+                "no-postmortems",
+                f"no postmortems found under {', '.join(cfg.docs.paths)}",
+                hint="pass their paths, or set [docs] paths in pm-sync.toml",
+            )
+        )
     postmortems = _read_all(files, since, report)
     report.files = len(postmortems)
     items = [(pm, item) for pm in postmortems for item in pm.action_items]
@@ -202,7 +209,7 @@ def _read_all(files: Sequence[Path], since: dt.date | None, report: StatsReport)
         try:
             pm = parse_file(path)
         except PmSyncError as exc:
-            report.warnings.append(f"skipped {exc}")
+            report.warnings.append(replace(from_exception(exc, path=str(path)), severity=Severity.WARNING))
             continue
         if since is not None and (pm.date is None or pm.date < since):
             continue
@@ -225,7 +232,9 @@ def _read_tickets(
                     route = (found.tracker, found.key)
                     by_tracker.setdefault(found.tracker, []).append(found.key)
             except PmSyncError as exc:
-                report.warnings.append(f"{pm.path}:{item.line}: {exc.message}; using the Status column")
+                report.warnings.append(
+                    warning("route", f"{exc.message}; using the Status column", path=pm.path, line=item.line)
+                )
         routes.append(route)
     states: dict[tuple[str, str], TicketState | None] = {}
     for name, keys in by_tracker.items():
@@ -234,8 +243,12 @@ def _read_tickets(
             found_states = trackers.get(name).read(unique)
         except PmSyncError as exc:
             report.warnings.append(
-                f"tracker {name!r} could not be read ({exc}); used the Status column for its "
-                f"{len(unique)} ticket(s), without dates"
+                warning(
+                    "tracker-unreadable",
+                    f"tracker {name!r} could not be read ({exc.message}); used the Status column for "
+                    f"its {len(unique)} ticket(s), without dates",
+                    hint=exc.hint,
+                )
             )
             continue
         states.update({(name, key): found_states.get(key) for key in unique})
@@ -244,8 +257,12 @@ def _read_tickets(
         state = states.get(route) if route else None
         if route is not None and route in states and state is None:
             report.warnings.append(
-                f"{pm.path}:{item.line}: ticket {item.ticket} not found in {route[0]!r}; "
-                "using the Status column"
+                warning(
+                    "ticket-missing",
+                    f"ticket {item.ticket} not found in {route[0]!r}; using the Status column",
+                    path=pm.path,
+                    line=item.line,
+                )
             )
         out.append(state)
     return out

@@ -157,7 +157,7 @@ def to_html(report: StatsReport) -> str:
         _method(),
     ]
     if report.warnings:
-        items = "".join(f"<li>{escape(w)}</li>" for w in report.warnings)
+        items = "".join(f"<li>{escape(str(w))}</li>" for w in report.warnings)
         sections.append(
             f'<details class="notes"><summary>{len(report.warnings)} note(s) from reading the '
             f"postmortems and trackers</summary><ul>{items}</ul></details>"

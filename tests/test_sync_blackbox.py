@@ -28,9 +28,11 @@ import tests.fakes.fake_jira as fake_jira_module
 from tests.conftest import (
     STANDARD_ROWS,
     CliResult,
+    SkipClock,
     local_tickets,
     postmortem_text,
     run_subprocess,
+    use_clock,
 )
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
@@ -336,7 +338,7 @@ def test_slack_webhook_url_never_printed_when_slack_is_unreachable(
     doc = fresh_doc(workdir, STANDARD_ROWS)
     secret = "B0BLACKBOX/xoxSECRETwebhookPATH42"
     monkeypatch.setenv("BLACKBOX_SLACK", f"http://127.0.0.1:9/services/T000/{secret}")
-    monkeypatch.setattr("pm_sync.reports.slack.sleep", lambda s: None)
+    use_clock(monkeypatch, SkipClock())
 
     result = cli("overdue", str(doc), "--as-of", "2024-02-01", "--slack-webhook-env", "BLACKBOX_SLACK")
 

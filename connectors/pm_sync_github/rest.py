@@ -9,7 +9,6 @@ class (`_Requester__connectionClass`); pyproject pins PyGithub to 2.10.x for tha
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -41,10 +40,6 @@ for _handler in list(_github_log.handlers):
     if type(_handler) is logging.StreamHandler:
         _github_log.removeHandler(_handler)
 JSON = dict[str, Any]
-
-
-def github_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rate_limit_hook(secondary_wait: float) -> RateLimitHook:

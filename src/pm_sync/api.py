@@ -13,12 +13,12 @@ from pm_sync.document.lint import Finding, lint_file
 from pm_sync.document.model import Postmortem, Problem
 from pm_sync.document.parse import parse_file
 from pm_sync.errors import DocumentError, UsageError
-from pm_sync.sync.push import push
 
 if TYPE_CHECKING:
+    from pm_sync.document.migrate import Migration
     from pm_sync_local import LocalStore
 
-__all__ = ["lint_paths", "local_store", "new_postmortem", "parse_paths", "push"]
+__all__ = ["lint_paths", "local_store", "migrate_paths", "new_postmortem", "parse_paths"]
 
 
 def parse_paths(paths: Sequence[str]) -> list[Postmortem]:
@@ -92,3 +92,11 @@ def local_store(config_path: str | None = None) -> LocalStore:
     cfg = config.tracker_config("local")
     assert isinstance(cfg, LocalConfig)
     return LocalStore(LocalConnector.db_path(cfg, config.root), cfg.key_prefix)
+
+
+def migrate_paths(paths: Sequence[str], *, write: bool = False) -> list[Migration]:
+    """Each list-style postmortem converted to the template's table: the new text (and a diff)
+    always, the file rewritten only with `write`."""
+    from pm_sync.document.migrate import migrate_file, write_migration
+
+    return [write_migration(p) if write else migrate_file(p) for p in expand(paths)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pm_sync.errors import ConfigError
 from pm_sync.tracker.contract import ConnectorConfig, find_owner_entry
-from pm_sync.tracker.registry import ENTRY_POINT_GROUP, load_connector
+from pm_sync.tracker.registry import installed_names, load_connector
 
 CONFIG_FILE = "pm-sync.toml"
 CONFIG_ENV = "PM_SYNC_CONFIG"
@@ -157,7 +156,7 @@ def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | Non
 
 def _check_tracker_names(config: Config) -> None:
     """A misspelt tracker is a config error naming its key, not a failure on first use."""
-    installed = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    installed = installed_names()
     named = [("tracker", config.tracker)]
     named += [(f"routes.{prefix}", name) for prefix, name in config.routes.items()]
     for key, name in named:

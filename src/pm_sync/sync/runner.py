@@ -8,7 +8,7 @@ again under the lock, so two runs never both create the same ticket.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,6 +209,3 @@ def _again(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book) -> t
         except PmSyncError as exc:
             book.failed.setdefault(name, exc)
     return fresh, _plan(fresh, book, trackers, spec.options)
-
-
-Job = Callable[..., list[Result]]

@@ -19,7 +19,7 @@ Rules a connector keeps (the contract kit checks each):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
 
@@ -204,7 +204,3 @@ def _not_tried(cause: PmSyncError) -> PmSyncError:
         f"not created: an earlier create failed ({cause.message})",
         hint=cause.hint or "run again once the tracker answers",
     )
-
-
-AnyConnector = Connector[ConnectorConfig]
-Factory = Callable[[ConnectorConfig, ConnectorContext], AnyConnector]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tests.conftest import CliResult, postmortem_text
 from tests.fakes.fake_github import FakeGitHub, fake_github
 from tests.github_env import BOARD, PROJECT, REPO, TOKEN, TOKEN_ENV, configure, write_doc
 from tests.jira_support import JiraEnv, jira_env
+from tests.plugin_helpers import install_plugin
 
 __all__ = ["fake_github", "jira_env"]  # fixtures re-exported for pytest
 
@@ -139,6 +141,73 @@ def test_a_ticket_no_tracker_claims_fails_where_it_is_written(workdir: Path, cli
     (route,) = failures(result)["route"]
     assert route["path"] == str(doc) and route["line"] == 14
     assert "[routes]" in route["hint"]
+
+
+# --------------------------------------------------------------------------- a plugin's default
+
+
+PLUGIN = textwrap.dedent('''
+    from pm_sync.errors import AuthError
+    from pm_sync.tracker import Connector, ConnectorConfig, OwnerResolution
+
+    class VaultConfig(ConnectorConfig):
+        locked: bool = False
+
+    class VaultConnector(Connector[VaultConfig]):
+        """A tracker that only knows @alice and refuses everyone when locked."""
+        name = "vault"
+        config_model = VaultConfig
+
+        def parse_ref(self, ref):
+            return None
+
+        def find(self, markers, projects):
+            if self.config.locked:
+                raise AuthError("the vault refused the key", hint="set $VAULT_KEY")
+            return []
+
+        def read(self, keys):
+            return {k: None for k in keys}
+
+        def create(self, draft):
+            raise NotImplementedError
+
+        def update(self, key, changes, baseline):
+            raise NotImplementedError
+
+        def resolve_owners(self, handles, mapped):
+            ok = {h: h for h in handles if h == "@alice"}
+            return OwnerResolution(ids=ok, unknown={h: "not in the vault" for h in handles if h not in ok})
+''')
+
+
+def test_a_plugin_without_a_doctor_of_its_own_gets_the_default_checks(
+    workdir: Path, cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    install_plugin(
+        site, monkeypatch, module="pm_sync_vault", source=PLUGIN, name="vault", cls="VaultConnector"
+    )
+    (workdir / "pm-sync.toml").write_text('tracker = "vault"\n')
+    doc = workdir / "postmortem-x.md"
+    doc.write_text(
+        postmortem_text(
+            [("P0", "Fix it", "@alice", "2024-01-22", ""), ("P1", "Doc it", "@ghost", "2024-01-29", "")]
+        )
+    )
+
+    result = cli("doctor", str(doc), "--json")
+
+    assert result.code == 1
+    assert checks(result)["vault-reachable"][0]["passed"]
+    (ghost,) = failures(result)["owner-unknown"]
+    assert "owner @ghost is unknown to vault: not in the vault" in ghost["message"] and ghost["line"] == 15
+
+    (workdir / "pm-sync.toml").write_text('tracker = "vault"\n[trackers.vault]\nlocked = true\n')
+    result = cli("doctor", str(doc), "--json")
+    (refused,) = failures(result)["vault-credentials"]
+    assert refused["message"] == "the vault refused the key" and refused["hint"] == "set $VAULT_KEY"
 
 
 # --------------------------------------------------------------------------- Jira

@@ -1,6 +1,7 @@
 """The `pm-sync` program: the typer app, the command modules it is built from, and `run`.
 
-Each command module (documents, migrate, runs, overdue, local) has a `register(app)`; add a
+Each command module (documents, migrate, runs, overdue, stats, doctor, local, config_cmd) has a
+`register(app)`; add a
 module to `COMMAND_MODULES` to add its commands. Commands parse arguments, call one library
 function and render the result.
 """
@@ -13,11 +14,20 @@ from typing import Annotated
 
 import typer
 
-from pm_sync.cli import documents, local, migrate, overdue, render, runs
+from pm_sync.cli import config_cmd, doctor, documents, local, migrate, overdue, render, runs, stats
 from pm_sync.cli.common import INTERRUPTED, interrupted
 from pm_sync.errors import PmSyncError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (documents, migrate, runs, overdue, local)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    documents,
+    migrate,
+    runs,
+    overdue,
+    stats,
+    doctor,
+    local,
+    config_cmd,
+)
 
 app = typer.Typer(
     no_args_is_help=True,

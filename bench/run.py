@@ -146,6 +146,7 @@ def main() -> None:
 
 
 def report(
+    *,
     sizes: list[int],
     changed: int,
     figures: list[Figures],

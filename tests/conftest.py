@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,23 +16,7 @@ import pytest
 from pm_sync import clock
 from pm_sync.cli import run
 
-
-class SkipClock(clock.Clock):
-    """Real time plus every wait pm-sync asked for, without waiting; `slept` keeps the waits."""
-
-    def __init__(self, on_sleep: Callable[[float], None] | None = None) -> None:
-        self.offset = 0.0
-        self.slept: list[float] = []
-        self.on_sleep = on_sleep
-
-    def now(self) -> float:
-        return time.time() + self.offset
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.offset += max(0.0, seconds)
-        if self.on_sleep is not None:
-            self.on_sleep(seconds)
+SkipClock = clock.SkipClock
 
 
 def use_clock(monkeypatch: pytest.MonkeyPatch, fake: clock.Clock) -> None:

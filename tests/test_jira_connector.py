@@ -268,7 +268,7 @@ def test_many_items_are_created_in_bulk_chunks_and_read_in_one_query(jira_env: J
 
 def test_api_push_with_auto_deployment(jira_env: JiraEnv) -> None:
     """The Python API, with the deployment read from serverInfo (DC answers "Server")."""
-    from pm_sync.api import push
+    from pm_sync import push
 
     env = jira_env
     env.write_config(deployment="auto")

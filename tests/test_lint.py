@@ -137,6 +137,7 @@ def test_registry_lists_every_rule_with_a_reason() -> None:
     severities = {name: r.severity for name, r in RULES.items()}
     assert severities == {
         "missing-metadata": "error",
+        "bad-severity": "error",
         "missing-section": "error",
         "no-action-items": "error",
         "list-action-items": "warning",

@@ -44,7 +44,7 @@ def test_parse_json_reports_list_items_with_their_source(
     result = cli("parse", str(path), "--json")
 
     assert result.code == 0, result.stderr
-    assert result.json()["action_items"] == [
+    assert result.one()["action_items"] == [
         {
             "line": 8,
             "priority": None,

@@ -190,7 +190,8 @@ def test_a_read_only_tracker_folder_is_a_clear_error(open_workdir: Path, setup: 
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     for out in json.loads(result.stdout):
         assert out["created"] == []
-        [error] = out["errors"]
+        error = out["errors"][0]  # the first row says why; the rows after it were not sent
         assert ".pm-sync" in error["message"] and expected in error["message"], error
         assert "writable" in error["hint"], error
+        assert all(expected in e["message"] for e in out["errors"]), out["errors"]
     assert all(path.read_bytes() == data for path, data in docs.items())

@@ -657,10 +657,11 @@ HOOK_VAR = "PM_SYNC_QA2_SLACK"
 def test_report_of_the_unseen_set_reaches_slack_after_a_429(
     unseen: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pm_sync.reports import slack
 
     waited: list[float] = []
-    monkeypatch.setattr(slack, "sleep", waited.append)
+    waits = SkipClock()
+    use_clock(monkeypatch, waits)
+    waited = waits.slept
     monkeypatch.setenv(HOOK_VAR, HOOK)
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(HOOK).mock(
@@ -680,9 +681,8 @@ def test_report_of_the_unseen_set_reaches_slack_after_a_429(
 def test_slack_invalid_payload_fails_the_run_but_prints_the_report(
     unseen: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pm_sync.reports import slack
 
-    monkeypatch.setattr(slack, "sleep", lambda s: None)
+    use_clock(monkeypatch, SkipClock())
     monkeypatch.setenv(HOOK_VAR, HOOK)
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(HOOK).mock(return_value=httpx.Response(400, text="invalid_payload"))

@@ -460,7 +460,7 @@ def test_github_title_with_a_pipe_is_escaped_in_the_cell(gh: Path, cli: Any, fak
         r"\| #4 \| Open \|",
         table_rows(gh)[3],
     )
-    parsed = cli("parse", str(gh), "--json").json()
+    parsed = cli("parse", str(gh), "--json").one()
     assert parsed["action_items"][3]["action"] == "Alert on p99 | p999 latency"
     fake_github.clear_log()
     again = reconcile_json(cli, gh)

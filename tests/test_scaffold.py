@@ -32,7 +32,7 @@ def test_standard_draft_parses_with_its_metadata(tmp_path: Path) -> None:
     assert pm.problems == []
     assert pm.action_items == []
     assert len(pm.tables) == 1
-    assert set(pm.tables[0].columns) == {"priority", "action", "owner", "due", "ticket"}
+    assert set(pm.tables[0].columns) == {"priority", "action", "owner", "due", "ticket", "status"}
 
 
 def test_fresh_standard_draft_lints_with_only_the_to_do_findings(tmp_path: Path) -> None:
@@ -56,9 +56,10 @@ def test_fresh_quick_draft_follows_the_quick_template(tmp_path: Path) -> None:
     assert text.startswith("# Quick Postmortem: Cache stampede\n")
     for key in ("What happened", "Timeline", "Root cause", "Fixes", "Lesson"):
         assert f"**{key}**: [" in text
-    assert "## Action items" not in text
+    assert "**Action items**:\n" in text and "| Priority | Action | Owner | Due | Ticket | Status |" in text
     pm = parse_file(path)
     assert (pm.quick, pm.severity, pm.status, pm.problems) == (True, "SEV3", "Draft", [])
+    assert pm.action_items == [] and set(pm.tables[0].columns) >= {"action", "ticket", "status"}
     assert {(f.rule, f.severity) for f in lint_file(path)} == {
         ("placeholder", "warning"),
         ("missing-metadata", "error"),

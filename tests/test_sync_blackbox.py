@@ -28,9 +28,11 @@ import tests.fakes.fake_jira as fake_jira_module
 from tests.conftest import (
     STANDARD_ROWS,
     CliResult,
+    SkipClock,
     local_tickets,
     postmortem_text,
     run_subprocess,
+    use_clock,
 )
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
@@ -263,7 +265,8 @@ def test_dry_runs_send_no_writes_to_jira_and_leave_bytes_alone(
 
     assert env.writes() == []
     assert doc.read_bytes() == before
-    assert sorted(p.name for p in workdir.rglob("*") if p.is_file()) == ["pm-sync.toml", doc.name]
+    files = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*") if p.is_file())
+    assert files == [".pm-sync/.gitignore", str(doc.relative_to(workdir)), "pm-sync.toml"]
 
 
 def test_dry_runs_send_no_writes_to_github(workdir: Path, cli: Cli, gh: FakeGitHub) -> None:
@@ -336,7 +339,7 @@ def test_slack_webhook_url_never_printed_when_slack_is_unreachable(
     doc = fresh_doc(workdir, STANDARD_ROWS)
     secret = "B0BLACKBOX/xoxSECRETwebhookPATH42"
     monkeypatch.setenv("BLACKBOX_SLACK", f"http://127.0.0.1:9/services/T000/{secret}")
-    monkeypatch.setattr("pm_sync.reports.slack.sleep", lambda s: None)
+    use_clock(monkeypatch, SkipClock())
 
     result = cli("overdue", str(doc), "--as-of", "2024-02-01", "--slack-webhook-env", "BLACKBOX_SLACK")
 

@@ -109,7 +109,7 @@ def test_sre_book_shape_front_matter_type_column_and_linked_bug(workdir: Path, c
     result = cli("parse", str(path), "--json")
 
     assert result.code == 0, result.stderr
-    assert result.json() == {
+    assert result.one() == {
         "path": str(path),
         "title": "Shakespeare Sonnet++ Postmortem (incident #465)",
         "date": "2024-03-02",
@@ -167,7 +167,7 @@ def test_pagerduty_shape_setext_numbered_split_subsections(workdir: Path, cli) -
     path = workdir / "postmortem-2024-04-10-checkout.md"
     path.write_text(PAGERDUTY)
 
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
 
     assert (data["title"], data["date"], data["duration"], data["authors"], data["status"]) == (
         "Checkout latency spike",
@@ -214,7 +214,7 @@ def test_atlassian_shape_no_outer_pipes_bold_headers_placeholders(workdir: Path,
     path = workdir / "postmortem-2024-05-20-search.md"
     path.write_text(ATLASSIAN)
 
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
 
     assert data["action_items"] == [
         item(
@@ -275,7 +275,7 @@ def test_decoys_in_comment_details_tilde_fence_and_indented_code(workdir: Path, 
     path = workdir / "pm.md"
     path.write_text(DECOYS)
 
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
 
     assert data["action_items"] == [item(32, "The real one", priority="P1", owner="@ivan", due="2024-07-11")]
     assert data["problems"] == []
@@ -307,7 +307,7 @@ def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: 
     changed = [(o, n) for o, n in zip(old_lines, new_lines, strict=True) if o != n]
     assert len(changed) == 4  # header, delimiter, two rows: each only gains a suffix
     assert all(n.startswith(o) for o, n in changed)
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
     assert [(i["action"], i["ticket"]) for i in data["action_items"]] == [
         ("Fix `a | b`", "PM-1"),
         ("Unicode — ünïcode", "PM-2"),
@@ -442,7 +442,7 @@ def test_gitlab_h1_sections_parse(workdir: Path, cli) -> None:
     path = workdir / "postmortem-2024-10-01-replication-lag.md"
     path.write_text(GITLAB)
 
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
 
     assert data["title"] == "Database replication lag on the primary cluster"
     assert data["action_items"] == [
@@ -521,7 +521,7 @@ def test_link_whose_text_is_a_placeholder_is_an_unset_ticket(workdir: Path, cli)
     """)
     )
 
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
 
     assert data["action_items"] == [
         item(5, "File the ticket later", priority="P1", owner="@a", due="2024-01-22")
@@ -608,6 +608,6 @@ def test_table_nested_in_a_list_item_under_the_heading_counts(workdir: Path, cli
     """)
     )
 
-    data = cli("parse", str(path), "--json").json()
+    data = cli("parse", str(path), "--json").one()
 
     assert data["action_items"] == [item(7, "Add the alert", priority="P1", owner="@a", due="2024-01-22")]

@@ -173,6 +173,11 @@ class GitHubConnector(Connector[GitHubConfig]):
     def preflight(self, drafts: Sequence[TicketDraft]) -> list[Diagnostic]:
         return self.access.preflight(drafts, self._default)
 
+    def doctor(self, owners: Sequence[str], projects: Sequence[str]) -> list[Diagnostic]:
+        from pm_sync_github.doctor import checks
+
+        return checks(self, owners, projects)
+
     # ------------------------------------------------------------------ reading
 
     def _params(self) -> JSON:

@@ -35,6 +35,11 @@ class ProjectBoard(BaseModel):
     owner_type: Literal["org", "user"] = "org"
 
 
+def _board_accepted(schema: dict[str, Any]) -> None:
+    """The schema editors see: `project` also takes the board table `_board_from_project` moves."""
+    schema["anyOf"] = [*schema.get("anyOf", []), ProjectBoard.model_json_schema()]
+
+
 class GitHubConfig(ConnectorConfig):
     """Every key has a production default; only `repo` is required.
 
@@ -42,6 +47,11 @@ class GitHubConfig(ConnectorConfig):
     front matter give it) or a Projects v2 board (a table), which is kept in `board`.
     """
 
+    project: str | None = Field(
+        default=None,
+        description="the default repository (owner/name), or a Projects v2 board table",
+        json_schema_extra=_board_accepted,
+    )
     repo: str | None = None
     token_env: str = "GITHUB_TOKEN"
     api_url: str = DEFAULT_API_URL

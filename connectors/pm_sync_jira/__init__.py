@@ -144,6 +144,11 @@ class JiraConnector(Connector[JiraConfig]):
             out += meta.problems(self._meta[cache_key], group, self.mapper, labels)
         return out
 
+    def doctor(self, owners: Sequence[str], projects: Sequence[str]) -> list[Diagnostic]:
+        from pm_sync_jira.doctor import checks
+
+        return checks(self, owners, projects)
+
     # --------------------------------------------------------------------- reads
 
     def _each(self, fn: Callable[[T], R], batches: list[T]) -> list[R]:

@@ -12,7 +12,6 @@ Messages are built from the status code and Jira's parsed error text, scrubbed o
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,7 +34,6 @@ from pm_sync.tracker.http_requests import mount
 from pm_sync.tracker.secrets import Secrets, read_token
 from pm_sync_jira.config import JiraConfig
 
-LOG = logging.getLogger("pm_sync_jira")
 T = TypeVar("T")
 PAGE = 100  # search page size: Cloud's cap for issues with fields; DC allows more
 _UNKNOWN_KEY = re.compile(

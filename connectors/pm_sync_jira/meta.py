@@ -13,9 +13,9 @@ from typing import Any
 
 from jira import JIRAError
 
-from pm_sync.diagnostics import Diagnostic, error
+from pm_sync.diagnostics import Diagnostic, error, warning
 from pm_sync.tracker.tickets import TicketDraft
-from pm_sync_jira.client import LOG, JiraClient
+from pm_sync_jira.client import JiraClient
 from pm_sync_jira.fields import Mapper, field_name
 
 # Fields pm-sync fills itself, or that Jira fills for the caller.
@@ -29,6 +29,7 @@ class CreateMeta:
     issue_types: list[str] | None = None  # None: this Jira has no createmeta resources
     fields: dict[str, dict[str, Any]] | None = None  # None: metadata not available
     missing_project: str | None = None
+    unchecked: str | None = None  # why the up-front check could not run
 
 
 def _pages(client: JiraClient, path: str, item_keys: Sequence[str]) -> list[dict[str, Any]]:
@@ -61,9 +62,7 @@ def load(client: JiraClient, project: str, issue_type: str) -> CreateMeta:
             if "project" in str(exc.text or "").casefold():
                 meta.missing_project = str(exc.text)
             else:  # Jira before 8.4 has no such resource: create errors will still name fields
-                LOG.warning(
-                    "Jira has no issue/createmeta/%s/issuetypes; skipping the up-front check", project
-                )
+                meta.unchecked = f"Jira has no issue/createmeta/{project}/issuetypes (before 8.4)"
             return meta
         meta.issue_types = [str(t.get("name")) for t in types]
         match = next((t for t in types if str(t.get("name", "")).casefold() == issue_type.casefold()), None)
@@ -76,7 +75,7 @@ def load(client: JiraClient, project: str, issue_type: str) -> CreateMeta:
         except JIRAError as exc:
             if exc.status_code != 404:
                 raise
-            LOG.warning("no create metadata for %s/%s; skipping the up-front check", project, issue_type)
+            meta.unchecked = f"Jira has no create metadata for {project}/{issue_type}"
             return meta
     meta.fields = {str(m.get("fieldId") or m.get("key")): m for m in metas}
     return meta
@@ -87,6 +86,12 @@ def problems(
 ) -> list[Diagnostic]:
     """Every reason a create would fail, per draft, before anything is sent."""
     where = f"Jira project {meta.project}"
+    if meta.unchecked is not None and drafts:
+        return [
+            warning(
+                "jira-create-meta", f"{meta.unchecked}; fields are checked when creating", line=drafts[0].line
+            )
+        ]
     if meta.missing_project is not None:
         msg = (
             f"{where} does not exist or the account cannot see it "

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pm_sync import failpoints
+from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.model import ItemStatus, Priority
 from pm_sync.tracker import (
     Capabilities,
@@ -116,3 +117,8 @@ class LocalConnector(Connector[LocalConfig]):
 
     def owner_handle(self, identity: str) -> str | None:
         return identity if identity.startswith("@") else None
+
+    def doctor(self, owners: Sequence[str], projects: Sequence[str]) -> list[Diagnostic]:
+        from pm_sync_local.doctor import checks
+
+        return checks(self.store, owners)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pm_sync.errors import NotFoundError, TrackerError
+from pm_sync.project import make_dirs
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -89,7 +90,7 @@ class LocalStore:
             conn = sqlite3.connect(":memory:")
         else:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_dirs(self.path.parent)
                 conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             except OSError as exc:
                 raise self._os_error(exc) from None

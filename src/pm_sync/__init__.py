@@ -1,27 +1,48 @@
 """pm-sync: postmortem action items become tracked tickets, and stay in sync.
 
-The names below load on first use, so `import pm_sync` (every command's first step) stays cheap.
+The library API is the commands themselves, as functions:
+
+    import pm_sync
+    pm_sync.parse(["postmortem.md"])        # -> [Postmortem]
+    pm_sync.lint(["docs/"])                  # -> [Finding]
+    pm_sync.push(["postmortem.md"])          # -> [Result], one per postmortem
+    pm_sync.reconcile()                      # -> [Result] for `[docs] paths`
+    pm_sync.overdue(as_of=date(2024, 3, 1))  # -> OverdueReport
+    pm_sync.new("Payment outage")            # -> Path of the new draft
+    pm_sync.migrate(["old.md"], write=True)  # -> [Migration]
+
+Each is loaded on first use, so `import pm_sync` (and `pm-sync --help`) stays fast.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from importlib import import_module
+from typing import Any
 
-if TYPE_CHECKING:
-    from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, Problem
-    from pm_sync.errors import PmSyncError
-
-__all__ = ["ActionItem", "ItemStatus", "PmSyncError", "Postmortem", "Priority", "Problem"]
 __version__ = "0.1.0"
+
+_API = {
+    "parse": ("pm_sync.api", "parse_paths"),
+    "lint": ("pm_sync.api", "lint_paths"),
+    "push": ("pm_sync.sync.push", "push"),
+    "reconcile": ("pm_sync.sync.reconcile", "reconcile"),
+    "overdue": ("pm_sync.reports.overdue", "overdue_report"),
+    "new": ("pm_sync.api", "new_postmortem"),
+    "migrate": ("pm_sync.api", "migrate_paths"),
+    "PmSyncError": ("pm_sync.errors", "PmSyncError"),
+}
+
+__all__ = ["PmSyncError", "lint", "migrate", "new", "overdue", "parse", "push", "reconcile"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "PmSyncError":
-        from pm_sync import errors
-
-        return errors.PmSyncError
-    if name in __all__:
-        from pm_sync.document import model
-
-        return getattr(model, name)
+    if name in _API:
+        module, attr = _API[name]
+        value = getattr(import_module(module), attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'pm_sync' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pm_sync.document.discover import expand
 from pm_sync.document.lint import Finding, lint_file
@@ -14,21 +14,10 @@ from pm_sync.document.parse import parse_file
 from pm_sync.errors import DocumentError, UsageError
 
 if TYPE_CHECKING:
-    from pm_sync.sync.push import push
+    from pm_sync.document.migrate import Migration
     from pm_sync_local import LocalStore
 
-
-def __getattr__(name: str) -> Any:
-    """`push` loads the sync engine and the config (pydantic) only when asked for: `parse` and
-    `lint` never need them."""
-    if name == "push":
-        from pm_sync.sync.push import push
-
-        return push
-    raise AttributeError(f"module 'pm_sync.api' has no attribute {name!r}")
-
-
-__all__ = ["lint_paths", "local_store", "new_postmortem", "parse_paths", "push"]
+__all__ = ["lint_paths", "local_store", "migrate_paths", "new_postmortem", "parse_paths"]
 
 
 def parse_paths(paths: Sequence[str]) -> list[Postmortem]:
@@ -70,13 +59,16 @@ def lint_paths(paths: Sequence[str]) -> list[Finding]:
 def new_postmortem(
     title: str,
     *,
-    severity: str = "SEV2",
+    severity: str | None = None,
     date: str | dt.date | None = None,
     quick: bool = False,
-    directory: Path = Path("docs/technical"),
+    directory: Path | None = None,
     authors: Sequence[str] | None = None,
 ) -> Path:
+    """A new Draft; severity defaults to the template's (SEV2, quick SEV3), the folder to
+    `docs/technical` under the project root, so `new` from a subfolder lands where the others are."""
     from pm_sync.document import scaffold
+    from pm_sync.project import project_root
 
     if isinstance(date, str):
         try:
@@ -90,7 +82,7 @@ def new_postmortem(
         severity=severity,
         date=date,
         quick=quick,
-        directory=directory,
+        directory=directory if directory is not None else project_root().path / "docs" / "technical",
         authors=list(authors) if authors else None,
     )
 
@@ -103,3 +95,11 @@ def local_store(config_path: str | None = None) -> LocalStore:
     cfg = config.tracker_config("local")
     assert isinstance(cfg, LocalConfig)
     return LocalStore(LocalConnector.db_path(cfg, config.root), cfg.key_prefix)
+
+
+def migrate_paths(paths: Sequence[str], *, write: bool = False) -> list[Migration]:
+    """Each list-style postmortem converted to the template's table: the new text (and a diff)
+    always, the file rewritten only with `write`."""
+    from pm_sync.document.migrate import migrate_file, write_migration
+
+    return [write_migration(p) if write else migrate_file(p) for p in expand(paths)]

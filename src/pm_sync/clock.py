@@ -21,19 +21,23 @@ class Clock:
             time.sleep(seconds)
 
 
-class FakeClock(Clock):
-    """Time moves only when someone sleeps; `slept` keeps every wait for assertions."""
+class SkipClock(Clock):
+    """Real time plus every wait asked for, without waiting: tests run hours of rate limits and
+    search lag in no time. `slept` keeps each wait; `on_sleep` lets a fake server's clock follow."""
 
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.current = start
+    def __init__(self, on_sleep: Callable[[float], None] | None = None) -> None:
+        self.offset = 0.0
         self.slept: list[float] = []
+        self.on_sleep = on_sleep
 
     def now(self) -> float:
-        return self.current
+        return time.time() + self.offset
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
-        self.current += max(0.0, seconds)
+        self.offset += max(0.0, seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
 
 
 def _stderr(line: str) -> None:
@@ -62,7 +66,7 @@ def wait(seconds: float, why: str) -> None:
 
 @contextmanager
 def using(clock: Clock, announce: Callable[[str], None] | None = None) -> Iterator[Clock]:
-    """Run with another clock (and announcer), e.g. a `FakeClock` in tests."""
+    """Run with another clock (and announcer), e.g. a `SkipClock` in tests."""
     saved = _Current.clock, _Current.announce
     _Current.clock = clock
     if announce is not None:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from importlib.metadata import entry_points
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pm_sync.config_errors import from_validation, located
 from pm_sync.errors import ConfigError
+from pm_sync.project import CONFIG_FILE, STATE_DIR, Root, find_root, project_root
 from pm_sync.tracker.contract import ConnectorConfig, find_owner_entry
-from pm_sync.tracker.registry import ENTRY_POINT_GROUP, load_connector
+from pm_sync.tracker.registry import installed_names, load_connector
 
-CONFIG_FILE = "pm-sync.toml"
+__all__ = ["CONFIG_ENV", "CONFIG_FILE", "STATE_DIR", "Config", "find_root", "load_config", "locate"]
+
 CONFIG_ENV = "PM_SYNC_CONFIG"
 DEFAULT_DOC_PATHS = ["docs/technical/postmortem-*.md"]
 
@@ -33,21 +38,6 @@ class SafetyConfig(BaseModel):
 
     max_creates: int = Field(default=100, ge=0)
     max_updates: int = Field(default=100, ge=0)
-
-
-STATE_DIR = ".pm-sync"
-
-
-def find_root(start: Path | None = None) -> Path | None:
-    """The nearest folder at or above `start` holding `pm-sync.toml` or `.pm-sync/`, looking no
-    further than the repository root (a `.git`) or the file-system root; as git finds its repo."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file() or (folder / STATE_DIR).is_dir():
-            return folder
-        if (folder / ".git").exists():
-            return None
-    return None
 
 
 class Config(BaseModel):
@@ -83,9 +73,10 @@ class Config(BaseModel):
     @property
     def root(self) -> Path:
         """The project root, where relative paths and `.pm-sync/` live: the config file's folder,
-        else the nearest folder above holding `.pm-sync/`, else the working directory."""
+        else the nearest folder above holding `.pm-sync/`, else the repository root, else the
+        working directory."""
         if self.base_dir is None:
-            self.base_dir = find_root() or Path.cwd()
+            self.base_dir = project_root().path
         return self.base_dir
 
     def owner_entry(self, handle: str) -> Mapping[str, str]:
@@ -100,21 +91,7 @@ class Config(BaseModel):
         try:
             return cls.config_model.model_validate(raw)
         except ValidationError as exc:
-            raise _config_error(exc, self.path, prefix=("trackers", name)) from None
-
-
-def _config_error(exc: ValidationError, path: str | None, prefix: tuple[str, ...] = ()) -> ConfigError:
-    first = exc.errors()[0]
-    key = ".".join(str(p) for p in (*prefix, *first["loc"]))
-    more = len(exc.errors()) - 1
-    message = f"invalid config key {key!r}: {first['msg']}"
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return ConfigError(
-        message,
-        path=path or "<defaults>",
-        hint="see config.example.toml for every key and its meaning",
-    )
+            raise from_validation(exc, self.path, cls.config_model, prefix=("trackers", name)) from None
 
 
 def find_config_path(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Path | None:
@@ -129,6 +106,31 @@ def find_config_path(explicit: str | Path | None, env: Mapping[str, str] | None 
     return None
 
 
+@dataclass(frozen=True)
+class Location:
+    """Which project root and config file a run uses, and why (`--verbose` prints it)."""
+
+    root: Root
+    config: Path | None
+    config_reason: str
+
+
+def locate(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Location:
+    environ = os.environ if env is None else env
+    path = find_config_path(explicit, env)
+    if path is None:
+        return Location(project_root(), None, "none found: defaults, embedded local tracker")
+    reason = (
+        "--config"
+        if explicit
+        else f"${CONFIG_ENV}"
+        if environ.get(CONFIG_ENV)
+        else "found by searching upward"
+    )
+    folder = path.resolve().parent
+    return Location(Root(folder, "the config file's folder"), path, reason)
+
+
 def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """No file at all is fine: the defaults use the embedded local tracker."""
     path = find_config_path(explicit, env)
@@ -141,14 +143,23 @@ def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | Non
             "config file not found", path=str(path), hint=f"create it, or unset {CONFIG_ENV} / --config"
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config is not valid TOML: {exc}", path=str(path)) from None
+        where = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+        line = int(where.group(1)) if where else None
+        if line is None and str(exc).endswith("(at end of document)"):
+            line = max(1, len(path.read_text(encoding="utf-8-sig").splitlines()))
+        raise ConfigError(
+            f"config is not valid TOML: {str(exc).split(' (at ')[0]}",
+            path=str(path),
+            line=line,
+            hint="see config.example.toml for the syntax",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc}", path=str(path)) from None
     _reject_inline_secrets(data, str(path))
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise _config_error(exc, str(path)) from None
+        raise from_validation(exc, str(path), Config) from None
     config.path = str(path)
     config.base_dir = path.resolve().parent
     _check_tracker_names(config)
@@ -157,29 +168,33 @@ def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | Non
 
 def _check_tracker_names(config: Config) -> None:
     """A misspelt tracker is a config error naming its key, not a failure on first use."""
-    installed = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    installed = installed_names()
     named = [("tracker", config.tracker)]
     named += [(f"routes.{prefix}", name) for prefix, name in config.routes.items()]
     for key, name in named:
         if name not in installed:
-            raise ConfigError(
-                f"invalid config key {key!r}: unknown tracker {name!r}",
-                path=config.path,
-                hint=f"use one of: {', '.join(installed)}, or install the plugin that adds it",
+            near = difflib.get_close_matches(name, installed, n=1, cutoff=0.6)
+            raise located(
+                f"invalid value for {key!r}: unknown tracker {name!r}",
+                config.path,
+                tuple(key.split(".", 1)),
+                hint=(f"did you mean {near[0]!r}? " if near else "")
+                + f"use one of: {', '.join(installed)}, or install the plugin that adds it",
             )
 
 
 _SECRET_KEYS = {"token", "password", "api_token", "secret", "webhook", "webhook_url", "pat"}
 
 
-def _reject_inline_secrets(data: Mapping[str, Any], path: str, prefix: str = "") -> None:
+def _reject_inline_secrets(data: Mapping[str, Any], path: str, prefix: tuple[str, ...] = ()) -> None:
     for key, value in data.items():
-        dotted = f"{prefix}{key}"
+        dotted = ".".join((*prefix, str(key)))
         if isinstance(value, Mapping):
-            _reject_inline_secrets(value, path, dotted + ".")
+            _reject_inline_secrets(value, path, (*prefix, str(key)))
         elif str(key).lower() in _SECRET_KEYS:
-            raise ConfigError(
+            raise located(
                 f"config key {dotted!r} holds a secret inline",
-                path=path,
+                path,
+                (*prefix, str(key)),
                 hint=f"put the secret in an environment variable and set '{key}_env' instead",
             )

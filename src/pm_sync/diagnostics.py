@@ -71,6 +71,13 @@ def warning(
     return Diagnostic(code, Severity.WARNING, message, path, line, hint)
 
 
+def info(
+    code: str, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None
+) -> Diagnostic:
+    """A check that passed, or a note: reported, never a reason to fail."""
+    return Diagnostic(code, Severity.INFO, message, path, line, hint)
+
+
 def from_exception(
     exc: PmSyncError, *, code: str | None = None, path: str | None = None, line: int | None = None
 ) -> Diagnostic:

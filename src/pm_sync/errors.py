@@ -82,12 +82,6 @@ class PmSyncError(Exception):
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "line": self.line, "message": self.message, "hint": self.hint}
 
-    def located(self, path: str | None, line: int | None) -> PmSyncError:
-        """The same error, placed at `path:line` where it had no place of its own."""
-        self.path = self.path or path
-        self.line = self.line if self.line is not None else line
-        return self
-
 
 class UsageError(PmSyncError):
     """Bad command-line usage: exit code 2, like click's own usage errors."""

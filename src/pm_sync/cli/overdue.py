@@ -6,14 +6,19 @@ import datetime as dt
 import os
 import sys
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
 from pm_sync.cli import render
+from pm_sync.cli.common import ConfigOpt, JsonOpt, PathsArg, VerboseOpt, command, show_where
 from pm_sync.document.model import Priority
-from pm_sync.errors import UsageError
+from pm_sync.errors import ConfigError, UsageError
 
-FORMAT_HELP = "Output: table (terminal), markdown (wiki or chat), json (scripts), csv (spreadsheet)."
+FORMAT_HELP = (
+    "Output: table (terminal, the default), markdown (wiki or chat), json (scripts; same as --json), "
+    "csv (spreadsheet)."
+)
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
@@ -54,22 +59,43 @@ def webhook_url(var: str | None) -> str | None:
             f"environment variable {var} (--slack-webhook-env) is not set or empty",
             hint="export it with the Slack incoming-webhook URL",
         )
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigError(
+            f"environment variable {var} (--slack-webhook-env) does not hold an http(s) URL",
+            hint="set it to the full https://hooks.slack.com/services/... URL of an incoming webhook",
+        )
     return url
 
 
+def output_format(fmt: str | None, as_json: bool, known: tuple[str, ...]) -> str:
+    """`--json` is `--format json`, as every command takes `--json`."""
+    name = (fmt or ("json" if as_json else "table")).strip().lower()
+    if name not in known:
+        raise UsageError(f"--format {name!r} is not one of {', '.join(known)}")
+    if as_json and name != "json":
+        raise UsageError(f"--json and --format {name} ask for two formats", hint="pass one of them")
+    return name
+
+
 def overdue(
-    paths: Annotated[
-        list[str] | None,
-        typer.Argument(help="Postmortem files, folders or globs (default: [docs] paths in the config)."),
-    ] = None,
+    paths: PathsArg = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Report date, YYYY-MM-DD (default: today in the configured time zone)."),
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Report date (default: today in the configured time zone).",
+            show_default=False,
+        ),
     ] = None,
     priorities: Annotated[
-        str, typer.Option("--priorities", help="Comma-separated priorities to report on.")
+        str, typer.Option("--priorities", metavar="P0,P1", help="Comma-separated priorities to report on.")
     ] = "P0,P1",
-    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "table",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", metavar="table|markdown|json|csv", help=FORMAT_HELP, show_default=False),
+    ] = None,
     fail_on_overdue: Annotated[
         bool, typer.Option("--fail-on-overdue", help="Exit 1 when any item is overdue (for CI alerting).")
     ] = False,
@@ -81,29 +107,30 @@ def overdue(
             help="Also post the report to the Slack incoming webhook whose URL is in VAR.",
         ),
     ] = None,
-    config: Annotated[str | None, typer.Option("--config", help="Config file (pm-sync.toml).")] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Overdue, due-soon and ownerless action items, and Drafts past Day 7."""
     from pm_sync.reports import formats as report_format
     from pm_sync.reports.overdue import overdue_report
 
-    fmt = fmt.strip().lower()
-    if fmt not in report_format.FORMATS:
-        raise UsageError(f"--format {fmt!r} is not one of {', '.join(report_format.FORMATS)}")
+    chosen = output_format(fmt, as_json, report_format.FORMATS)
+    show_where(verbose, config)
     date = parse_as_of(as_of)
     wanted = parse_priorities(priorities)
     url = webhook_url(slack_webhook_env)
 
     report = overdue_report(paths or (), config_path=config, as_of=date, priorities=wanted)
 
-    if fmt == "table":
+    if chosen == "table":
         report_format.print_report(report, render.console)
     else:
         writer = {
             "markdown": report_format.to_markdown,
             "json": report_format.to_json,
             "csv": report_format.to_csv,
-        }[fmt]
+        }[chosen]
         sys.stdout.write(writer(report))
         sys.stdout.flush()
     for warning in report.warnings:
@@ -116,3 +143,7 @@ def overdue(
             f"posted the report to Slack (${slack_webhook_env})", markup=False, highlight=False
         )
     raise typer.Exit(1 if fail_on_overdue and report.has_overdue else 0)
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "overdue")(overdue)

@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # loaded by the commands that produce them, not for `--help`
     from pm_sync.sync.result import Result
 
 
+def _status_not_written() -> str:
+    from pm_sync.sync.compare import STATUS_NOT_WRITTEN  # the sync engine loads for runs only
+
+    return STATUS_NOT_WRITTEN
+
+
 def silence_closed_stream(stream: TextIO) -> None:
     """The reader went away (`pm-sync push *.md | head -1`): send the rest of the output to
     /dev/null so the run carries on with every file and ends with its own exit code."""
@@ -79,7 +85,8 @@ def postmortem(pm: Postmortem) -> None:
     columns = ("line", "priority", "action", "owner", "due", "ticket", "status")
     rows_table("", columns, [[item.public()[k] for k in columns] for item in pm.action_items])
     for problem in pm.problems:
-        console.print(f"  [yellow]{esc(pm.path)}:{problem.line}[/]: {esc(problem.message)}")
+        where = f"{pm.path}:{problem.line}" if problem.line else pm.path
+        console.print(f"  [yellow]{esc(where)}[/]: {esc(problem.message)}")
 
 
 def diagnostic(diag: Diagnostic, indent: str = "  ") -> None:
@@ -111,11 +118,16 @@ def outcome(result: Result) -> None:
     ):
         if entries:
             parts.append(f"{label} {len(entries)}")
-    if result.dry_run:
-        would = result.would()
-        if would:
-            parts = [", ".join(f"{n} {verb}" for verb, n in would.items())]
-    if result.missing:
+    would = result.would() if result.dry_run else {}
+    if would:
+        keys = {"missing": result.missing}
+        parts = [
+            ", ".join(
+                f"{n} {verb}" + (f" ({', '.join(keys[verb])})" if keys.get(verb) else "")
+                for verb, n in would.items()
+            )
+        ]
+    elif result.missing:
         parts.append(f"missing {len(result.missing)} ({', '.join(result.missing)})")
     if result.orphaned:
         parts.append(f"orphaned {len(result.orphaned)} ({', '.join(result.orphaned)})")
@@ -128,10 +140,24 @@ def outcome(result: Result) -> None:
     summary = "; ".join(parts) or ("" if result.errors else "nothing to do")
     console.print(f"{status} {esc(result.file)}" + (f": {esc(summary)}" if summary else ""))
     for diag in result.diagnostics:
-        if diag.severity is not Severity.ERROR:
+        if diag.severity is not Severity.ERROR and diag.code != _status_not_written():
             diagnostic(diag)
     for diag in result.errors:
         diagnostic(diag)
+
+
+def notes_once(results: Sequence[Result]) -> None:
+    """What holds for many postmortems is said once, after the run, not once per file."""
+    unwritten = [d for r in results for d in r.diagnostics if d.code == _status_not_written()]
+    if len(unwritten) == 1:
+        diagnostic(unwritten[0], indent="")
+    elif unwritten:
+        files = ", ".join(str(d.path) for d in unwritten)
+        console.print(
+            f"[yellow]warning:[/] ticket status was not written back into {len(unwritten)} postmortems "
+            f"({esc(files)}): their action-items tables have no Status column (add one, its cells "
+            "may start empty, and reconcile again)"
+        )
 
 
 def summary_table(results: Sequence[Result], title: str) -> None:

@@ -22,18 +22,26 @@ def _relative(path: Path) -> Path:
 
 
 def expand(args: Sequence[str], defaults: Sequence[str] = (), base: Path | None = None) -> list[Path]:
-    """Files as given; folders by the template's naming (`postmortem*.md`, recursively); globs."""
+    """Files as given; folders by the template's naming (`postmortem*.md`, recursively); globs.
+
+    A path typed on the command line that does not exist is a usage error (exit 2) before
+    anything runs, as a typo must not pass for "nothing to do" in CI; config paths that match
+    nothing are only nothing."""
     root = base or Path.cwd()
     found: list[Path] = []
     for arg in args or defaults:
         path = Path(arg) if Path(arg).is_absolute() or args else root / arg
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob(FOLDER_PATTERN) if p.is_file()))
-        elif glob.has_magic(str(path)):
+        elif glob.has_magic(str(path)) and not path.exists():
             matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
             found.extend(p for p in matches if p.is_file())
-        elif args or path.exists():
+        elif path.exists() or path.is_symlink():
             found.append(path)
+        elif args:
+            raise UsageError(
+                "no such file or folder", path=arg, hint="check the path, or quote a glob: 'docs/*.md'"
+            )
     unique = list(dict.fromkeys(found if args else (_relative(p) for p in found)))
     if args and not unique:
         raise UsageError(

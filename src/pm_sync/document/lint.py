@@ -42,6 +42,7 @@ from pm_sync.document.lint_text import (
 from pm_sync.document.model import ItemStatus, Postmortem
 from pm_sync.document.parse import is_action_heading, parse_source
 from pm_sync.document.source import Source
+from pm_sync.document.values import severity_name
 
 __all__ = ["RULES", "Context", "Finding", "Rule", "has_errors", "lint_file", "lint_postmortem"]
 
@@ -122,6 +123,15 @@ def missing_metadata(ctx: Context) -> Iterator[Hit]:
             yield block, f"no {label} metadata; add {where}"
         elif not (key == "date" and line in bad_date_lines):
             yield line, f"{label} is empty; fill it in"
+
+
+@rule("bad-severity", "error")
+def bad_severity(ctx: Context) -> Iterator[Hit]:
+    """A severity readers can rank: SEV1 (worst) to SEV5, or a word such as Major or Minor."""
+    pm = ctx.pm
+    if pm.severity and severity_name(pm.severity) is None:
+        line = pm.metadata_lines.get("severity", ctx.anchor)
+        yield line, f"severity {pm.severity!r} is not one pm-sync knows; write SEV1 (worst) to SEV5"
 
 
 @rule("missing-section", "error")

@@ -24,10 +24,6 @@ KEYS = {
     "author(s)": "authors",
     "status": "status",
 }
-_BOLD_PAIR = re.compile(
-    r"(?:\*\*|__)\s*(?P<key>[A-Za-z][A-Za-z ()]{0,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)"
-    r"\s*(?P<value>.*)"
-)
 _TITLE_PREFIX = re.compile(r"^\s*(?:quick\s+)?post[- ]?mortem\s*[:\-–—]\s*", re.IGNORECASE)
 
 

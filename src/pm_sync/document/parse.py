@@ -45,6 +45,7 @@ from pm_sync.document.tables import (
     parse_cells,
     read_table,
     table_rows,
+    table_without_delimiter,
 )
 from pm_sync.document.values import has_inline_syntax
 
@@ -150,7 +151,7 @@ def read_document(src: Source) -> Document:
         elif tok.type == "heading_open" and tok.map:
             _heading(w, tokens, i, pm)
         elif tok.type == "paragraph_open" and tok.map and w.details_depth == 0:
-            _paragraph(w, tokens, i)
+            _paragraph(w, tokens, i, pm)
         elif tok.type == "hr" and w.section_level == PSEUDO_LEVEL:
             w.section_level = None
         elif tok.type == "table_open" and tok.map and w.details_depth == 0 and w.quote_depth == 0:
@@ -207,8 +208,13 @@ def _heading(w: _Walk, tokens: Sequence[Token], i: int, pm: Postmortem) -> None:
         w.groups.append((level, heading_status(text), heading_priority(text)))
 
 
-def _paragraph(w: _Walk, tokens: Sequence[Token], i: int) -> None:
+def _paragraph(w: _Walk, tokens: Sequence[Token], i: int, pm: Postmortem) -> None:
     tok, inline = tokens[i], tokens[i + 1]
+    if w.section_level is not None and tok.level == 0 and not w.quote_depth and tok.map:
+        broken = table_without_delimiter(inline.content, tok.map[0] + 1)
+        if broken is not None:
+            pm.problems.append(broken)
+            return
     if w.first_h2_line is None:
         for offset, raw in enumerate(inline.content.split("\n")):
             from_bold_line(raw, (tok.map or [0])[0] + offset + 1, w.meta)

@@ -79,19 +79,23 @@ def _escaped(line: str, pos: int) -> bool:
     return pos > 0 and line[pos - 1] == "\\"
 
 
-def replace_cell(row: Row, index: int, value: str) -> str:
-    """The row's line with one cell's content replaced, keeping its padding where it fits."""
+def replace_cell(row: Row, index: int, value: str, *, keep_width: bool = True) -> str:
+    """The row's line with one cell's content replaced. With `keep_width` (the column is aligned)
+    a shorter value is padded to the cell's old width; otherwise the cell keeps only the spaces
+    around its old content, so `| Won't do |` becomes `| Open |`, not `| Open     |`."""
     cell = row.cells[index]
     raw = cell.raw
     stripped = raw.strip()
     lead = raw[: len(raw) - len(raw.lstrip())]
     trail = raw[len(raw.rstrip()) :]
+    last_open = index == len(row.cells) - 1 and not row.trailing_pipe
     if not stripped:
-        width = len(raw)
         body = f" {value} "
+        width = len(raw) if keep_width and not last_open else 0
         new_raw = body + " " * max(0, width - len(body))
+    elif keep_width and not last_open:
+        body = (lead or " ") + value
+        new_raw = body + " " * max(len(raw) - len(body), 1 if trail else 0)
     else:
-        last_open = index == len(row.cells) - 1 and not row.trailing_pipe
-        pad = 0 if last_open else len(stripped) - len(value)
-        new_raw = lead + value + (trail + " " * pad if pad > 0 else trail)
+        new_raw = lead + value + trail
     return row.line[: cell.start] + new_raw + row.line[cell.end :]

@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 
 from pm_sync.document.metadata import strip_title_prefix
+from pm_sync.document.values import severity_name
 from pm_sync.errors import DocumentError, UsageError
 
 SLUG_MAX = 60
@@ -58,6 +59,11 @@ def render(title: str, *, severity: str, date: dt.date, quick: bool, authors: li
     sev = _one_line(severity, "severity")
     if not sev:
         raise UsageError("the severity is empty", hint="pass e.g. --severity SEV2")
+    if severity_name(sev) is None:
+        raise UsageError(
+            f"--severity {sev!r} is not a severity", hint="pass SEV1 to SEV5, SEV1 being the worst"
+        )
+    sev = severity_name(sev) or sev
     names = [_one_line(a, "author") for a in authors or [] if a.strip()]
     name = "quick.md" if quick else "standard.md"
     template = resources.files("pm_sync.document").joinpath("templates", name).read_text(encoding="utf-8")
@@ -70,10 +76,15 @@ def render(title: str, *, severity: str, date: dt.date, quick: bool, authors: li
     )
 
 
+def default_severity(quick: bool) -> str:
+    """The quick template is for SEV3 incidents; the standard one starts at SEV2."""
+    return "SEV3" if quick else "SEV2"
+
+
 def new_postmortem(
     title: str,
     *,
-    severity: str = "SEV2",
+    severity: str | None = None,
     date: dt.date | None = None,
     quick: bool = False,
     directory: Path = Path("docs/technical"),
@@ -84,7 +95,8 @@ def new_postmortem(
     Creates the directory; raises `PostmortemExistsError` instead of overwriting.
     """
     when = date or dt.date.today()
-    text = render(title, severity=severity, date=when, quick=quick, authors=authors)
+    sev = default_severity(quick) if severity is None else severity
+    text = render(title, severity=sev, date=when, quick=quick, authors=authors)
     directory = Path(directory)
     target = directory / file_name(when, title)
     # The slug has no separators or dots-only parts, so this holds by construction; keep the

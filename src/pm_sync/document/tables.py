@@ -276,3 +276,37 @@ def read_row(cells: list[str], columns: dict[str, int], line: int, table: int, p
         )
         return
     pm.action_items.append(ActionItem(line=line, table=table, **values))  # type: ignore[arg-type]
+
+
+_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def table_without_delimiter(text: str, first_line: int) -> Problem | None:
+    """Pipe rows GFM reads as a paragraph because the header has no matching delimiter row: a
+    located problem when the first row names an Action column, so no command reads the items as
+    "none" while lint says the table is broken."""
+    lines = text.split("\n")
+    header = split_row(lines[0])
+    cells = [c.content for c in header.cells]
+    if (
+        len(cells) < 2
+        or not (header.leading_pipe or header.trailing_pipe)
+        or "action" not in columns_of(cells)
+    ):
+        return None
+    if len(lines) > 1 and _DELIMITER_ROW.match(lines[1]):
+        found = len(split_row(lines[1]).cells)
+        return Problem(
+            line=first_line + 1,
+            message=(
+                f"action-items table's delimiter row has {found} cells but its header has {len(cells)}, "
+                "so Markdown does not read it as a table; give both the same number of cells"
+            ),
+        )
+    return Problem(
+        line=first_line,
+        message=(
+            "action-items table has no delimiter row under its header, so Markdown does not read it "
+            f"as a table; add |{'---|' * len(cells)} as the line after the header"
+        ),
+    )

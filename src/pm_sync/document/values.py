@@ -100,6 +100,20 @@ def is_unset(text: str) -> bool:
     return strip_emphasis(text).strip().casefold() in UNSET
 
 
+SEVERITY_WORDS = ("critical", "major", "high", "medium", "moderate", "minor", "low")
+_SEVERITY_LEVEL = re.compile(r"(?i)(?:sev(?:erity)?|s)[\s_-]?([0-5])")
+
+
+def severity_name(text: str) -> str | None:
+    """A severity as teams write it: `SEV2` (also `sev-2`, `Sev 2`, `S2`, giving `SEV2`) or a
+    word such as `Major` (kept as written); None for anything else."""
+    value = strip_emphasis(text.strip())
+    level = _SEVERITY_LEVEL.fullmatch(value)
+    if level:
+        return f"SEV{level.group(1)}"
+    return value if value.casefold() in SEVERITY_WORDS else None
+
+
 def parse_priority(text: str) -> Priority | None:
     value = strip_emphasis(text)
     if is_unset(value):

@@ -81,7 +81,10 @@ def render(source: Source, pm: Postmortem, edits: Iterable[CellEdit]) -> tuple[s
         )
         if edit.field == "ticket" and column < len(row.cells):
             text = _keep_status(row.cells[column].raw.strip(), text)
-        new_lines[idx] = set_cell(row, column, text, layout.width, where=(source.path, item.line))
+        aligned = _aligned(source, layout, column, row)
+        new_lines[idx] = set_cell(
+            row, column, text, layout.width, where=(source.path, item.line), keep_width=aligned
+        )
         result.applied.append(edit)
     for table_index, values in append_ticket.items():
         layout = pm.tables[table_index]
@@ -100,9 +103,23 @@ def _keep_status(cell: str, key: str) -> str:
     return key + (status if status[:1].isspace() or status[:1] in "—–:,;" else " " + status)
 
 
-def set_cell(row: Row, index: int, value: str, width: int, *, where: tuple[str, int]) -> str:
+def _aligned(source: Source, layout: TableLayout, column: int, row: Row) -> bool:
+    """The column is laid out to one width: its header, delimiter and this row's cell agree."""
+    if column >= len(row.cells):
+        return False
+    width = len(row.cells[column].raw)
+    for number in (layout.header_line, layout.delimiter_line):
+        cells = split_row(source.line(number - 1)).cells
+        if column >= len(cells) or len(cells[column].raw) != width:
+            return False
+    return True
+
+
+def set_cell(
+    row: Row, index: int, value: str, width: int, *, where: tuple[str, int], keep_width: bool = True
+) -> str:
     if index < len(row.cells):
-        return replace_cell(row, index, value)
+        return replace_cell(row, index, value, keep_width=keep_width)
     if len(row.cells) > width:
         raise WriteBackError(
             "row has more cells than its table header",

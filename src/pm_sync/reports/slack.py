@@ -1,29 +1,35 @@
-"""Post a message to a Slack incoming webhook.
+"""Post a message to a Slack incoming webhook, under the one HTTP policy every tracker uses.
 
 The webhook URL is a bearer secret: whoever has it can post to the channel. It is never printed,
 never put in an exception or a log line (httpx's own request log included), and errors name the
-environment variable it came from instead.
+environment variable it came from instead. Slack drops a rate-limited message (429), so that one
+is waited out and posted again; any other answer that leaves the post in doubt (a 5xx, a timeout)
+is reported, never posted twice.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
-from pm_sync.errors import PmSyncError
-
-sleep = time.sleep
-"""Module reference so tests can replace the waits."""
+from pm_sync.errors import (
+    AmbiguousWriteError,
+    PmSyncError,
+    RateLimitedError,
+    SlackError,
+    UnreachableError,
+)
+from pm_sync.tracker.http import Policy
+from pm_sync.tracker.http_httpx import client as policy_client
+from pm_sync.tracker.secrets import Secrets
 
 ATTEMPTS = 3
 MAX_RETRY_AFTER = 60.0
-"""Longer waits than this are not slept through: the run reports the rate limit instead."""
-BACKOFF = (1.0, 2.0, 4.0)
+"""Longer waits than this are not sat through: the run reports the rate limit instead."""
 TIMEOUT = 10.0
 
 HINTS = {
@@ -37,9 +43,7 @@ HINTS = {
     "no_service": "the webhook was disabled or revoked; create a new webhook",
 }
 
-
-class SlackError(PmSyncError):
-    """Slack refused or never took the message; the text never contains the webhook URL."""
+__all__ = ["SlackError", "post_message", "scrub"]
 
 
 def post_message(
@@ -51,12 +55,7 @@ def post_message(
     client: httpx.Client | None = None,
     attempts: int = ATTEMPTS,
 ) -> None:
-    """POST `{"text", "blocks"?}`; Slack answers 200 `ok`. `source` names the URL in errors.
-
-    429: wait `Retry-After` seconds and try again; 5xx and failed connections: back off and try
-    again; both at most `attempts` times in all. Any other 4xx is final and its Slack error code
-    (`channel_not_found`, ...) is in the message.
-    """
+    """POST `{"text", "blocks"?}`; Slack answers 200 `ok`. `source` names the URL in errors."""
     if not url.startswith(("https://", "http://")):
         raise SlackError(
             f"the Slack webhook URL in {source} is not an http(s) URL",
@@ -65,86 +64,81 @@ def post_message(
     payload: dict[str, Any] = {"text": text}
     if blocks:
         payload["blocks"] = list(blocks)
-    own = client is None
-    http = client or httpx.Client(timeout=TIMEOUT)
+    secrets = Secrets(_secret_parts(url), mask="<webhook URL>")
+    policy = Policy(
+        tracker="Slack",
+        connect_timeout=5.0,
+        read_timeout=TIMEOUT,
+        attempts=max(1, attempts),
+        max_wait=MAX_RETRY_AFTER,
+        expect_json=False,
+        secrets=secrets,
+        resend_on=frozenset({429}),
+        describe=lambda _m, _u: f"the webhook in {source}",
+        hint="check the network, then run again",
+    )
+    http = client or policy_client(policy)
     try:
         with _redacted_logs(url):
-            _post_with_retries(http, url, payload, source, max(1, attempts))
-    finally:
-        if own:
-            http.close()
-
-
-def _post_with_retries(
-    http: httpx.Client, url: str, payload: dict[str, Any], source: str, attempts: int
-) -> None:
-    for attempt in range(1, attempts + 1):
-        last = attempt == attempts
-        try:
             response = http.post(url, json=payload)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            # Nothing reached Slack, so trying again cannot post the message twice.
-            if last:
-                raise SlackError(
-                    f"cannot reach Slack via {source}: {scrub(str(exc), url)}",
-                    hint="check the network, then run again",
-                ) from None
-            sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
-            continue
-        except httpx.HTTPError as exc:
-            # A timeout after sending may have posted already; report rather than risk a repeat.
+    except RateLimitedError as exc:
+        raise SlackError(secrets.scrub(exc.message), hint="post less often; try again later") from None
+    except UnreachableError as exc:
+        raise SlackError(
+            f"{secrets.scrub(exc.message)}, for the webhook in {source}",
+            hint="check the network, then run again",
+        ) from None
+    except AmbiguousWriteError as exc:
+        raise SlackError(
+            secrets.scrub(exc.message), hint="look in the channel before posting the report again"
+        ) from None
+    except PmSyncError as exc:
+        raise SlackError(secrets.scrub(exc.message), hint=exc.hint) from None
+    except httpx.HTTPError as exc:
+        raise SlackError(
+            secrets.scrub(f"posting to Slack via {source} failed: {type(exc).__name__}")
+        ) from None
+    finally:
+        if client is None:
+            http.close()
+    code = _error_code(response, secrets)
+    if response.status_code == 200:
+        if code != "ok":
             raise SlackError(
-                f"posting to Slack via {source} failed: {type(exc).__name__}: {scrub(str(exc), url)}"
-            ) from None
-        code = _error_code(response, url)
-        if response.status_code == 200:
-            if code != "ok":
-                raise SlackError(
-                    f"Slack answered {source} with 200 but {code!r} instead of 'ok'",
-                    hint="check that the variable holds an incoming-webhook URL",
-                )
-            return
-        if response.status_code == 429 and not last:
-            wait = _retry_after(response)
-            if wait > MAX_RETRY_AFTER:
-                raise SlackError(
-                    f"Slack rate limited {source} for {wait:g} s", hint="post less often; try again later"
-                )
-            sleep(wait)
-            continue
-        if response.status_code >= 500 and not last:
-            sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
-            continue
-        raise _refused(response.status_code, code, source, attempt)
+                f"Slack answered {source} with 200 but {code!r} instead of 'ok'",
+                hint="check that the variable holds an incoming-webhook URL",
+            )
+        return
+    raise _refused(response.status_code, code, source, attempts)
 
 
-def _refused(status: int, code: str, source: str, attempt: int) -> SlackError:
-    tries = f" after {attempt} attempts" if attempt > 1 else ""
+def _refused(status: int, code: str, source: str, attempts: int) -> SlackError:
     if status == 429:
         return SlackError(
-            f"Slack kept rate limiting {source}{tries} (429)", hint="post less often; try again later"
-        )
-    if status >= 500:
-        return SlackError(
-            f"Slack failed with {status} {code}{tries}", hint="Slack had a problem; try again later"
+            f"Slack kept rate limiting {source} after {attempts} attempts (429)",
+            hint="post less often; try again later",
         )
     hint = HINTS.get(code, "check the webhook URL and the Slack app's configuration")
     return SlackError(f"Slack refused the message to {source}: {status} {code}", hint=hint)
 
 
-def _error_code(response: httpx.Response, url: str) -> str:
+def _error_code(response: httpx.Response, secrets: Secrets) -> str:
     """Slack's plain-text answer (`ok`, `channel_not_found`), cut short and without the URL."""
     text = " ".join(response.text.split())
-    return scrub(text[:200], url) or "(empty body)"
+    return secrets.scrub(text[:200]) or "(empty body)"
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After", "")
+def _secret_parts(url: str) -> list[str]:
+    """The URL, its path and its long path segments: the last one is the token itself."""
+    parts = [url]
     try:
-        seconds = float(value)
-    except ValueError:
-        return 1.0
-    return max(0.0, seconds)
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return parts
+    parts += [str(parsed), parsed.raw_path.decode("ascii", "replace"), parsed.path]
+    segments = [seg for seg in parsed.path.split("/") if seg]
+    parts += [seg for i, seg in enumerate(segments) if len(seg) >= 8 or i == len(segments) - 1]
+    return [p for p in parts if len(p) > 3]
 
 
 def scrub(text: str, url: str) -> str:
@@ -152,17 +146,8 @@ def scrub(text: str, url: str) -> str:
     if not url:
         return text
     out = text.replace(url, "<webhook URL>")
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        return out
-    secrets = [str(parsed), parsed.raw_path.decode("ascii", "replace"), parsed.path]
-    # The last path segment is the token itself; long segments may be too (other webhook hosts).
-    segments = [seg for seg in parsed.path.split("/") if seg]
-    secrets += [seg for i, seg in enumerate(segments) if len(seg) >= 8 or i == len(segments) - 1]
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) > 3:
-            out = out.replace(secret, "<webhook URL>")
+    for secret in sorted(_secret_parts(url), key=len, reverse=True):
+        out = out.replace(secret, "<webhook URL>")
     return out
 
 

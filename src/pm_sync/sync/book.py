@@ -101,13 +101,6 @@ class Book:
                 if all(s.key.casefold() != state.key.casefold() for s in docs):
                     docs.append(state)
 
-    def forget_markers(self, name: str, markers: Iterable[str]) -> None:
-        """Ask again next time (after a create, or under the postmortem's lock)."""
-        for marker in markers:
-            self._asked_markers.discard((name, marker))
-            self._markers.pop((name, marker), None)
-            self._documents.pop((name, marker), None)
-
     def add_states(
         self, name: str, connector: Connector[ConnectorConfig], states: Iterable[TicketState]
     ) -> None:
@@ -120,9 +113,6 @@ class Book:
 
     def state(self, name: str, key: str) -> TicketState | None:
         return self._keys.get((name, key.casefold()))
-
-    def set_state(self, name: str, key: str, state: TicketState) -> None:
-        self._keys[(name, key.casefold())] = state
 
     def by_marker(self, name: str, marker: str) -> list[TicketState]:
         return sorted(self._markers.get((name, marker), []), key=_age)

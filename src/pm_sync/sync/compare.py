@@ -14,7 +14,7 @@ from typing import Any
 
 from pm_sync.diagnostics import Diagnostic, error, warning
 from pm_sync.document.cells import safe_cell
-from pm_sync.document.model import ActionItem, Postmortem, field_text
+from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, field_text
 from pm_sync.document.values import STATUS_TEXT, plain_text, truncate
 from pm_sync.sync.merge import Merge, merge
 from pm_sync.sync.plan import Conflict, Plan, Pull, Rekey, Unchanged, Update
@@ -197,6 +197,7 @@ def _pull_status(
     since pm-sync never transitions tickets. True when the table tracks status."""
     columns = ctx.pm.tables[item.table].columns if ctx.pm.tables else {}
     if "status" not in columns:
+        _status_not_written(ctx, item, state, display)
         return False
     synced = state.baseline.status if state.baseline else None
     if item.status != state.status:
@@ -222,6 +223,25 @@ def _pull_status(
                 )
             )
     return True
+
+
+STATUS_NOT_WRITTEN = "status-not-written"
+
+
+def _status_not_written(ctx: PlanContext, item: ActionItem, state: TicketState, display: str) -> None:
+    """Said once per postmortem: the tracker has a status to show and the table has no column
+    for it (reconcile never adds columns)."""
+    if state.status is ItemStatus.OPEN or any(d.code == STATUS_NOT_WRITTEN for d in ctx.plan.diagnostics):
+        return
+    ctx.note(
+        warning(
+            STATUS_NOT_WRITTEN,
+            f"ticket status was not written back: {display} is {STATUS_TEXT[state.status]} in "
+            f"{ctx.tracker}, and this action-items table has no Status column",
+            line=ctx.pm.tables[item.table].header_line if ctx.pm.tables else item.line,
+            hint="add a Status column to the table, its cells empty if you like, and reconcile again",
+        )
+    )
 
 
 def _pulled_text(ctx: PlanContext, item: ActionItem, name: str, value: object, display: str) -> str | None:

@@ -83,6 +83,9 @@ def preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
     """Tracker-side checks before anything is created; owner problems follow the policy."""
     by_line = {d.line: d for d in drafts}
     for diag in ctx.connector.preflight(drafts):
+        if not diag.is_error:
+            ctx.note(diag)
+            continue
         draft = by_line.get(diag.line or -1)
         if diag.code == "owner-unknown" and ctx.trackers.config.unknown_owner == "unassigned":
             ctx.note(warning(diag.code, f"{diag.message}; creating unassigned", line=diag.line))

@@ -64,10 +64,6 @@ def item_marker(doc_id: str, item: ActionItem) -> str:
     return MARKER_PREFIX + _digest(f"{doc_id}\n{norm}\n{item.occurrence}")
 
 
-def is_item_marker(value: str) -> bool:
-    return value.startswith(MARKER_PREFIX) and not value.startswith(DOC_PREFIX)
-
-
 class Identity:
     """A postmortem's markers, computed once per run."""
 

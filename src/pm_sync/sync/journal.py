@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pm_sync import clock
 from pm_sync.errors import PmSyncError
+from pm_sync.project import make_dirs
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Journal:
         if not entries:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.folder)
             for entry in entries:
                 tmp = self.folder / f".{entry.marker}.{os.getpid()}.tmp"
                 tmp.write_text(json.dumps(asdict(entry)), encoding="utf-8")

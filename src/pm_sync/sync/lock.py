@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pm_sync.errors import LockError
+from pm_sync.project import make_dirs
 
 DEFAULT_TIMEOUT = 300.0
 LOCKS_FOLDER = Path(".pm-sync") / "locks"
@@ -135,7 +136,7 @@ def _make_folder(folder: Path, path: Path) -> None:
                 hint=f"remove or rename {part}",
             )
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(folder.parent)
         folder.mkdir()
         os.chmod(folder, FOLDER_MODE)
     except FileExistsError:

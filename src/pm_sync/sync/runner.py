@@ -9,7 +9,7 @@ tickets updated, one at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,6 +253,3 @@ def _again(doc: Doc, plan: Plan, spec: Run, trackers: Trackers, book: Book) -> t
         except PmSyncError as exc:
             book.failed.setdefault(name, exc)
     return fresh, _plan(fresh, book, trackers, spec.options)
-
-
-Job = Callable[..., list[Result]]

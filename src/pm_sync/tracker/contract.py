@@ -19,7 +19,7 @@ Rules a connector keeps (the contract kit checks each):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
 
@@ -164,6 +164,28 @@ class Connector(ABC, Generic[C]):
         with code `owner-unknown` follows the `unknown_owner` policy."""
         return []
 
+    def doctor(self, owners: Sequence[str], projects: Sequence[str]) -> list[Diagnostic]:
+        """`pm-sync doctor`: is the tracker reachable with these credentials, do the projects
+        pm-sync creates in (`projects`) and the fields it sets exist, and does every document
+        owner (`@alice`) map to someone tickets can be assigned to. One diagnostic per check:
+        `info` when it passed, `error` with the fix as its hint when it failed. Never raises for
+        a failed check, and never puts a secret in a message.
+
+        The default asks an empty marker lookup and resolves the owners; a tracker that knows its
+        API checks more."""
+        from pm_sync.diagnostics import info
+        from pm_sync.tracker.checks import owner_checks, step_failed
+
+        try:
+            self.find([], list(projects))
+        except PmSyncError as exc:
+            return [step_failed(exc, self.name, "reachable")]
+        checks = [info(f"{self.name}-reachable", f"{self.name} answered a ticket lookup")]
+        try:
+            return checks + owner_checks(self, owners)
+        except PmSyncError as exc:
+            return [*checks, step_failed(exc, self.name, "owners")]
+
     def adopt(self, state: TicketState, draft: TicketDraft) -> None:
         """Finish a ticket found by its marker instead of being created (a run was interrupted
         after the create): trackers that create in several steps complete the rest here."""
@@ -186,7 +208,3 @@ def _not_tried(cause: PmSyncError) -> PmSyncError:
         line=cause.line,
         hint=cause.hint or "run again once the tracker answers",
     )
-
-
-AnyConnector = Connector[ConnectorConfig]
-Factory = Callable[[ConnectorConfig, ConnectorContext], AnyConnector]

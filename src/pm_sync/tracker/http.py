@@ -33,7 +33,6 @@ from pm_sync.errors import (
     AmbiguousWriteError,
     BadResponseError,
     RateLimitedError,
-    TrackerError,
     UnreachableError,
 )
 from pm_sync.tracker.secrets import Secrets
@@ -75,6 +74,9 @@ class Policy:
     rate_limit: RateLimitHook | None = None
     secrets: Secrets = field(default_factory=Secrets)
     describe: Callable[[str, str], str] | None = None
+    resend_on: frozenset[int] = frozenset()
+    """Statuses the service documents as "not carried out" (Slack drops a rate-limited post), so
+    even a POST may be sent again after them."""
     write_interval: float = 0.0
     """Least seconds between two writes (GitHub asks for one)."""
     _last_write: float = field(default=float("-inf"), repr=False)
@@ -163,11 +165,17 @@ class Policy:
             hint="run again after that time, or raise the tracker's max_wait",
         )
 
+    def kept_limiting(self, method: str, url: str, attempts: int) -> RateLimitedError:
+        return RateLimitedError(
+            f"{self.tracker} kept rate limiting {self.name(method, url)} after {attempts} attempts",
+            hint="run again later",
+        )
+
     def pause(self, seconds: float, method: str, url: str, why: str) -> None:
         clock.wait(seconds, f"{self.tracker} {why} ({self.name(method, url)})")
 
-    def may_resend(self, method: str) -> bool:
-        return method.upper() in IDEMPOTENT or _resendable.get()
+    def may_resend(self, method: str, status: int | None = None) -> bool:
+        return method.upper() in IDEMPOTENT or _resendable.get() or status in self.resend_on
 
 
 def retry_after(value: str | None, now: float) -> float | None:
@@ -263,7 +271,3 @@ def require(condition: bool, tracker: str, what: str, detail: str) -> None:
             f"{tracker} answered with {detail} while {what}, which its API never sends",
             hint="check the tracker URL; a proxy or sign-on page may be answering instead",
         )
-
-
-def as_tracker_error(exc: BaseException, tracker: str) -> TrackerError:
-    return TrackerError(f"{tracker}: {type(exc).__name__}")

@@ -93,13 +93,13 @@ class PolicyAdapter(HTTPAdapter):
                 wait = p.wait_for(status, headers, text, attempt)
                 if wait is not None:
                     limit = p.is_limit(status, headers, text)
-                    if not p.may_resend(method):
+                    if not p.may_resend(method, status):
                         raise p.ambiguous(method, url, f"answered {status}", wait if limit else None)
                     if limit and wait > p.max_wait:
                         raise p.limited(method, url, wait)
                     if attempt >= p.attempts:
                         if limit:
-                            raise p.limited(method, url, wait)
+                            raise p.kept_limiting(method, url, attempt)
                         return response
                     p.pause(wait, method, url, "rate limit" if limit else f"answered {status}")
                     continue

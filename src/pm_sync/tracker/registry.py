@@ -6,16 +6,33 @@ special-cases one of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 
 from pm_sync.errors import ConfigError
 from pm_sync.tracker.contract import Connector
 
 ENTRY_POINT_GROUP = "pm_sync.connectors"
+_registered: dict[str, type[Connector]] = {}  # type: ignore[type-arg]
+
+
+@contextmanager
+def registered(name: str, cls: type[Connector]) -> Iterator[None]:  # type: ignore[type-arg]
+    """A tracker known for the duration, as if a package had registered it (tests, notebooks)."""
+    before = _registered.get(name)
+    _registered[name] = cls
+    try:
+        yield
+    finally:
+        if before is None:
+            _registered.pop(name, None)
+        else:
+            _registered[name] = before
 
 
 def installed_names() -> list[str]:
-    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)} | set(_registered))
 
 
 def available_connectors() -> dict[str, type[Connector]]:  # type: ignore[type-arg]
@@ -30,6 +47,8 @@ def available_connectors() -> dict[str, type[Connector]]:  # type: ignore[type-a
 
 
 def load_connector(name: str) -> type[Connector]:  # type: ignore[type-arg]
+    if name in _registered:
+        return _registered[name]
     for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
         try:
             cls = ep.load()

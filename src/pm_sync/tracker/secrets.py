@@ -48,8 +48,11 @@ def read_token(env: Mapping[str, str], var: str, *, key: str, config_path: str |
 class Secrets:
     """Everything that must never be shown, in each encoding it may appear in."""
 
-    def __init__(self, values: Iterable[str] = (), *, basic_user: str | None = None) -> None:
+    def __init__(
+        self, values: Iterable[str] = (), *, basic_user: str | None = None, mask: str = MASK
+    ) -> None:
         self._spellings: set[str] = set()
+        self.mask = mask
         for value in values:
             self.add(value, basic_user=basic_user)
 
@@ -68,7 +71,7 @@ class Secrets:
     def scrub(self, text: str) -> str:
         for spelling in sorted(self._spellings, key=len, reverse=True):
             if spelling in text:
-                text = text.replace(spelling, MASK)
+                text = text.replace(spelling, self.mask)
         return text
 
     def __repr__(self) -> str:

@@ -6,20 +6,16 @@ printed, in the human view or in `--json`.
 
 from __future__ import annotations
 
-import json
 import socket
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import respx
 
 from tests.conftest import CliResult, postmortem_text
 from tests.fakes.fake_github import FakeGitHub, fake_github
-from tests.github_env import BOARD, PROJECT, REPO, TOKEN, TOKEN_ENV, configure, write_doc
+from tests.github_env import BOARD, REPO, TOKEN, TOKEN_ENV, configure, write_doc
 from tests.jira_support import JiraEnv, jira_env
 from tests.plugin_helpers import install_plugin
 
@@ -429,29 +425,14 @@ def test_github_missing_repository_and_unassignable_owner(
     assert owner["path"] == str(doc)
 
 
-class Board:
-    """The Projects v2 endpoint, answering the board query with `project`."""
-
-    def __init__(self, project: dict[str, Any]) -> None:
-        self.project = project
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        assert "projectV2(" in json.loads(request.content)["query"]
-        return httpx.Response(200, json={"data": {"organization": {"projectV2": self.project}}})
-
-
-@pytest.fixture
-def board(fake_github: FakeGitHub) -> Iterator[Board]:
-    handler = Board(json.loads(json.dumps(PROJECT)))
-    with respx.mock(assert_all_called=False) as router:
-        router.post(fake_github.api_url + "/graphql").mock(side_effect=handler)
-        yield handler
+PRIORITIES = ["P0", "P1", "P2", "P3", "P4"]
 
 
 def test_github_board_with_its_fields_passes(
-    workdir: Path, cli, fake_github: FakeGitHub, board: Board, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
+    fake_github.add_project("acme", 5, fields={"Due date": None, "Priority": PRIORITIES})
 
     result = cli("doctor", str(write_doc(workdir)), "--json")
 
@@ -461,11 +442,10 @@ def test_github_board_with_its_fields_passes(
 
 
 def test_github_board_missing_a_priority_option_or_a_field_fails(
-    workdir: Path, cli, fake_github: FakeGitHub, board: Board, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, cli, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(workdir, fake_github, monkeypatch, extra=BOARD)
-    select = board.project["fields"]["nodes"][2]
-    select["options"] = [o for o in select["options"] if o["name"] != "P3"]
+    fake_github.add_project("acme", 5, fields={"Due date": None, "Priority": ["P0", "P1", "P2", "P4"]})
 
     result = cli("doctor", str(write_doc(workdir)), "--json")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,29 +17,28 @@ if TYPE_CHECKING:
     from pm_sync.document.migrate import Migration
     from pm_sync_local import LocalStore
 
-__all__ = ["lint_paths", "local_store", "migrate_paths", "new_postmortem", "parse_paths"]
+__all__ = ["iter_parse", "lint_paths", "local_store", "migrate_paths", "new_postmortem", "parse_paths"]
 
 
 def parse_paths(paths: Sequence[str]) -> list[Postmortem]:
     """One result per file; a file that cannot be read is a result with that problem, so the
     other files still come through."""
-    results = []
+    return list(iter_parse(paths))
+
+
+def iter_parse(paths: Sequence[str]) -> Iterator[Postmortem]:
+    """`parse_paths` one file at a time, for callers that need not hold every result at once."""
     for path in expand(paths):
         try:
-            results.append(parse_file(path))
+            yield parse_file(path)
         except DocumentError as exc:
-            results.append(
-                Postmortem(
-                    path=str(path),
-                    unreadable=True,
-                    problems=[
-                        Problem(
-                            line=exc.line, message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-                        )
-                    ],
-                )
+            yield Postmortem(
+                path=str(path),
+                unreadable=True,
+                problems=[
+                    Problem(line=exc.line, message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+                ],
             )
-    return results
 
 
 def lint_paths(paths: Sequence[str]) -> list[Finding]:

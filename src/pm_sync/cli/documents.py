@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm_sync.cli import render
-from pm_sync.cli.common import FilesArg, JsonOpt, VerboseOpt, command, print_json, show_where, shown_path
+from pm_sync.cli.common import (
+    FilesArg,
+    JsonOpt,
+    VerboseOpt,
+    command,
+    print_json,
+    print_json_list,
+    show_where,
+    shown_path,
+)
+
+if TYPE_CHECKING:
+    from pm_sync.document.model import Postmortem
 
 
 def parse(files: FilesArg, as_json: JsonOpt = False, verbose: VerboseOpt = False) -> None:
     """Show what pm-sync reads from postmortems: metadata, action items, problems.
 
     Exits 1 when a file cannot be read or has a problem that would stop push."""
-    from pm_sync.api import parse_paths
+    from pm_sync.api import iter_parse
 
     show_where(verbose, uses_config=False)
-    results = parse_paths(files)
+    failed: list[str] = []
+
+    def each() -> Iterator[Postmortem]:  # one at a time: results are printed, never all kept
+        for pm in iter_parse(files):
+            if pm.unreadable or pm.problems:
+                failed.append(pm.path)
+            yield pm
+
     if as_json:
-        print_json([pm.public() for pm in results])
+        print_json_list(pm.public() for pm in each())
     else:
-        for pm in results:
+        for pm in each():
             render.postmortem(pm)
-    raise typer.Exit(1 if any(pm.unreadable or pm.problems for pm in results) else 0)
+    raise typer.Exit(1 if failed else 0)
 
 
 def lint(files: FilesArg, as_json: JsonOpt = False, verbose: VerboseOpt = False) -> None:

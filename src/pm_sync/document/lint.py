@@ -18,6 +18,7 @@ from pm_sync.document.lint_context import Context, Finding, Hit, Severity, lines
 from pm_sync.document.lint_text import (
     BLAME,
     BLAME_HINT,
+    BLAME_NEEDS,
     FILENAME,
     HUMAN_ERROR,
     HUMAN_ERROR_HINT,
@@ -333,6 +334,8 @@ def blame_language(ctx: Context) -> Iterator[Hit]:
     phrasing aimed at people (@bob failed to…, should have known, careless); a connection that
     "failed to open" is fine."""
     for line, text in lines_with(BLAME_HINT, ctx.prose):
+        if not BLAME_NEEDS.search(text.lower()):
+            continue
         for m in BLAME.finditer(text):
             if NOBODY.search(text[: m.start()]):
                 continue  # "nobody is to blame" states the blameless mindset

@@ -3,6 +3,7 @@ the `Finding`s that come out."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -91,9 +92,21 @@ class Context:
             out.append((line, line, end))
         return out
 
+    @cached_property
+    def _numbers(self) -> list[int]:
+        return [n for n, _ in self.prose]
+
     def lines_in(self, spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, str]]:
-        ranges = [(first, last) for _, first, last in spans]
-        return [(n, t) for n, t in self.prose if any(a <= n <= b for a, b in ranges)]
+        """The prose lines inside any of the spans, in order, each once."""
+        out: list[tuple[int, str]] = []
+        end = 0  # index into prose past what is already taken
+        for first, last in sorted((first, last) for _, first, last in spans):
+            start = max(end, bisect.bisect_left(self._numbers, first))
+            stop = bisect.bisect_right(self._numbers, last)
+            if stop > start:
+                out += self.prose[start:stop]
+                end = stop
+        return out
 
 
 def lines_with(hint: re.Pattern[str], lines: list[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -175,6 +175,14 @@ BLAME_HINT = re.compile(
     r"|incompeten"
 )
 
+# BLAME's phrasings aimed at a person need one; the others name a fault, blame, carelessness or
+# "should have". A hinted line with neither (most: "failed checkouts") is not tried in full.
+BLAME_NEEDS = re.compile(
+    r"fault|blame|careless|negligen|reckless|sloppy|incompeten|should(?:\s+have|'ve)|@"
+    r"|\b(?:he|she|someone|somebody)\b|\bthe\s+(?:engineer|developer|dev|operator|on-?call|sre|intern"
+    r"|admin|reviewer|author|deployer|new\s+hire)"
+)
+
 
 FILENAME = re.compile(r"postmortem-(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 

@@ -140,7 +140,17 @@ def main() -> None:
     json_mb = parsing.json_peak_mb(args.parse_files)
     print(
         report(
-            sizes, args.changed, figures, board, start, help_heavy, lint_heavy, ratio, linear, json_mb, args
+            sizes=sizes,
+            changed=args.changed,
+            figures=figures,
+            board=board,
+            start=start,
+            help_heavy=help_heavy,
+            lint_heavy=lint_heavy,
+            ratio=ratio,
+            linear=linear,
+            json_mb=json_mb,
+            args=args,
         )
     )
 

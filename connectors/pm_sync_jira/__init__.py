@@ -360,27 +360,15 @@ class JiraConnector(Connector[JiraConfig]):
         )
 
     def update(self, key: str, changes: TicketChanges, baseline: TicketFields) -> None:
-        """Edit only the changed fields (never the status) and store the new baseline: one
-        request on Cloud (properties ride in the edit), two on Data Center."""
+        """Edit only the changed fields (never the status) and store the new baseline, in one
+        request: the edit body carries `properties` on Cloud and on Data Center alike (the
+        Server/DC "Edit issue" reference documents them, "properties can be set at issue create
+        or update time"; JRASERVER-69668 fixed that example's JSON)."""
+        body: dict[str, Any] = {"properties": [{"key": PROPERTY, "value": baseline_property(baseline)}]}
         fields = self.mapper.edit_fields(changes)
-        prop = baseline_property(baseline)
-        if self.client.is_cloud:
-            body: dict[str, Any] = {"properties": [{"key": PROPERTY, "value": prop}]}
-            if fields:
-                body["fields"] = fields
-            self.client.call(self.client.put, f"issue/{key}", body, what=f"update {key}", key=key)
-            return
         if fields:
-            self.client.call(
-                self.client.put, f"issue/{key}", {"fields": fields}, what=f"update {key}", key=key
-            )
-        self.client.call(
-            self.client.put,
-            f"issue/{key}/properties/{PROPERTY}",
-            prop,
-            what=f"store the baseline on {key}",
-            key=key,
-        )
+            body["fields"] = fields
+        self.client.call(self.client.put, f"issue/{key}", body, what=f"update {key}", key=key)
 
     def close(self) -> None:
         self.client.close()

@@ -85,13 +85,14 @@ def json_peak_mb(count: int) -> float:
         write_postmortems(Path(tmp) / "docs", count)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
-        with open(os.devnull, "w") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "pm_sync", "parse", "--json", "docs"],
+        with open(os.devnull, "w") as sink, tempfile.NamedTemporaryFile("r", suffix=".peak") as peak:
+            env["PM_SYNC_BENCH_PEAK"] = peak.name
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "peak.py"), "parse", "--json", "docs"],
                 cwd=tmp,
                 env=env,
                 stdout=sink,
                 stderr=subprocess.DEVNULL,
+                check=False,
             )
-            _, _, usage = os.wait4(proc.pid, 0)
-    return usage.ru_maxrss / 1024
+            return int(peak.read() or 0) / 1024

@@ -199,26 +199,36 @@ def count(fake: FakeJira | FakeGitHub) -> tuple[int, int]:
 
 
 def pm_sync(args: list[str], cwd: Path, fake: FakeJira | FakeGitHub) -> Outcome:
-    """Run the CLI in a child process (as cron would) and read its peak RSS from wait4."""
+    """Run the CLI in a child process (as cron would); its peak RSS comes from `peak.py`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")}
     env[TOKEN_ENV] = token(fake)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
     before, before_writes = count(fake)
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r", suffix=".peak") as peak,
+    ):
+        env["PM_SYNC_BENCH_PEAK"] = peak.name
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pm_sync", *args], cwd=cwd, env=env, stdout=out, stderr=err, text=True
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "peak.py"), *args],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=err,
+            text=True,
+            check=False,
         )
-        _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
+        peak_kib = int(peak.read() or 0)
     after, after_writes = count(fake)
     return Outcome(
         seconds,
-        usage.ru_maxrss / 1024,
+        peak_kib / 1024,
         after - before,
         after_writes - before_writes,
         proc.returncode,

@@ -45,12 +45,11 @@ def read(gql: GraphQL, api_url: str, repo: str, numbers: Sequence[int]) -> dict[
         what = f"reading {len(chunk)} issue{'s' * (len(chunk) != 1)} of {repo}"
         variables: JSON = {"owner": owner, "name": name} | {f"n{n}": num for n, num in enumerate(chunk)}
         data, errors = gql.partial(query_text(len(chunk)), variables, what)
-        unresolved = {
-            str(path[1])
-            for path in map(error_path, errors)
-            if len(path) == 2 and path[0] == "repository" and isinstance(path[1], str)
-        }
-        if errors and len(unresolved) != len(errors):
+        paths = [error_path(e) for e in errors]
+        if any(path == ["repository"] for path in paths) and data.get("repository") is None:
+            out.update(dict.fromkeys(chunk))  # no such repository (or not visible): REST says which
+            continue
+        if any(len(path) != 2 or path[0] != "repository" for path in paths):
             raise gql.refused(
                 errors, what, f"check trackers.github.repo and the Ticket cells ({repo})", "repo"
             )

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 
 from pm_sync.cli import render
 from pm_sync.cli.common import ConfigOpt, JsonOpt, PathsArg, VerboseOpt, command, show_where
-from pm_sync.document.model import Priority
 from pm_sync.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from pm_sync.document.model import Priority
 
 FORMAT_HELP = (
     "Output: table (terminal, the default), markdown (wiki or chat), json (scripts; same as --json), "
@@ -33,6 +35,8 @@ def parse_as_of(value: str | None) -> dt.date | None:
 
 
 def parse_priorities(value: str) -> tuple[Priority, ...]:
+    from pm_sync.document.model import Priority  # loaded when the command runs, not for --help
+
     wanted: list[Priority] = []
     for part in value.split(","):
         name = part.strip().upper()

@@ -34,7 +34,10 @@ def test_set_read_list_delete_and_search(client: tuple[FakeJira, JIRA]) -> None:
     assert "properties" not in jira.issue(key, fields="summary").raw
     search = jira.enhanced_search_issues if fake.is_cloud else jira.search_issues
     found = search(f"key = {key}", fields=["summary"], properties="pm-sync,other", json_result=True)
-    assert found["issues"][0]["properties"] == {"pm-sync": {"baseline": {"due": "2024-01-23"}}}
+    if fake.is_cloud:
+        assert found["issues"][0]["properties"] == {"pm-sync": {"baseline": {"due": "2024-01-23"}}}
+    else:  # Data Center's search has no `properties` parameter: they are left out
+        assert "properties" not in found["issues"][0]
     moved = fake.move_issue(key, "OPS")
     assert fake.properties(moved) == {"pm-sync": {"baseline": {"due": "2024-01-23"}}}
 

@@ -11,7 +11,7 @@ never transitions, reopens or closes an issue.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -71,6 +71,7 @@ class JiraConnector(Connector[JiraConfig]):
         self._meta: dict[tuple[str, str], meta.CreateMeta] = {}
         self.owners = OwnerLookup(self.client)
         self._no_bulk = False
+        self._unloaded: dict[str, TicketState] = {}  # states read without their baseline, by key
 
     def __repr__(self) -> str:
         return f"JiraConnector({self.client!r})"
@@ -176,13 +177,20 @@ class JiraConnector(Connector[JiraConfig]):
         for states in self._each(search, list(_chunks(list(dict.fromkeys(markers)), BATCH))):
             for state in states:
                 found.setdefault(state.key, state)
+        self._note_unloaded(found.values())
         return list(found.values())
+
+    def _note_unloaded(self, states: Iterable[TicketState | None]) -> None:
+        for state in states:
+            if state is not None and not state.baseline_loaded:
+                self._unloaded[state.key] = state
 
     def read(self, keys: Sequence[str]) -> Mapping[str, TicketState | None]:
         wanted = list(dict.fromkeys(k.strip().upper() for k in keys))
         states: dict[str, TicketState | None] = {}
         for part in self._each(self._read_batch, list(_chunks(wanted, BATCH))):
             states.update(part)
+        self._note_unloaded(states.values())
         return {k: states.get(k.strip().upper()) for k in keys}
 
     def _read_batch(self, batch: list[str]) -> dict[str, TicketState | None]:
@@ -236,11 +244,17 @@ class JiraConnector(Connector[JiraConfig]):
                 )
             except NotFoundError:
                 value = None
-            out[key] = (
+            baseline = (
                 read_baseline({"properties": {PROPERTY: value.get("value")}})
                 if isinstance(value, dict)
                 else None
             )
+            state = self._unloaded.pop(key, None)
+            if state is not None and baseline is not None and baseline.priority is None:
+                # as `Mapper.state` does when the search carries the baseline: a row without a
+                # priority leaves Jira's default alone
+                object.__setattr__(state, "priority", None)
+            out[key] = baseline
         return out
 
     # -------------------------------------------------------------------- writes

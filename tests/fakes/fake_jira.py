@@ -53,7 +53,8 @@ a primary source, chosen to be plausible and kept in one place, ``_MSG``):
   issue/{k}/properties/{p}``.  PUT answers 201 when created, 200 when updated (empty body);
   the value must be JSON (an object, per the overview page) of at most 32768 characters and the
   key at most 255 characters.  ``properties=a,b`` (or ``*all`` on issue GET) on issue GET and
-  on both searches adds ``"properties": {"a": <value>}`` to each issue, only when requested.
+  on Cloud's ``search/jql`` adds ``"properties": {"a": <value>}`` to each issue, only when
+  requested; Data Center's ``search`` has no such parameter and leaves properties out.
   Properties survive a move and are not JQL-searchable (no app indexes them here).
 * Search is instant unless ``search_lag`` seconds is set[Any]: new issues are invisible to
   search until then (Cloud ``reconcileIssues`` ids are always visible).
@@ -1998,7 +1999,9 @@ class FakeJira:
         validate = str(get("validateQuery", "strict")).lower() not in ("false", "none", "warn")
         recs, warnings = self._run_jql(jql, cloud=False, validate=validate)
         expand = get("expand") or ""
-        props = _prop_list(p.get("properties") if p is not None else req.qlist("properties"))
+        # Data Center's search documents no `properties` parameter (tracker-apis.md, "Facts
+        # checked" 3; JRASERVER-62898 is unresolved): issues come back without them.
+        props: list[str] = []
         out = {
             "expand": "schema,names",
             "startAt": start,

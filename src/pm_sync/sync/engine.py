@@ -334,8 +334,19 @@ def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:
 
 
 def _load_baselines(ctx: PlanContext, pairs: list[tuple[ActionItem, TicketState]]) -> None:
-    """Baselines the tracker left out of its reads, fetched only where the fields differ."""
-    need = [s for i, s in pairs if not s.baseline_loaded and _differs(ctx, i, s)]
+    """Baselines the tracker left out of its reads, fetched only where the fields differ. Where
+    they agree, the ticket is in sync: its baseline is taken to be its fields (pm-sync stores
+    the baseline with every write it makes, so only the same hand edit made on both sides could
+    tell them apart), and nothing is read or written for it."""
+    need = []
+    for item, state in pairs:
+        if state.baseline_loaded:
+            continue
+        if _differs(ctx, item, state):
+            need.append(state)
+        else:
+            object.__setattr__(state, "baseline", state.fields())
+            object.__setattr__(state, "baseline_loaded", True)
     if not need:
         return
     loaded = ctx.connector.load_baselines([s.key for s in need])

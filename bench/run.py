@@ -238,7 +238,12 @@ def report(
             f"≤ +{startup.LINT_GOAL * 1000:.0f} ms",
             start["lint"] <= startup.LINT_GOAL,
         ),
-        Row("heavy modules loaded by `--help`", ", ".join(help_heavy) or "none", "none of ours", None),
+        Row(
+            "heavy modules loaded by `--help`",
+            ", ".join(help_heavy) or "none",
+            "none of ours (typer's rich help loads markdown_it)",
+            None,
+        ),
         Row("heavy modules loaded by `lint`", ", ".join(lint_heavy) or "none", "markdown_it only", None),
     ]
     out.append(table(start_rows))

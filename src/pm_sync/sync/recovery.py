@@ -30,6 +30,12 @@ def look_again(
     found: dict[str, TicketState] = {}
     pending = list(markers)
     delay, waited = 1.0, 0.0
+    if pending and budget > 0:
+        shown = ", ".join(pending[:3]) + (", …" if len(pending) > 3 else "")
+        clock.say(
+            f"waiting up to {budget:g} s for {connector.name}'s search to show {len(pending)} "
+            f"ticket(s) whose create got no clear answer ({shown})"
+        )
     while pending and waited < budget:
         pause = min(delay, budget - waited)
         clock.wait(

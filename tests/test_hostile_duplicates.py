@@ -7,29 +7,19 @@ a rerun from another folder. Every story counts the tickets on the tracker.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
-from tests.fakes.proxy import Barrier, Exchange
+from tests.conftest import STANDARD_ROWS, local_tickets
+from tests.fakes.proxy import Exchange
 from tests.hostile_support import (
     DOC_NAME,
-    JIRA_TOKEN_ENV,
-    NEW_ROWS,
     GitHubStage,
     JiraStage,
     Project,
-    github_fake,
-    github_project,
     github_stage,
-    jira_fake,
-    jira_project,
     jira_stage,
 )
 
@@ -151,7 +141,9 @@ def test_jira_single_creates_answered_after_jira_acted(jira_stage: JiraStage, st
     """A Jira without bulk create: each `POST issue` answered 503/429 after it was stored."""
     stage, project = jira_stage, jira_stage.project
     project.write_doc()
-    stage.proxy.rule("POST", r"/issue/bulk$", forward=False, status=404, body={"errorMessages": []}, times=None)
+    stage.proxy.rule(
+        "POST", r"/issue/bulk$", forward=False, status=404, body={"errorMessages": []}, times=None
+    )
     stage.proxy.rule("POST", r"/issue$", status=status, headers={"Retry-After": "0"}, times=None)
 
     result = project.push()
@@ -166,7 +158,9 @@ def test_jira_single_create_lost_stops_nothing_else(jira_stage: JiraStage) -> No
     and the lost one is found by its marker."""
     stage, project = jira_stage, jira_stage.project
     project.write_doc()
-    stage.proxy.rule("POST", r"/issue/bulk$", forward=False, status=404, body={"errorMessages": []}, times=None)
+    stage.proxy.rule(
+        "POST", r"/issue/bulk$", forward=False, status=404, body={"errorMessages": []}, times=None
+    )
     stage.proxy.rule("POST", r"/issue$", drop=True)
 
     result = project.push()

@@ -203,7 +203,9 @@ def test_rerun_from_another_folder_adopts_instead_of_creating(tmp_path: Path, ho
     elsewhere.mkdir()
     (project.root / "sub").mkdir()
     if how == "--config":
-        rerun = project.run("push", str(project.doc), "--json", "--config", "../project/pm-sync.toml", cwd=elsewhere)
+        rerun = project.run(
+            "push", str(project.doc), "--json", "--config", "../project/pm-sync.toml", cwd=elsewhere
+        )
     elif how == "PM_SYNC_CONFIG":
         rerun = project.run(
             "push", str(project.doc), "--json", cwd=elsewhere, env={"PM_SYNC_CONFIG": str(project.config)}
@@ -225,7 +227,9 @@ def test_jira_rerun_from_another_folder_adopts_instead_of_creating(tmp_path: Pat
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
 
-        rerun = project.run("push", str(project.doc), "--json", "--config", str(project.config), cwd=elsewhere)
+        rerun = project.run(
+            "push", str(project.doc), "--json", "--config", str(project.config), cwd=elsewhere
+        )
 
         assert rerun.code == 0, rerun.stdout
         assert sorted(rerun.one()["recovered"]) == ["OPS-1", "OPS-2", "OPS-3"]

@@ -14,7 +14,14 @@ from typing import Any
 
 from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.model import Priority
-from pm_sync.errors import NotFoundError, PmSyncError, RejectedError, TrackerError
+from pm_sync.errors import (
+    AmbiguousWriteError,
+    BadResponseError,
+    NotFoundError,
+    PmSyncError,
+    RejectedError,
+    TrackerError,
+)
 from pm_sync.tracker import (
     Capabilities,
     Connector,
@@ -237,7 +244,12 @@ class GitHubConnector(Connector[GitHubConfig]):
             payload["assignees"] = [draft.owner]
         what = f"creating the issue for line {draft.line} in {repo}"
         _, data = self.rest.call("POST", f"/repos/{repo}/issues", what, body=payload)
-        raw = check_issue(data, what)
+        try:
+            raw = check_issue(data, what)
+        except BadResponseError as exc:  # GitHub took the create; what it made is unreadable
+            raise AmbiguousWriteError(
+                f"{exc.message}; the issue may have been created", hint=exc.hint
+            ) from None
         self._remember(repo, raw)
         state = self._state(raw)
         if self.config.board is not None:

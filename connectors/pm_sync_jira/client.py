@@ -251,6 +251,7 @@ class JiraClient:
                 if not token or not got:
                     return issues
                 guard.next(str(token))
+                guard.page(_ids(got))
         start = 0
         while True:
             page = jira.search_issues(
@@ -268,6 +269,7 @@ class JiraClient:
             if not got or not isinstance(total, int) or start >= total:
                 return issues
             guard.next(str(start))
+            guard.page(_ids(got))
 
     def get_issue(self, key: str, fields: list[str], properties: str) -> dict[str, Any] | None:
         """One issue by key (Jira follows a moved issue's old key); None when it is gone."""
@@ -299,6 +301,10 @@ class JiraClient:
         if self._jira is not None:
             self._jira.close()  # type: ignore[no-untyped-call]
             self._jira = None
+
+
+def _ids(issues: list[dict[str, Any]]) -> list[str]:
+    return [str(i.get("id") or i.get("key")) for i in issues]
 
 
 def _issues_of(page: Any, what: str) -> list[dict[str, Any]]:

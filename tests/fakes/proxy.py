@@ -247,8 +247,10 @@ class Proxy:
         self, rule: Rule, ex: Exchange, status: int, headers: dict[str, str], data: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         if rule.redirect is not None:
-            return rule.status or 302, {"Location": rule.redirect, "Content-Type": "text/html"}, (
-                html_page("Moved", 300).encode()
+            return (
+                rule.status or 302,
+                {"Location": rule.redirect, "Content-Type": "text/html"},
+                (html_page("Moved", 300).encode()),
             )
         if rule.rewrite is not None:
             status, headers, data = rule.rewrite(ex, status, dict(headers), data)

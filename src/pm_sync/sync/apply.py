@@ -15,7 +15,7 @@ from pm_sync.document.model import field_text
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, write_back
-from pm_sync.errors import AmbiguousWriteError, PmSyncError
+from pm_sync.errors import AmbiguousWriteError, BadResponseError, PmSyncError
 from pm_sync.sync import recovery
 from pm_sync.sync.adopt import match_edited
 from pm_sync.sync.book import Book, safe_key
@@ -96,6 +96,7 @@ def _create(
         Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in drafts
     )
     done: dict[str, tuple[TicketDraft, TicketState]] = {}
+    reasons: dict[str, str] = {}
     todo = drafts
     for attempt in (1, 2):
         failpoints.hit("before-create")
@@ -106,8 +107,10 @@ def _create(
         for draft, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, TicketState):
                 done[draft.uid] = (draft, outcome)
-            elif isinstance(outcome, AmbiguousWriteError):
+            elif isinstance(outcome, AmbiguousWriteError | BadResponseError):
+                # no answer, or one the API never sends: the create may have happened
                 unknown.append(draft)
+                reasons[draft.uid] = outcome.message
                 wait = max(wait, float(getattr(outcome, "retry_after", 0.0) or 0.0))
             else:
                 trackers.journal.clear([draft.marker])  # refused: certainly not created
@@ -116,7 +119,7 @@ def _create(
             break
         found = _settle(connector, unknown, wait)
         if found is None:  # the look-up failed: an unknown outcome stays unknown, nothing resent
-            _in_flight(unknown, tracker, plan, result, why="and looking it up failed too")
+            _in_flight(unknown, reasons, plan, result, why=f"looking it up in {tracker} failed too")
             break
         for draft in unknown:
             if draft.marker in found:
@@ -125,7 +128,7 @@ def _create(
         if not todo:
             break
         if connector.capabilities.search_lag or attempt == 2:
-            _in_flight(todo, tracker, plan, result, why="and does not show its ticket yet")
+            _in_flight(todo, reasons, plan, result, why=f"{tracker} does not show its ticket yet")
             break
         trackers.journal.record(
             Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo
@@ -133,13 +136,18 @@ def _create(
     return [done[d.uid] for d in drafts if d.uid in done]
 
 
-def _in_flight(drafts: list[TicketDraft], tracker: str, plan: Plan, result: Result, *, why: str) -> None:
+def _in_flight(
+    drafts: list[TicketDraft], reasons: dict[str, str], plan: Plan, result: Result, *, why: str
+) -> None:
     for draft in drafts:
+        reason = reasons.get(draft.uid, "no clear answer to the create")
+        if len(reason) > 220:
+            reason = reason[:219] + "…"
         result.diagnostics.append(
             error(
                 "create-in-flight",
-                f"{tracker} gave no clear answer to the create {why} (marker {draft.marker}); pm-sync "
-                "will not create it again until the ticket shows up",
+                f"{reason}; {why} (marker {draft.marker}), so pm-sync will not create it again "
+                "until it shows up",
                 path=plan.path,
                 line=draft.line,
                 hint="run again later; if you are sure it was never created, run again with --retry-lost",

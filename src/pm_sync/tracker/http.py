@@ -24,7 +24,7 @@ import html
 import math
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -120,9 +120,11 @@ class Policy:
         target = urllib.parse.urlsplit(urllib.parse.urljoin(url, location))
         origin = urllib.parse.urlsplit(url)
         if (target.hostname, target.port) != (origin.hostname, origin.port):
+            what = f"redirected {self.name(method, url)} to another host ({target.hostname})"
+            if not self.may_resend(method):
+                raise self.ambiguous(method, url, f"answered with a redirect to {target.hostname}")
             raise BadResponseError(
-                f"{self.tracker} redirected {self.name(method, url)} to another host "
-                f"({target.hostname}), such as a sign-on page",
+                self.secrets.scrub(f"{self.tracker} {what}, such as a sign-on page"),
                 hint=f"{self.hint}; a token that needs SSO authorisation or a proxy in front of "
                 "the API causes this",
             )
@@ -132,9 +134,13 @@ class Policy:
             return
         if "json" in content_type.lower():
             return
+        page = summarize(body, content_type)
+        if not self.may_resend(method):  # the write went through or not; the marker will tell
+            raise self.ambiguous(method, url, f"answered with {page} instead of JSON")
         raise BadResponseError(
-            f"{self.tracker} answered {self.name(method, url)} with {summarize(body, content_type)} "
-            "instead of JSON",
+            self.secrets.scrub(
+                f"{self.tracker} answered {self.name(method, url)} with {page} instead of JSON"
+            ),
             hint=f"{self.hint}; a proxy or sign-on page may be answering instead of the API",
         )
 
@@ -154,6 +160,13 @@ class Policy:
         )
         err.retry_after = wait  # type: ignore[attr-defined]
         return err
+
+    @staticmethod
+    def answered(status: int, content_type: str, body: bytes) -> str:
+        """`answered 502 (an HTML page titled '502 Bad Gateway' (5.9 KB))`, for messages."""
+        if not body.strip():
+            return f"answered {status}"
+        return f"answered {status} ({error_text(body, content_type, 120)})"
 
     def limited(self, method: str, url: str, wait: float) -> RateLimitedError:
         until = dt.datetime.fromtimestamp(clock.now() + wait, dt.UTC).strftime("%H:%M:%S UTC")
@@ -241,13 +254,25 @@ class PageGuard:
     def __init__(self, tracker: str, what: str, limit: int = MAX_PAGES) -> None:
         self.tracker, self.what, self.limit = tracker, what, limit
         self.seen: set[str] = set()
+        self.items: set[str] = set()
+
+    def _loops(self) -> BadResponseError:
+        return BadResponseError(
+            f"{self.tracker} sent the same page again while {self.what} (pagination loops)",
+            hint="this is a server fault; report it to the tracker's administrators",
+        )
+
+    def page(self, ids: Iterable[str]) -> None:
+        """A page that says more follow must bring something new; one that only repeats what
+        came before (or brings nothing) means the server is going round in circles."""
+        fresh = set(ids) - self.items
+        if not fresh:
+            raise self._loops()
+        self.items |= fresh
 
     def next(self, token: str) -> None:
         if token in self.seen:
-            raise BadResponseError(
-                f"{self.tracker} sent the same page again while {self.what} (pagination loops)",
-                hint="this is a server fault; report it to the tracker's administrators",
-            )
+            raise self._loops()
         self.seen.add(token)
         if len(self.seen) > self.limit:
             raise BadResponseError(

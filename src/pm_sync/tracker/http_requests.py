@@ -94,7 +94,12 @@ class PolicyAdapter(HTTPAdapter):
                 if wait is not None:
                     limit = p.is_limit(status, headers, text)
                     if not p.may_resend(method):
-                        raise p.ambiguous(method, url, f"answered {status}", wait if limit else None)
+                        raise p.ambiguous(
+                            method,
+                            url,
+                            p.answered(status, headers.get("content-type", ""), body),
+                            wait if limit else None,
+                        )
                     if limit and wait > p.max_wait:
                         raise p.limited(method, url, wait)
                     if attempt >= p.attempts:

@@ -169,6 +169,26 @@ def test_jira_single_create_lost_stops_nothing_else(jira_stage: JiraStage) -> No
     assert len(stage.fake.issues) == 3 and len(stage.fake.requests_to("POST", "issue")) == 3
 
 
+def test_jira_single_create_rejected_is_that_rows_error(jira_stage: JiraStage) -> None:
+    """Without bulk create, Jira refusing the third item names its row; the others are made."""
+    stage, project = jira_stage, jira_stage.project
+    project.write_doc()
+    no_bulk = {"errorMessages": []}
+    stage.proxy.rule("POST", r"/issue/bulk$", forward=False, status=404, body=no_bulk, times=None)
+    stage.proxy.rule("POST", r"/issue$", times=2)  # passed through untouched
+    refusal = {"errorMessages": [], "errors": {"assignee": "User 'alice' cannot be assigned issues."}}
+    stage.proxy.rule("POST", r"/issue$", forward=False, status=400, body=refusal)
+
+    result = project.push()
+
+    assert result.code == 1, result.stdout
+    [error] = result.one()["errors"]
+    assert error["line"] == 16 and "assignee" in error["message"] and "cannot be assigned" in error["message"]
+    assert result.one()["created"] == ["OPS-1", "OPS-2"] and project.cells() == ["OPS-1", "OPS-2", ""]
+    again = project.push()  # the refusal is final: the next run tries that row once more
+    assert again.code == 0 and len(stage.fake.issues) == 3
+
+
 @pytest.mark.parametrize(
     ("status", "headers", "body"),
     [

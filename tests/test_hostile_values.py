@@ -118,7 +118,9 @@ def test_github_repository_url_with_a_newline_writes_nothing(github_stage: GitHu
             issue["repository_url"] += PLANT
         return status, headers, json.dumps(data).encode()
 
-    stage.proxy.rule("POST" if where == "create" else "GET", r"^/repos/acme/app/issues", rewrite=plant, times=None)
+    stage.proxy.rule(
+        "POST" if where == "create" else "GET", r"^/repos/acme/app/issues", rewrite=plant, times=None
+    )
 
     result = project.push() if where == "create" else project.reconcile()
 
@@ -223,7 +225,9 @@ def test_jira_multi_owner_cell_is_never_shortened(jira_stage: JiraStage, change:
     assert project.push().code == 0
     project.write_doc(rows_with_keys(project, owners=("@alice, @bob",)))
     assert project.push().code == 0  # the first owner is the assignee
-    stage.fake.edit_fields("OPS-1", assignee=jira_ident(stage.fake, "bob") if change == "reassigned" else None)
+    stage.fake.edit_fields(
+        "OPS-1", assignee=jira_ident(stage.fake, "bob") if change == "reassigned" else None
+    )
 
     for _ in range(2):  # and the next night too: the baseline was left as it was
         result = project.reconcile()
@@ -250,11 +254,17 @@ def test_github_multi_owner_cell_is_never_shortened(github_stage: GitHubStage, c
 
 # ------------------------------------------------------------------ owners the tracker does not have
 
-CAROL_ROWS = [(*STANDARD_ROWS[0], ""), (*STANDARD_ROWS[1], ""), ("P1", "Rotate the pager", "@carol", "2024-02-01", "")]
+CAROL_ROWS = [
+    (*STANDARD_ROWS[0], ""),
+    (*STANDARD_ROWS[1], ""),
+    ("P1", "Rotate the pager", "@carol", "2024-02-01", ""),
+]
 
 
 @pytest.mark.parametrize("account", ["missing", "deactivated"])
-def test_jira_owner_mapped_to_an_account_jira_lacks_stops_every_create(jira_stage: JiraStage, account: str) -> None:
+def test_jira_owner_mapped_to_an_account_jira_lacks_stops_every_create(
+    jira_stage: JiraStage, account: str
+) -> None:
     stage, project = jira_stage, jira_stage.project
     ident = "557058:dddddddd-0000-4000-8000-0000000ca401" if stage.cloud else "carol"
     if account == "deactivated":

@@ -184,7 +184,7 @@ def test_5xx_gives_up_after_three_attempts(respx_mock: respx.MockRouter, sleeps:
         post_message(HOOK, "hello", source="$HOOK")
 
     assert str(info.value) == (
-        "Slack failed with 500 rollup_error after 3 attempts (Slack had a problem; try again later)"
+        "Slack failed with 500 rollup_error via $HOOK after 3 attempts (Slack had a problem; try again later)"
     )
     assert sleeps == [1.0, 2.0]
 

@@ -171,8 +171,12 @@ class GitHubConnector(Connector[GitHubConfig]):
         for repo in repos.values():
             try:
                 listing = self._listing(repo, fresh=True)
-            except NotFoundError:  # preflight reports a missing repository on each row
-                continue
+            except NotFoundError:
+                try:
+                    self.access.repo(repo)
+                except NotFoundError:
+                    continue  # preflight reports the missing repository on each row
+                raise  # the repository is there: "no list" is not "no issues"
             for raw in listing.values():
                 meta = body.parse(raw.get("body") if isinstance(raw.get("body"), str) else None)
                 if meta and (meta.marker in wanted or meta.document in wanted):

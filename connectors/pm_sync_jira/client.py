@@ -192,10 +192,12 @@ class JiraClient:
         response = exc.response
         if response is not None and "json" not in (response.headers.get("content-type") or "").lower():
             return self.secrets.scrub(
-                error_text(response.content or b"", response.headers.get("content-type", ""))
+                error_text(
+                    response.content or b"", response.headers.get("content-type", ""), secrets=self.secrets
+                )
             )
-        text = " ".join((exc.text or "").split()) or f"HTTP {exc.status_code}"
-        return self.secrets.scrub(text if len(text) <= 300 else text[:299] + "…")
+        text = " ".join(self.secrets.scrub(str(exc.text or "")).split()) or f"HTTP {exc.status_code}"
+        return text if len(text) <= 300 else text[:299] + "…"
 
     def map_error(
         self, exc: JIRAError, what: str, *, key: str | None = None, project: str | None = None

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from pm_sync.errors import PmSyncError
+from pm_sync.tracker.secrets import MASK, Secrets
 
 sleep = time.sleep
 """Module reference so tests can replace the waits."""
@@ -57,11 +58,7 @@ def post_message(
     again; both at most `attempts` times in all. Any other 4xx is final and its Slack error code
     (`channel_not_found`, ...) is in the message.
     """
-    if not url.startswith(("https://", "http://")):
-        raise SlackError(
-            f"the Slack webhook URL in {source} is not an http(s) URL",
-            hint="copy the full https://hooks.slack.com/services/... URL",
-        )
+    check_url(url, source)
     payload: dict[str, Any] = {"text": text}
     if blocks:
         payload["blocks"] = list(blocks)
@@ -73,6 +70,25 @@ def post_message(
     finally:
         if own:
             http.close()
+
+
+def check_url(url: str, source: str = "the webhook") -> None:
+    """A webhook URL that cannot be sent as it is (a line break, a space, a character outside
+    ASCII, not http(s), unparseable) is refused naming `source`, never echoing the URL."""
+    hint = "copy the full https://hooks.slack.com/services/... URL, on one line"
+    if not url.startswith(("https://", "http://")):
+        raise SlackError(
+            f"the Slack webhook URL in {source} is not an http(s) URL",
+            hint="copy the full https://hooks.slack.com/services/... URL",
+        )
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise SlackError(f"the Slack webhook URL in {source} contains a space or line break", hint=hint)
+    if not url.isascii():
+        raise SlackError(f"the Slack webhook URL in {source} contains characters outside ASCII", hint=hint)
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL:
+        raise SlackError(f"the Slack webhook URL in {source} is not a valid URL", hint=hint) from None
 
 
 def _post_with_retries(
@@ -126,7 +142,8 @@ def _refused(status: int, code: str, source: str, attempt: int) -> SlackError:
         )
     if status >= 500:
         return SlackError(
-            f"Slack failed with {status} {code}{tries}", hint="Slack had a problem; try again later"
+            f"Slack failed with {status} {code} via {source}{tries}",
+            hint="Slack had a problem; try again later",
         )
     hint = HINTS.get(code, "check the webhook URL and the Slack app's configuration")
     return SlackError(f"Slack refused the message to {source}: {status} {code}", hint=hint)
@@ -134,8 +151,8 @@ def _refused(status: int, code: str, source: str, attempt: int) -> SlackError:
 
 def _error_code(response: httpx.Response, url: str) -> str:
     """Slack's plain-text answer (`ok`, `channel_not_found`), cut short and without the URL."""
-    text = " ".join(response.text.split())
-    return scrub(text[:200], url) or "(empty body)"
+    text = " ".join(scrub(response.text, url).split())
+    return text[:200] or "(empty body)"
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -148,22 +165,22 @@ def _retry_after(response: httpx.Response) -> float:
 
 
 def scrub(text: str, url: str) -> str:
-    """Remove the webhook URL, and its secret path on its own, from text bound for a human."""
+    """Remove the webhook URL, and its secret path on its own, from text bound for a human: raw,
+    URL-encoded, JSON- or HTML-escaped (longest spelling first, so the whole URL goes as one)."""
     if not url:
         return text
-    out = text.replace(url, "<webhook URL>")
+    secrets = [url]
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
-        return out
-    secrets = [str(parsed), parsed.raw_path.decode("ascii", "replace"), parsed.path]
-    # The last path segment is the token itself; long segments may be too (other webhook hosts).
-    segments = [seg for seg in parsed.path.split("/") if seg]
-    secrets += [seg for i, seg in enumerate(segments) if len(seg) >= 8 or i == len(segments) - 1]
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) > 3:
-            out = out.replace(secret, "<webhook URL>")
-    return out
+        parsed = None
+    if parsed is not None:
+        secrets += [str(parsed), parsed.raw_path.decode("ascii", "replace"), parsed.path]
+        # The last path segment is the token itself; long segments may be too (other webhook hosts).
+        segments = [seg for seg in parsed.path.split("/") if seg]
+        secrets += [seg for i, seg in enumerate(segments) if len(seg) >= 8 or i == len(segments) - 1]
+    spellings = Secrets(s for s in secrets if len(s) > 3)
+    return spellings.scrub(text).replace(MASK, "<webhook URL>")
 
 
 class _RedactFilter(logging.Filter):

@@ -127,7 +127,10 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
 def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Plan:
     plan = Plan(path=doc.pm.path)
     plan.diagnostics = blocking_problems(doc, opts)
-    if plan.diagnostics:
+    plan.diagnostics += [
+        warning("quoted-table", p.message, path=doc.pm.path, line=p.line) for p in doc.pm.warnings
+    ]
+    if plan.blocked:
         return plan
     groups: dict[str, list[tuple[ActionItem, Route]]] = defaultdict(list)
     for item in doc.pm.action_items:

@@ -134,7 +134,7 @@ class Policy:
             return
         if "json" in content_type.lower():
             return
-        page = summarize(body, content_type)
+        page = summarize(body, content_type, self.secrets)
         if not self.may_resend(method):  # the write went through or not; the marker will tell
             raise self.ambiguous(method, url, f"answered with {page} instead of JSON")
         raise BadResponseError(
@@ -161,12 +161,11 @@ class Policy:
         err.retry_after = wait  # type: ignore[attr-defined]
         return err
 
-    @staticmethod
-    def answered(status: int, content_type: str, body: bytes) -> str:
+    def answered(self, status: int, content_type: str, body: bytes) -> str:
         """`answered 502 (an HTML page titled '502 Bad Gateway' (5.9 KB))`, for messages."""
         if not body.strip():
             return f"answered {status}"
-        return f"answered {status} ({error_text(body, content_type, 120)})"
+        return f"answered {status} ({error_text(body, content_type, 120, self.secrets)})"
 
     def limited(self, method: str, url: str, wait: float) -> RateLimitedError:
         until = dt.datetime.fromtimestamp(clock.now() + wait, dt.UTC).strftime("%H:%M:%S UTC")
@@ -224,28 +223,32 @@ def reset_wait(value: str | None, now: float) -> float | None:
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-def summarize(body: bytes, content_type: str = "") -> str:
-    """A reply body in one short phrase: an HTML page by its title, text by its first words."""
+def summarize(body: bytes, content_type: str = "", secrets: Secrets | None = None) -> str:
+    """A reply body in one short phrase: an HTML page by its title, text by its first words.
+    Secrets are scrubbed before anything is cut short, so no piece of one survives a cut."""
+    clean = secrets.scrub if secrets is not None else str
     size = len(body)
     kb = f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} bytes"
     head = body[:4096]
     if b"<html" in head.lower() or "html" in content_type.lower() or head.lstrip().startswith(b"<"):
         match = _TITLE.search(head)
-        title = html.unescape(match.group(1).decode("utf-8", "replace")) if match else ""
+        title = clean(html.unescape(match.group(1).decode("utf-8", "replace"))) if match else ""
         title = " ".join(title.split())[:80]
         return f"an HTML page{f' titled {title!r}' if title else ''} ({kb})"
-    text = " ".join(head.decode("utf-8", "replace").split())
+    text = " ".join(clean(head.decode("utf-8", "replace")).split())
     if len(text) > 120:
         text = text[:119] + "…"
     return f"{content_type.split(';', maxsplit=1)[0] or 'text'} {text!r} ({kb})"
 
 
-def error_text(body: bytes, content_type: str = "", limit: int = 300) -> str:
-    """What an error reply says, for a message: JSON as sent (cut short), pages summarised."""
+def error_text(body: bytes, content_type: str = "", limit: int = 300, secrets: Secrets | None = None) -> str:
+    """What an error reply says, for a message: JSON as sent (cut short), pages summarised;
+    scrubbed of `secrets` before it is cut."""
     if "json" in content_type.lower():
-        text = " ".join(body.decode("utf-8", "replace").split())
+        text = body[:65536].decode("utf-8", "replace")
+        text = " ".join((secrets.scrub(text) if secrets is not None else text).split())
         return text if len(text) <= limit else text[: limit - 1] + "…"
-    return summarize(body, content_type)
+    return summarize(body, content_type, secrets)
 
 
 class PageGuard:

@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 from jira import JIRAError
 
 from pm_sync.diagnostics import Diagnostic, error
-from pm_sync.errors import AmbiguousWriteError, AuthError, NotFoundError, PmSyncError, RejectedError
+from pm_sync.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    NotFoundError,
+    NotSentError,
+    PmSyncError,
+    RejectedError,
+)
 from pm_sync.tracker import (
     Capabilities,
     Connector,
@@ -236,7 +243,7 @@ class JiraConnector(Connector[JiraConfig]):
         for chunk in _chunks(list(drafts), BULK):
             if stop is not None:
                 for draft in chunk:
-                    results[draft.uid] = PmSyncError(
+                    results[draft.uid] = NotSentError(
                         f"not created: an earlier create failed ({stop.message})",
                         line=draft.line,
                         hint=stop.hint,
@@ -299,7 +306,7 @@ class JiraConnector(Connector[JiraConfig]):
         stop: PmSyncError | None = None
         for draft, update in zip(todo, updates, strict=True):
             if stop is not None:
-                out[draft.uid] = PmSyncError(
+                out[draft.uid] = NotSentError(
                     f"not created: an earlier create failed ({stop.message})", line=draft.line, hint=stop.hint
                 )
                 continue

@@ -7,6 +7,7 @@ finds; a kill after the write-back leaves keys in the file; updates are idempote
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from pm_sync import clock, failpoints
@@ -15,7 +16,7 @@ from pm_sync.document.model import field_text
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, write_back
-from pm_sync.errors import AmbiguousWriteError, BadResponseError, PmSyncError
+from pm_sync.errors import AmbiguousWriteError, BadResponseError, NotSentError, PmSyncError
 from pm_sync.sync import recovery
 from pm_sync.sync.adopt import match_edited
 from pm_sync.sync.book import Book, safe_key
@@ -103,6 +104,8 @@ def _create(
         outcomes = _send(connector, todo)
         failpoints.hit("after-create")
         unknown: list[TicketDraft] = []
+        unsent: list[TicketDraft] = []
+        cause: int | None = None  # where this batch's first failure was reported
         wait = 0.0
         for draft, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, TicketState):
@@ -113,8 +116,13 @@ def _create(
                 reasons[draft.uid] = outcome.message
                 wait = max(wait, float(getattr(outcome, "retry_after", 0.0) or 0.0))
             else:
-                trackers.journal.clear([draft.marker])  # refused: certainly not created
+                trackers.journal.clear([draft.marker])  # refused or never sent: certainly not created
+                if isinstance(outcome, NotSentError):
+                    unsent.append(draft)
+                    continue
+                cause = cause if cause is not None else len(result.diagnostics)
                 result.diagnostics.append(from_exception(outcome, path=plan.path, line=draft.line))
+        _fold_unsent(result, cause, unsent, plan)
         if not unknown:
             break
         found = _settle(connector, unknown, wait)
@@ -134,6 +142,28 @@ def _create(
             Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo
         )
     return [done[d.uid] for d in drafts if d.uid in done]
+
+
+def _fold_unsent(result: Result, cause: int | None, unsent: list[TicketDraft], plan: Plan) -> None:
+    """Rows never sent because of an earlier failure are named in that failure's error, so one
+    outage reads as one error, not one per row."""
+    if not unsent:
+        return
+    lines = ", ".join(str(d.line) for d in unsent)
+    note = f"; so the rows at line{'s' if len(unsent) > 1 else ''} {lines} were not sent either"
+    if cause is None:
+        result.diagnostics.append(
+            error(
+                "not-sent",
+                f"not created: an earlier create failed{note}",
+                path=plan.path,
+                line=unsent[0].line,
+                hint="run again once the tracker answers",
+            )
+        )
+        return
+    first = result.diagnostics[cause]
+    result.diagnostics[cause] = replace(first, message=first.message + note)
 
 
 def _in_flight(

@@ -37,6 +37,7 @@ from pm_sync.tracker import (
     TicketRef,
     TicketState,
 )
+from pm_sync.tracker.http import require
 from pm_sync_jira import meta
 from pm_sync_jira.client import JiraClient, error_body, unknown_keys
 from pm_sync_jira.config import JiraConfig
@@ -155,12 +156,17 @@ class JiraConnector(Connector[JiraConfig]):
     def find(self, markers: Sequence[str], projects: Sequence[str]) -> list[TicketState]:
         """One `labels in (...)` query per 100 markers, across projects (a ticket may have moved)."""
         found: dict[str, TicketState] = {}
+        what = "look up tickets by their pm-sync marker"
         for batch in _chunks(list(dict.fromkeys(markers)), BATCH):
-            for issue in self._search(
-                f"labels in ({_jql_list(batch)}) ORDER BY created ASC",
-                "look up tickets by their pm-sync marker",
-            ):
+            asked = set(batch)
+            for issue in self._search(f"labels in ({_jql_list(batch)}) ORDER BY created ASC", what):
                 state = self.mapper.state(issue, url=self.config.url)
+                require(  # an answer that drops the very label asked for would hide a ticket
+                    state.marker in asked or state.document in asked,
+                    "Jira",
+                    what,
+                    f"{state.key[:40]!r} without the marker it was found by",
+                )
                 found.setdefault(state.key, state)
         return list(found.values())
 

@@ -25,6 +25,7 @@ from pm_sync.sync.plan import Create, Plan, Pull, Recover, Rekey, Update
 from pm_sync.sync.result import Result
 from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.contract import Connector, ConnectorConfig, Outcome
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 
@@ -60,9 +61,10 @@ def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> No
     for change in plan.changes:
         if isinstance(change, Recover):
             try:
-                trackers.get(change.tracker).adopt(
-                    book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
-                )
+                with reply_shape(change.tracker, f"finishing {change.display}"):
+                    trackers.get(change.tracker).adopt(
+                        book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
+                    )
             except PmSyncError as exc:
                 result.diagnostics.append(from_exception(exc, path=plan.path, line=change.line))
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
@@ -187,7 +189,8 @@ def _in_flight(
 
 def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> list[Outcome]:
     try:
-        outcomes = connector.create_batch(drafts)
+        with reply_shape(connector.name, "creating tickets"):
+            outcomes = connector.create_batch(drafts)
     except PmSyncError as exc:
         return [exc for _ in drafts]
     if len(outcomes) != len(drafts):
@@ -208,11 +211,13 @@ def _settle(
     markers = [d.marker for d in drafts]
     projects = sorted({d.project for d in drafts if d.project})
     try:
-        found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
+        with reply_shape(connector.name, "looking up the tickets of unanswered creates"):
+            found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
         missing = [m for m in markers if m not in found]
         if missing:
             budget = recovery.recovery_wait(connector) if connector.capabilities.search_lag else 2.0
-            found.update(recovery.look_again(connector, missing, budget, projects))
+            with reply_shape(connector.name, "looking up the tickets of unanswered creates"):
+                found.update(recovery.look_again(connector, missing, budget, projects))
     except PmSyncError:
         return None
     return found
@@ -295,7 +300,8 @@ def _update(
         return
     failpoints.hit("before-update")
     try:
-        trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
+        with reply_shape(update.tracker, f"updating {update.display}"):
+            trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
     except PmSyncError as exc:
         result.diagnostics.append(from_exception(exc, path=plan.path, line=update.line))
         return

@@ -23,10 +23,12 @@ import email.utils
 import html
 import math
 import re
+import traceback
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pm_sync import clock
 from pm_sync.errors import (
@@ -282,6 +284,25 @@ class PageGuard:
                 f"{self.tracker} kept paginating past {self.limit} pages while {self.what}",
                 hint="this is a server fault; report it to the tracker's administrators",
             )
+
+
+SHAPE_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+@contextmanager
+def reply_shape(tracker: str, what: str) -> Iterator[None]:
+    """Around every call into a connector: a reply its code could not read (a number where a
+    list belongs, a string where an object does) is a `BadResponseError` naming the tracker and
+    the step, never a traceback; the place it broke is named for whoever reports it."""
+    try:
+        yield
+    except SHAPE_ERRORS as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        raise BadResponseError(
+            f"{tracker} answered in a shape pm-sync cannot read while {what} ({type(exc).__name__}{where})",
+            hint="check the tracker URL; a proxy or a server fault may be answering",
+        ) from None
 
 
 def require(condition: bool, tracker: str, what: str, detail: str) -> None:

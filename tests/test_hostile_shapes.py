@@ -88,7 +88,9 @@ def test_jira_search_answer_with_a_field_of_the_wrong_type(jira_cloud: JiraStage
     killed_after_create(project)
     corrupt = JIRA_CORRUPTIONS[corruption]
 
-    def rewrite(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def rewrite(
+        ex: Exchange, status: int, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         data = json.loads(body)
         for issue in data.get("issues", []):
             corrupt(issue)
@@ -121,7 +123,9 @@ def test_github_listing_with_a_field_of_the_wrong_type(github_stage: GitHubStage
     killed_after_create(project)
     corrupt = GITHUB_CORRUPTIONS[corruption]
 
-    def rewrite(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def rewrite(
+        ex: Exchange, status: int, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         data = json.loads(body)
         for issue in data:
             corrupt(issue)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.proxy import Exchange, html_page
+from tests.fakes.proxy import Exchange, Reply, html_page
 from tests.hostile_support import (
     NEW_ROWS,
     GitHubStage,
@@ -179,9 +179,7 @@ def test_github_issue_number_null_in_the_listing_is_an_error(github_stage: GitHu
     project.write_doc()
     before = project.doc.read_bytes()
 
-    def null_numbers(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def null_numbers(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         items = json.loads(body)
         return status, headers, json.dumps([{**i, "number": None} for i in items]).encode()
 
@@ -198,9 +196,7 @@ def test_github_create_answered_with_number_null_is_settled_by_marker(github_sta
     stage, project = github_stage, github_stage.project
     project.write_doc()
 
-    def null_number(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def null_number(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         return status, headers, json.dumps({**json.loads(body), "number": None}).encode()
 
     stage.proxy.rule("POST", GH_CREATE, rewrite=null_number, times=None)
@@ -281,9 +277,7 @@ def test_github_link_next_to_itself_is_stopped(github_stage: GitHubStage) -> Non
     project.write_doc()
     before = project.doc.read_bytes()
 
-    def loop(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def loop(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         self_url = f"{stage.proxy.url}{ex.path}?{ex.query}"
         return status, {**headers, "Link": f'<{self_url}>; rel="next"'}, body
 
@@ -302,9 +296,7 @@ def test_github_link_next_that_never_ends_is_stopped(github_stage: GitHubStage) 
     project.write_doc()
     before = project.doc.read_bytes()
 
-    def onward(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def onward(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         query = dict(urllib.parse.parse_qsl(ex.query))
         query["page"] = str(int(query.get("page", "1")) + 1)
         nxt = f"{stage.proxy.url}{ex.path}?{urllib.parse.urlencode(query)}"
@@ -326,9 +318,7 @@ def test_jira_pagination_that_never_ends_is_stopped(jira_stage: JiraStage) -> No
     before = project.doc.read_bytes()
     first: dict[str, bytes] = {}
 
-    def endless(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def endless(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         page = json.loads(first.setdefault("page", body))
         if "nextPageToken" in page or stage.cloud:
             page["nextPageToken"] = "eyJvIjogMH0="  # offset 0, again and again

@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import STANDARD_ROWS, postmortem_text
-from tests.fakes.proxy import Exchange, Proxy, html_page
+from tests.fakes.proxy import Exchange, Proxy, Reply, Rewrite, html_page
 from tests.hostile_support import (
     GH_TOKEN,
     GH_TOKEN_ENV,
@@ -37,7 +36,6 @@ __all__ = ["github_stage", "jira_stage"]
 
 SEARCH = r"/rest/api/\d/search(/jql)?$"
 GH_ISSUES = r"^/repos/acme/app/issues$"
-Rewrite = Callable[[Exchange, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
 
 def b64(text: str) -> str:
@@ -77,9 +75,7 @@ def echo_text(ex: Exchange, pad: int = 0) -> str:
 
 
 def echo(status: int, shape: str, pad: int = 0) -> Rewrite:
-    def rewrite(
-        ex: Exchange, _: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def rewrite(ex: Exchange, _: int, headers: dict[str, str], body: bytes) -> Reply:
         text = echo_text(ex, pad)
         kind = "application/json"
         if shape == "jira":
@@ -179,9 +175,7 @@ def test_slack_error_echoing_the_webhook_url_never_shows_it(tmp_path: Path, stat
         secret = "B07SECRET/xoxwebhookT0ken+9="
         url = f"{slack.url}/services/T0001/{secret}"
 
-        def rewrite(
-            ex: Exchange, _: int, headers: dict[str, str], body: bytes
-        ) -> tuple[int, dict[str, str], bytes]:
+        def rewrite(ex: Exchange, _: int, headers: dict[str, str], body: bytes) -> Reply:
             text = (
                 f"invalid_token for {url} (path {ex.path}, encoded {urllib.parse.quote(url, safe='')}, "
                 f"json {json.dumps(url)[1:-1].replace('/', chr(92) + '/')})"

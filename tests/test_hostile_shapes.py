@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.proxy import Exchange, Proxy
+from tests.fakes.proxy import Exchange, Proxy, Reply
 from tests.hostile_support import (
     DOC_NAME,
     GitHubStage,
@@ -88,9 +88,7 @@ def test_jira_search_answer_with_a_field_of_the_wrong_type(jira_cloud: JiraStage
     killed_after_create(project)
     corrupt = JIRA_CORRUPTIONS[corruption]
 
-    def rewrite(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def rewrite(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data.get("issues", []):
             corrupt(issue)
@@ -123,9 +121,7 @@ def test_github_listing_with_a_field_of_the_wrong_type(github_stage: GitHubStage
     killed_after_create(project)
     corrupt = GITHUB_CORRUPTIONS[corruption]
 
-    def rewrite(
-        ex: Exchange, status: int, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def rewrite(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data:
             corrupt(issue)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import STANDARD_ROWS
-from tests.fakes.proxy import Exchange
+from tests.fakes.proxy import Exchange, Reply
 from tests.hostile_support import (
     DOC_NAME,
     GitHubStage,
@@ -32,7 +32,6 @@ PLANT = "\n\n## Injected\n\n| evil | row |\n|---|---|\n| x | y |\n"
 SEARCH = r"/rest/api/\d/search(/jql)?$"
 GH_LIST = r"^/repos/acme/app/issues$"
 MALLORY = "[Mallory](https://evil.example/x) <img src=x onerror=alert(1)>"
-Rewrite = tuple[int, dict[str, str], bytes]
 
 
 def assert_table_intact(project: Project, rows: int = 3) -> list[dict[str, Any]]:
@@ -62,7 +61,7 @@ def test_jira_create_answered_with_a_hostile_key_writes_nothing(jira_stage: Jira
     project.write_doc()
     before = project.doc.read_bytes()
 
-    def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Rewrite:
+    def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data["issues"]:
             issue["key"] += PLANT
@@ -88,7 +87,7 @@ def test_jira_search_answering_hostile_keys_writes_nothing(jira_stage: JiraStage
     stage.fake.edit_fields("OPS-1", summary="Retitled in Jira")
     before = project.doc.read_bytes()
 
-    def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Rewrite:
+    def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data.get("issues", []):
             issue["key"] = issue["key"].replace("-", "-1\n\n## Injected\n| a | b |\nOPS-")
@@ -112,7 +111,7 @@ def test_github_repository_url_with_a_newline_writes_nothing(github_stage: GitHu
         stage.fake.edit_issue("acme/app", 1, title="Retitled on GitHub")
     before = project.doc.read_bytes()
 
-    def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Rewrite:
+    def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data if isinstance(data, list) else [data]:
             issue["repository_url"] += PLANT
@@ -198,7 +197,7 @@ def test_github_assignee_login_that_is_not_a_login_is_never_written(github_stage
     stage.fake.add_collaborator("acme/app", "mallory")
     stage.fake.edit_issue("acme/app", 1, assignees=["mallory"])
 
-    def hostile(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Rewrite:
+    def hostile(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data:
             for person in [issue.get("assignee"), *(issue.get("assignees") or [])]:

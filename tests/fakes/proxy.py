@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Exchange", "Proxy", "Rule", "html_page", "proxy"]
+__all__ = ["Barrier", "Exchange", "Proxy", "Reply", "Rule", "html_page", "proxy"]
 
 HOP_BY_HOP = {
     "connection",
@@ -67,7 +67,9 @@ class Exchange:
 
 
 Body = bytes | str | dict[str, Any] | list[Any] | None
-Rewrite = Callable[[Exchange, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+Reply = tuple[int, dict[str, str], bytes]
+"""(status, headers, body) as the client will get them."""
+Rewrite = Callable[[Exchange, int, dict[str, str], bytes], Reply]
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Rule:
     delay: float = 0.0
     redirect: str | None = None
     hold: Callable[[Exchange], None] | None = None
+    trickle: float = 0.0
+    """Seconds between 16-byte pieces of the body: each read is quick, the whole never is."""
     times: int | None = 1
     name: str = ""
     hits: int = 0
@@ -152,6 +156,7 @@ class Proxy:
         self._httpd.proxy = self  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -164,6 +169,7 @@ class Proxy:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # ends any trickling answer
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
@@ -227,7 +233,7 @@ class Proxy:
             if rule.drop:
                 return self._drop(h, ex)
             status, headers, data = self._apply(rule, ex, status, headers, data)
-        self._send(h, ex, status, headers, data)
+        self._send(h, ex, status, headers, data, trickle=rule.trickle if rule else 0.0)
 
     def _forward(self, h: BaseHTTPRequestHandler, ex: Exchange) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
@@ -273,10 +279,18 @@ class Proxy:
         return data.replace(self.upstream.encode(), self.url.encode())
 
     def _send(
-        self, h: BaseHTTPRequestHandler, ex: Exchange, status: int, headers: dict[str, str], data: bytes
+        self,
+        h: BaseHTTPRequestHandler,
+        ex: Exchange,
+        status: int,
+        headers: dict[str, str],
+        data: bytes,
+        *,
+        trickle: float = 0.0,
     ) -> None:
         ex.status = status
-        data = self._local(data)
+        if "gzip" not in str(headers.get("Content-Encoding", "")):
+            data = self._local(data)
         try:
             h.send_response(status)
             for key, value in headers.items():
@@ -285,7 +299,14 @@ class Proxy:
             h.send_header("Connection", "close")
             h.end_headers()
             if data and h.command != "HEAD":
-                h.wfile.write(data)
+                step = 16 if trickle else len(data)
+                for start in range(0, len(data), step):
+                    h.wfile.write(data[start : start + step])
+                    h.wfile.flush()
+                    if trickle and not self._stopping.wait(trickle):
+                        continue
+                    if trickle:
+                        break
             h.wfile.flush()
         except OSError:
             pass

@@ -79,7 +79,24 @@ class Policy:
     describe: Callable[[str, str], str] | None = None
     write_interval: float = 0.0
     """Least seconds between two writes (GitHub asks for one)."""
+    max_body: int = 64 * 1024 * 1024
+    """Largest answer read; a bigger one (a gzip bomb, an endless stream) is refused."""
     _last_write: float = field(default=float("-inf"), repr=False)
+
+    @property
+    def total_timeout(self) -> float:
+        """The whole answer must arrive within this: a server trickling a byte per read timeout
+        would otherwise hold a run forever."""
+        return self.connect_timeout + 3 * self.read_timeout
+
+    def too_large(self, method: str, url: str) -> TrackerError:
+        what = f"answered with more than {self.max_body // (1024 * 1024)} MB"
+        if not self.may_resend(method):
+            return self.ambiguous(method, url, what)
+        return BadResponseError(
+            f"{self.tracker} {what} on {self.name(method, url)}",
+            hint=f"{self.hint}; a proxy or a broken server answers this way",
+        )
 
     def pace(self, method: str) -> None:
         """Keep writes `write_interval` apart, as a tracker's guidance asks."""
@@ -130,6 +147,9 @@ class Policy:
                 hint=f"{self.hint}; a token that needs SSO authorisation or a proxy in front of "
                 "the API causes this",
             )
+        if status in (301, 302, 303) and not self.may_resend(method):
+            # followed, the write would turn into a GET whose answer is no answer to it
+            raise self.ambiguous(method, url, f"answered with a {status} redirect")
 
     def check_body(self, method: str, url: str, status: int, content_type: str, body: bytes) -> None:
         if not self.expect_json or not body.strip() or status >= 300:

@@ -56,7 +56,17 @@ def rows_with_keys(project: Project, owners: tuple[str, ...] = ()) -> list[tuple
 # ------------------------------------------------------------------ keys outside the grammar
 
 
-def test_jira_create_answered_with_a_hostile_key_writes_nothing(jira_stage: JiraStage) -> None:
+HOSTILE_KEYS = {
+    "newlines and Markdown": lambda key: key + PLANT,
+    "a pipe": lambda key: key + " | P0 |",
+    "full-width digits": lambda key: key.split("-")[0] + "-\uff11\uff12",
+    "a right-to-left override": lambda key: "\u202e" + key,
+    "a link": lambda key: f"[{key}](https://evil.example)",
+}
+
+
+@pytest.mark.parametrize("mangle", list(HOSTILE_KEYS))
+def test_jira_create_answered_with_a_hostile_key_writes_nothing(jira_stage: JiraStage, mangle: str) -> None:
     stage, project = jira_stage, jira_stage.project
     project.write_doc()
     before = project.doc.read_bytes()
@@ -64,7 +74,7 @@ def test_jira_create_answered_with_a_hostile_key_writes_nothing(jira_stage: Jira
     def plant(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
         data = json.loads(body)
         for issue in data["issues"]:
-            issue["key"] += PLANT
+            issue["key"] = HOSTILE_KEYS[mangle](issue["key"])
         return status, headers, json.dumps(data).encode()
 
     stage.proxy.rule("POST", r"/issue/bulk$", rewrite=plant)
@@ -102,6 +112,27 @@ def test_jira_search_answering_hostile_keys_writes_nothing(jira_stage: JiraStage
     assert "bad-key" in result.codes() and project.doc.read_bytes() == before
 
 
+def test_github_create_answered_from_another_repository_is_settled_by_marker(
+    github_stage: GitHubStage,
+) -> None:
+    """Asked to create in acme/app, the answer claims acme/evil: not a key to write; the marker
+    says where the issue really is."""
+    stage, project = github_stage, github_stage.project
+    project.write_doc()
+
+    def elsewhere(ex: Exchange, status: int, headers: dict[str, str], body: bytes) -> Reply:
+        data = json.loads(body)
+        data["repository_url"] = data["repository_url"].replace("acme/app", "acme/evil")
+        return status, headers, json.dumps(data).encode()
+
+    stage.proxy.rule("POST", r"^/repos/acme/app/issues$", rewrite=elsewhere, times=None)
+
+    result = project.push()
+
+    assert result.code == 0, result.stdout
+    assert project.cells() == ["#1", "#2", "#3"] and stage.creates() == 3 and len(stage.issues()) == 3
+
+
 @pytest.mark.parametrize("where", ["create", "listing"])
 def test_github_repository_url_with_a_newline_writes_nothing(github_stage: GitHubStage, where: str) -> None:
     stage, project = github_stage, github_stage.project
@@ -123,9 +154,14 @@ def test_github_repository_url_with_a_newline_writes_nothing(github_stage: GitHu
 
     result = project.push() if where == "create" else project.reconcile()
 
-    assert result.code == 1, result.stdout
-    one_line_errors(result)
-    assert project.doc.read_bytes() == before
+    if where == "create":  # the key is the repository it was created in, never the answer's text
+        assert result.code == 0, result.stdout
+        assert project.cells() == ["#1", "#2", "#3"]
+        assert_table_intact(project)
+    else:  # the listing says issues live at no repository: nothing pulled
+        assert result.code == 1, result.stdout
+        one_line_errors(result)
+        assert project.doc.read_bytes() == before
     stage.proxy.clear()
     again = project.push()
     assert again.code == 0, again.stdout

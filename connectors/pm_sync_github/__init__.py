@@ -254,8 +254,15 @@ class GitHubConnector(Connector[GitHubConfig]):
             raise AmbiguousWriteError(
                 f"{exc.message}; the issue may have been created", hint=exc.hint
             ) from None
+        real = repo_of(raw)
+        if real is not None and not refs.same_repo(real, repo):
+            raise AmbiguousWriteError(
+                f"GitHub answered the create in {repo} with an issue of {real}; the issue may have "
+                "been created",
+                hint="check trackers.github.api_url; a proxy or a broken server answers this way",
+            )
         self._remember(repo, raw)
-        state = self._state(raw)
+        state = self._state(raw, refs.IssueRef(repo, int(raw["number"])))
         if self.config.board is not None:
             try:
                 self._sync_board(raw, draft.due, draft.priority, due=True, priority=True)

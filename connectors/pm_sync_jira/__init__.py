@@ -46,7 +46,7 @@ from pm_sync_jira.owners import OwnerLookup
 
 __all__ = ["JiraConfig", "JiraConnector"]
 
-KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
+KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-\d+", re.ASCII)
 HINT_RE = re.compile(r"([A-Z][A-Z0-9_]+)(?:-\??)?")
 BATCH = 100  # values per JQL `in (...)` list
 BULK = 50  # issues per POST issue/bulk (Jira's limit)

@@ -16,7 +16,7 @@ from pm_sync.tracker.contract import Connector, ConnectorConfig
 from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketState
 
-_SAFE_KEY = re.compile(r"[\w#/.:@~+-]{1,200}")
+_SAFE_KEY = re.compile(r"[\w#/.:@~+-]{1,200}", re.ASCII)
 
 
 def safe_key(connector: Connector[ConnectorConfig], key: object, project: str | None) -> str | None:

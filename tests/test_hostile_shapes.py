@@ -136,3 +136,21 @@ def test_github_listing_with_a_field_of_the_wrong_type(github_stage: GitHubStage
         assert len(first.one()["recovered"]) == 3 and len(stage.issues()) == 3
         return
     assert_refused_then_adopted(project, stage.proxy, first, lambda: len(stage.issues()))
+
+
+def test_a_tracker_answering_nonsense_fails_its_postmortems_only(github_stage: GitHubStage) -> None:
+    """Two postmortems in one run: the one on GitHub gets a located error, the one on the
+    embedded tracker (front matter `tracker: local`) is pushed as usual."""
+    stage, project = github_stage, github_stage.project
+    project.write_doc()
+    other = project.root / "postmortem-2024-02-01-local.md"
+    other.write_text("---\ntracker: local\n---\n" + project.doc.read_text())
+    stage.proxy.rule("GET", r"^/repos/acme/app/issues$", forward=False, status=200, body=[1, 2], times=None)
+
+    result = project.run("push", DOC_NAME, other.name, "--json")
+
+    assert result.code == 1, result.stdout
+    on_github, on_local = result.results()
+    assert on_github["errors"] and on_github["created"] == []
+    assert on_local["ok"] and on_local["created"] == ["PM-1", "PM-2", "PM-3"]
+    assert stage.issues() == []

@@ -157,7 +157,9 @@ def test_search_lag_longer_than_recovery_wait_never_creates_twice(
 
     assert again.code == 1
     assert len(lag.fake.requests_to("POST", "issue/bulk")) == 1 and len(lag.fake.issues) == 3
-    assert "search to show 3 ticket(s)" in again.stderr  # says what it waits for
+    assert (
+        "for 3 ticket(s) whose create got no clear answer to show up in jira" in again.stderr
+    )  # says what it waits for
     assert "--retry-lost" in again.stdout
     assert project.doc.read_bytes() == before
     lag.catch_up()

@@ -34,8 +34,8 @@ def look_again(
     if pending and budget > 0:
         shown = ", ".join(pending[:3]) + (", …" if len(pending) > 3 else "")
         clock.say(
-            f"waiting up to {budget:g} s for {connector.name}'s search to show {len(pending)} "
-            f"ticket(s) whose create got no clear answer ({shown})"
+            f"waiting up to {budget:g} s for {len(pending)} ticket(s) whose create got no clear "
+            f"answer to show up in {connector.name} ({shown})"
         )
     while pending and waited < budget:
         pause = min(delay, budget - waited)

@@ -170,14 +170,16 @@ class Rest:
             if not nxt:
                 return
             guard.next(nxt)
+            guard.page(str(i.get("id") or i.get("node_id") or i.get("number")) for i in data)
             headers, data = self.call("GET", _keep_params(nxt, params), what)
 
     def error(self, exc: GithubException, what: str) -> PmSyncError:
         env = self.cfg.token_env
         data = exc.data if isinstance(exc.data, dict) else {}
-        message = str(data.get("message") or "").strip()[:300]
+        message = self.secrets.scrub(str(data.get("message") or "")).strip()[:300]
         details = "; ".join(_detail(e) for e in data.get("errors") or [] if isinstance(e, dict))
         text = self.secrets.scrub(f"{message}: {details}" if details else message)
+        text = text if len(text) <= 300 else text[:299] + "…"
         status = exc.status
         if status == 401:
             return AuthError(

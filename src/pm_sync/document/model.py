@@ -98,6 +98,9 @@ class Postmortem(BaseModel):
     doc_id: str = Field(default="", description="the front matter's `id`, when it declares one")
     action_items: list[ActionItem] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(
+        default_factory=list, description="located findings that do not block syncing (a quoted table)"
+    )
     tables: list[TableLayout] = Field(default_factory=list)
     headings: list[tuple[int, int, str]] = Field(
         default_factory=list, description="(line, level, plain text) of every heading"

@@ -7,6 +7,7 @@ finds; a kill after the write-back leaves keys in the file; updates are idempote
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from pm_sync import clock, failpoints
@@ -15,7 +16,7 @@ from pm_sync.document.model import field_text
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, write_back
-from pm_sync.errors import AmbiguousWriteError, PmSyncError
+from pm_sync.errors import AmbiguousWriteError, BadResponseError, NotSentError, PmSyncError
 from pm_sync.sync import recovery
 from pm_sync.sync.adopt import match_edited
 from pm_sync.sync.book import Book, safe_key
@@ -24,6 +25,7 @@ from pm_sync.sync.plan import Create, Plan, Pull, Recover, Rekey, Update
 from pm_sync.sync.result import Result
 from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.contract import Connector, ConnectorConfig, Outcome
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 
@@ -59,9 +61,10 @@ def apply_plan(plan: Plan, trackers: Trackers, book: Book, result: Result) -> No
     for change in plan.changes:
         if isinstance(change, Recover):
             try:
-                trackers.get(change.tracker).adopt(
-                    book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
-                )
+                with reply_shape(change.tracker, f"finishing {change.display}"):
+                    trackers.get(change.tracker).adopt(
+                        book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
+                    )
             except PmSyncError as exc:
                 result.diagnostics.append(from_exception(exc, path=plan.path, line=change.line))
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
@@ -96,27 +99,37 @@ def _create(
         Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in drafts
     )
     done: dict[str, tuple[TicketDraft, TicketState]] = {}
+    reasons: dict[str, str] = {}
     todo = drafts
     for attempt in (1, 2):
         failpoints.hit("before-create")
         outcomes = _send(connector, todo)
         failpoints.hit("after-create")
         unknown: list[TicketDraft] = []
+        unsent: list[TicketDraft] = []
+        cause: int | None = None  # where this batch's first failure was reported
         wait = 0.0
         for draft, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, TicketState):
                 done[draft.uid] = (draft, outcome)
-            elif isinstance(outcome, AmbiguousWriteError):
+            elif isinstance(outcome, AmbiguousWriteError | BadResponseError):
+                # no answer, or one the API never sends: the create may have happened
                 unknown.append(draft)
+                reasons[draft.uid] = outcome.message
                 wait = max(wait, float(getattr(outcome, "retry_after", 0.0) or 0.0))
             else:
-                trackers.journal.clear([draft.marker])  # refused: certainly not created
+                trackers.journal.clear([draft.marker])  # refused or never sent: certainly not created
+                if isinstance(outcome, NotSentError):
+                    unsent.append(draft)
+                    continue
+                cause = cause if cause is not None else len(result.diagnostics)
                 result.diagnostics.append(from_exception(outcome, path=plan.path, line=draft.line))
+        _fold_unsent(result, cause, unsent, plan)
         if not unknown:
             break
         found = _settle(connector, unknown, wait)
         if found is None:  # the look-up failed: an unknown outcome stays unknown, nothing resent
-            _in_flight(unknown, tracker, plan, result, why="and looking it up failed too")
+            _in_flight(unknown, reasons, plan, result, why=f"looking it up in {tracker} failed too")
             break
         for draft in unknown:
             if draft.marker in found:
@@ -125,7 +138,7 @@ def _create(
         if not todo:
             break
         if connector.capabilities.search_lag or attempt == 2:
-            _in_flight(todo, tracker, plan, result, why="and does not show its ticket yet")
+            _in_flight(todo, reasons, plan, result, why=f"{tracker} does not show its ticket yet")
             break
         trackers.journal.record(
             Entry(d.marker, tracker, plan.path, d.line, d.action, clock.now()) for d in todo
@@ -133,13 +146,40 @@ def _create(
     return [done[d.uid] for d in drafts if d.uid in done]
 
 
-def _in_flight(drafts: list[TicketDraft], tracker: str, plan: Plan, result: Result, *, why: str) -> None:
+def _fold_unsent(result: Result, cause: int | None, unsent: list[TicketDraft], plan: Plan) -> None:
+    """Rows never sent because of an earlier failure are named in that failure's error, so one
+    outage reads as one error, not one per row."""
+    if not unsent:
+        return
+    lines = ", ".join(str(d.line) for d in unsent)
+    note = f"; so the rows at line{'s' if len(unsent) > 1 else ''} {lines} were not sent either"
+    if cause is None:
+        result.diagnostics.append(
+            error(
+                "not-sent",
+                f"not created: an earlier create failed{note}",
+                path=plan.path,
+                line=unsent[0].line,
+                hint="run again once the tracker answers",
+            )
+        )
+        return
+    first = result.diagnostics[cause]
+    result.diagnostics[cause] = replace(first, message=first.message + note)
+
+
+def _in_flight(
+    drafts: list[TicketDraft], reasons: dict[str, str], plan: Plan, result: Result, *, why: str
+) -> None:
     for draft in drafts:
+        reason = reasons.get(draft.uid, "no clear answer to the create")
+        if len(reason) > 220:
+            reason = reason[:219] + "…"
         result.diagnostics.append(
             error(
                 "create-in-flight",
-                f"{tracker} gave no clear answer to the create {why} (marker {draft.marker}); pm-sync "
-                "will not create it again until the ticket shows up",
+                f"{reason}; {why} (marker {draft.marker}), so pm-sync will not create it again "
+                "until it shows up",
                 path=plan.path,
                 line=draft.line,
                 hint="run again later; if you are sure it was never created, run again with --retry-lost",
@@ -149,7 +189,8 @@ def _in_flight(drafts: list[TicketDraft], tracker: str, plan: Plan, result: Resu
 
 def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> list[Outcome]:
     try:
-        outcomes = connector.create_batch(drafts)
+        with reply_shape(connector.name, "creating tickets"):
+            outcomes = connector.create_batch(drafts)
     except PmSyncError as exc:
         return [exc for _ in drafts]
     if len(outcomes) != len(drafts):
@@ -170,11 +211,13 @@ def _settle(
     markers = [d.marker for d in drafts]
     projects = sorted({d.project for d in drafts if d.project})
     try:
-        found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
+        with reply_shape(connector.name, "looking up the tickets of unanswered creates"):
+            found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
         missing = [m for m in markers if m not in found]
         if missing:
             budget = recovery.recovery_wait(connector) if connector.capabilities.search_lag else 2.0
-            found.update(recovery.look_again(connector, missing, budget, projects))
+            with reply_shape(connector.name, "looking up the tickets of unanswered creates"):
+                found.update(recovery.look_again(connector, missing, budget, projects))
     except PmSyncError:
         return None
     return found
@@ -257,7 +300,8 @@ def _update(
         return
     failpoints.hit("before-update")
     try:
-        trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
+        with reply_shape(update.tracker, f"updating {update.display}"):
+            trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
     except PmSyncError as exc:
         result.diagnostics.append(from_exception(exc, path=plan.path, line=update.line))
         return

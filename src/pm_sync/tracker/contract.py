@@ -26,7 +26,7 @@ from typing import ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from pm_sync.diagnostics import Diagnostic
-from pm_sync.errors import AmbiguousWriteError, PmSyncError, RejectedError
+from pm_sync.errors import AmbiguousWriteError, NotSentError, PmSyncError, RejectedError
 from pm_sync.tracker.tickets import (
     Capabilities,
     OwnerResolution,
@@ -200,7 +200,7 @@ class Connector(ABC, Generic[C]):
 
 def _not_tried(cause: PmSyncError) -> PmSyncError:
     """A draft never sent because an earlier one failed: certainly not created."""
-    return PmSyncError(
+    return NotSentError(
         f"not created: an earlier create failed ({cause.message})",
         hint=cause.hint or "run again once the tracker answers",
     )

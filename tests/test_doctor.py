@@ -341,8 +341,8 @@ def test_jira_owners_unknown_mistyped_or_inactive_fail_where_they_are_named(jira
     assert result.code == 1
     unknown = {c["message"].split()[1]: c for c in failures(result)["owner-unknown"]}
     assert set(unknown) == {"@alice", "@carol", "@dora"}  # @bob maps by email
-    assert "has no user" in unknown["@alice"]["message"]
-    assert "inactive" in unknown["@dora"]["message"]
+    assert "no Jira user has" in unknown["@alice"]["message"]
+    assert "deactivated" in unknown["@dora"]["message"]
     assert (unknown["@carol"]["path"], unknown["@carol"]["line"]) == (str(doc), 16)
     assert '"@carol" = { jira = "..." }' in unknown["@carol"]["hint"]
     assert f"{doc}:16: owner @carol is unknown to jira" in human.stdout

@@ -85,18 +85,21 @@ def test_missing_project_is_named(jira_env: JiraEnv, cli) -> None:
     assert_nothing_created(env, doc.read_text())
 
 
-def test_jira_rejecting_one_item_names_its_row_and_field(jira_env: JiraEnv, cli) -> None:
+def test_owner_mapped_to_a_missing_jira_user_is_caught_before_creating(jira_env: JiraEnv, cli) -> None:
+    """Issue 10: the owner map names a user Jira does not have; with unknown_owner = "error"
+    nothing is created (it used to create bob's row and fail alice's two)."""
     env = jira_env
     env.write_config(owners={"@alice": "ghost"})  # Jira has no such user
     doc = env.write_doc()
+    before = doc.read_text()
 
     result = cli("push", str(doc), "--json")
 
     errors = failed(result)
     assert [e["line"] for e in errors] == [ROW_LINES[0], ROW_LINES[2]]
-    assert "assignee" in errors[0]["message"] and "ghost" in errors[0]["message"]
-    assert result.one()["created"] == ["OPS-1"]  # bob's row still went through
-    assert "| @bob | 2024-01-17 | OPS-1 |" in doc.read_text()
+    assert {e["code"] for e in errors} == {"owner-unknown"} and "ghost" in errors[0]["message"]
+    assert result.one()["created"] == []
+    assert_nothing_created(env, before)
 
 
 @pytest.mark.parametrize("as_json", [False, True])

@@ -171,7 +171,8 @@ def test_a_5xx_is_reported_never_posted_twice(respx_mock: respx.MockRouter, slee
 
     assert route.call_count == 1 and sleeps == []
     assert str(info.value) == (
-        "Slack answered 500 on the webhook in $HOOK; the write may or may not have happened "
+        "Slack answered 500 (text/plain 'rollup_error' (12 bytes)) on the webhook in $HOOK; "
+        "the write may or may not have happened "
         "(look in the channel before posting the report again)"
     )
     assert json.loads(route.calls.last.request.content) == {

@@ -292,8 +292,9 @@ def test_dry_runs_send_no_writes_to_github(workdir: Path, cli: Cli, gh: FakeGitH
 
 @pytest.mark.parametrize("fault", ["401", "403", "500", "drop"])
 def test_github_token_never_leaks_when_github_fails(
-    workdir: Path, cli: Cli, gh: FakeGitHub, fault: str
+    workdir: Path, cli: Cli, gh: FakeGitHub, fault: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    use_clock(monkeypatch, SkipClock())  # the retries' backoff is recorded, not slept
     doc = fresh_doc(workdir, STANDARD_ROWS)
     if fault == "drop":
         gh.inject(None, None, drop=True, times=None)

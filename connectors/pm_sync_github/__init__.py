@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.model import Priority
-from pm_sync.errors import NotFoundError, PmSyncError, RejectedError, TrackerError
+from pm_sync.errors import (
+    AmbiguousWriteError,
+    BadResponseError,
+    NotFoundError,
+    PmSyncError,
+    RejectedError,
+    TrackerError,
+)
 from pm_sync.tracker import (
     Capabilities,
     Connector,
@@ -210,8 +217,12 @@ class GitHubConnector(Connector[GitHubConfig]):
         for repo in repos.values():
             try:
                 listing = self._listing(repo)
-            except NotFoundError:  # preflight reports a missing repository on each row
-                continue
+            except NotFoundError:
+                try:
+                    self.access.repo(repo)
+                except NotFoundError:
+                    continue  # preflight reports the missing repository on each row
+                raise  # the repository is there: "no list" is not "no issues"
             for raw in listing.values():
                 text = raw.get("body")
                 if not isinstance(text, str) or "pm-sync" not in text:
@@ -291,9 +302,21 @@ class GitHubConnector(Connector[GitHubConfig]):
             payload["assignees"] = [draft.owner]
         what = f"creating the issue for line {draft.line} in {repo}"
         _, data = self.rest.call("POST", f"/repos/{repo}/issues", what, body=payload)
-        raw = slim(check_issue(data, what))
+        try:
+            raw = slim(check_issue(data, what))
+        except BadResponseError as exc:  # GitHub took the create; what it made is unreadable
+            raise AmbiguousWriteError(
+                f"{exc.message}; the issue may have been created", hint=exc.hint
+            ) from None
+        real = repo_of(raw)
+        if real is not None and not refs.same_repo(real, repo):
+            raise AmbiguousWriteError(
+                f"GitHub answered the create in {repo} with an issue of {real}; the issue may have "
+                "been created",
+                hint="check trackers.github.api_url; a proxy or a broken server answers this way",
+            )
         self._remember(repo, raw)
-        state = self._state(raw)
+        state = self._state(raw, refs.IssueRef(repo, int(raw["number"])))
         if self.config.board is not None:
             if self._deferred is not None:  # create_batch puts the whole batch on the board at once
                 self._deferred.append((raw, draft, state))

@@ -97,11 +97,9 @@ class GraphQL:
                 hint=f"put a valid token in {env} (trackers.github.token_env)",
             )
         if reply.status_code >= 400:
+            said = error_text(reply.content, reply.headers.get("content-type", ""), secrets=self.secrets)
             raise TrackerError(
-                self.secrets.scrub(
-                    f"GitHub GraphQL answered {reply.status_code} while {what}: "
-                    f"{error_text(reply.content, reply.headers.get('content-type', ''))}"
-                )
+                self.secrets.scrub(f"GitHub GraphQL answered {reply.status_code} while {what}: {said}")
             )
         try:
             body = reply.json()

@@ -93,9 +93,10 @@ def rest_policy(cfg: GitHubConfig, secrets: Secrets) -> Policy:
 def status_error(status: int, data: Any, what: str, token_env: str, secrets: Secrets) -> PmSyncError:
     """A GitHub error reply as pm-sync's error, in GitHub's own words (scrubbed, cut short)."""
     data = data if isinstance(data, dict) else {}
-    message = str(data.get("message") or "").strip()[:300]
+    message = secrets.scrub(str(data.get("message") or "")).strip()[:300]
     details = "; ".join(_detail(e) for e in data.get("errors") or [] if isinstance(e, dict))
     text = secrets.scrub(f"{message}: {details}" if details else message)
+    text = text if len(text) <= 300 else text[:299] + "…"
     if status == 401:
         return AuthError(
             f"GitHub rejected the token while {what} (401 {text})",
@@ -264,4 +265,5 @@ class Reader:
             if not nxt:
                 return
             guard.next(nxt)
+            guard.page(str(i.get("id") or i.get("node_id") or i.get("number")) for i in data)
             headers, data = self.call("GET", keep_params(nxt, params), what)

@@ -143,6 +143,7 @@ class Rest:
             if not nxt:
                 return
             guard.next(nxt)
+            guard.page(str(i.get("id") or i.get("node_id") or i.get("number")) for i in data)
             headers, data = self.call("GET", keep_params(nxt, params), what)
 
     def error(self, exc: GithubException, what: str) -> PmSyncError:

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 from jira import JIRAError
 
 from pm_sync.diagnostics import Diagnostic, error
-from pm_sync.errors import AmbiguousWriteError, AuthError, NotFoundError, PmSyncError, RejectedError
+from pm_sync.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    NotFoundError,
+    NotSentError,
+    PmSyncError,
+    RejectedError,
+)
 from pm_sync.tracker import (
     Capabilities,
     Connector,
@@ -31,6 +38,7 @@ from pm_sync.tracker import (
     TicketRef,
     TicketState,
 )
+from pm_sync.tracker.http import require
 from pm_sync_jira import meta
 from pm_sync_jira.client import JiraClient, error_body, unknown_keys
 from pm_sync_jira.config import JiraConfig
@@ -39,7 +47,7 @@ from pm_sync_jira.owners import OwnerLookup
 
 __all__ = ["JiraConfig", "JiraConnector"]
 
-KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
+KEY_RE = re.compile(r"[A-Z][A-Z0-9_]+-\d+", re.ASCII)
 HINT_RE = re.compile(r"([A-Z][A-Z0-9_]+)(?:-\??)?")
 BATCH = 100  # values per JQL `in (...)` list
 BULK = 50  # issues per POST issue/bulk (Jira's limit)
@@ -167,12 +175,20 @@ class JiraConnector(Connector[JiraConfig]):
 
         def search(batch: list[str]) -> list[TicketState]:
             jql = f"labels in ({_jql_list(batch)}) ORDER BY created ASC"
+            asked = set(batch)
+            states = []
             with self.client.errors(what):
-                return [
-                    self.mapper.state(issue, url=self.config.url)
-                    for page in self.client.pages(jql, READ_FIELDS, PROPERTY, what)
-                    for issue in page
-                ]
+                for page in self.client.pages(jql, READ_FIELDS, PROPERTY, what):
+                    for issue in page:
+                        state = self.mapper.state(issue, url=self.config.url)
+                        require(  # an answer that drops the very label asked for would hide a ticket
+                            state.marker in asked or state.document in asked,
+                            "Jira",
+                            what,
+                            f"{state.key[:40]!r} without the marker it was found by",
+                        )
+                        states.append(state)
+            return states
 
         for states in self._each(search, list(_chunks(list(dict.fromkeys(markers)), BATCH))):
             for state in states:
@@ -271,7 +287,7 @@ class JiraConnector(Connector[JiraConfig]):
         for chunk in _chunks(list(drafts), BULK):
             if stop is not None:
                 for draft in chunk:
-                    results[draft.uid] = PmSyncError(
+                    results[draft.uid] = NotSentError(
                         f"not created: an earlier create failed ({stop.message})",
                         line=draft.line,
                         hint=stop.hint,
@@ -298,21 +314,20 @@ class JiraConnector(Connector[JiraConfig]):
 
     def _bulk(self, todo: list[TicketDraft]) -> dict[str, Outcome]:
         updates = [self._update_body(d) for d in todo]
-        with self.client.errors("create tickets", project=self._project(todo[0])):
-            if self._no_bulk:
-                data = self._one_by_one(updates)
-            else:
-                try:
-                    data = self.client.post("issue/bulk", {"issueUpdates": updates})
-                except JIRAError as exc:
-                    if exc.status_code in (404, 405):
-                        self._no_bulk = True
-                        data = self._one_by_one(updates)
-                    else:
-                        body = error_body(exc)
-                        if exc.status_code != 400 or not isinstance(body.get("errors"), list):
-                            raise
-                        data = body
+        project = self._project(todo[0])
+        if self._no_bulk:
+            return self._one_by_one(todo, updates)
+        with self.client.errors("create tickets", project=project):
+            try:
+                data = self.client.post("issue/bulk", {"issueUpdates": updates})
+            except JIRAError as exc:
+                if exc.status_code in (404, 405):
+                    self._no_bulk = True
+                    return self._one_by_one(todo, updates)
+                body = error_body(exc)
+                if exc.status_code != 400 or not isinstance(body.get("errors"), list):
+                    raise
+                data = body
         failed = {e.get("failedElementNumber"): e for e in data.get("errors") or [] if isinstance(e, dict)}
         created = iter(data.get("issues") or [])
         out: dict[str, Outcome] = {}
@@ -320,27 +335,44 @@ class JiraConnector(Connector[JiraConfig]):
             if n in failed:
                 out[draft.uid] = self._element_error(draft, failed[n])
                 continue
-            stub = next(created, None)
-            if not isinstance(stub, dict) or not isinstance(stub.get("key"), str):
-                out[draft.uid] = AmbiguousWriteError(
-                    "Jira's bulk create answered without this ticket", line=draft.line
-                )
-                continue
-            out[draft.uid] = self._created(draft, stub)
+            out[draft.uid] = self._stub(draft, next(created, None))
         return out
 
-    def _one_by_one(self, updates: list[dict[str, Any]]) -> dict[str, Any]:
-        """`POST issue` per item, answered in the bulk shape so both paths share the mapping."""
-        issues: list[dict[str, Any]] = []
-        errors: list[dict[str, Any]] = []
-        for n, update in enumerate(updates):
+    def _stub(self, draft: TicketDraft, stub: Any) -> Outcome:
+        if not isinstance(stub, dict) or not isinstance(stub.get("key"), str):
+            return AmbiguousWriteError("Jira's create answered without this ticket's key", line=draft.line)
+        return self._created(draft, stub)
+
+    def _one_by_one(self, todo: list[TicketDraft], updates: list[dict[str, Any]]) -> dict[str, Outcome]:
+        """`POST issue` per item, for a Jira without bulk create. As with any create, one whose
+        answer is lost or refused is that item's outcome; an outage stops the rest (not sent)."""
+        out: dict[str, Outcome] = {}
+        stop: PmSyncError | None = None
+        for draft, update in zip(todo, updates, strict=True):
+            if stop is not None:
+                out[draft.uid] = NotSentError(
+                    f"not created: an earlier create failed ({stop.message})", line=draft.line, hint=stop.hint
+                )
+                continue
             try:
-                issues.append(self.client.post("issue", update))
-            except JIRAError as exc:
-                if exc.status_code != 400:
-                    raise
-                errors.append({"status": 400, "failedElementNumber": n, "elementErrors": error_body(exc)})
-        return {"issues": issues, "errors": errors}
+                with self.client.errors("create a ticket", project=self._project(draft)):
+                    try:
+                        stub: Any = self.client.post("issue", update)
+                    except JIRAError as exc:
+                        if exc.status_code != 400:
+                            raise
+                        failure = {"status": 400, "elementErrors": error_body(exc)}
+                        out[draft.uid] = self._element_error(draft, failure)
+                        continue
+            except (RejectedError, AmbiguousWriteError) as exc:
+                out[draft.uid] = exc
+                continue
+            except PmSyncError as exc:
+                stop = exc
+                out[draft.uid] = type(exc)(exc.message, line=draft.line, hint=exc.hint)
+                continue
+            out[draft.uid] = self._stub(draft, stub)
+        return out
 
     def _created(self, draft: TicketDraft, stub: dict[str, Any]) -> TicketState:
         key = str(stub["key"])

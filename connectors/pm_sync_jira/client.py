@@ -191,10 +191,12 @@ class JiraClient:
         response = exc.response
         if response is not None and "json" not in (response.headers.get("content-type") or "").lower():
             return self.secrets.scrub(
-                error_text(response.content or b"", response.headers.get("content-type", ""))
+                error_text(
+                    response.content or b"", response.headers.get("content-type", ""), secrets=self.secrets
+                )
             )
-        text = " ".join((exc.text or "").split()) or f"HTTP {exc.status_code}"
-        return self.secrets.scrub(text if len(text) <= 300 else text[:299] + "…")
+        text = " ".join(self.secrets.scrub(str(exc.text or "")).split()) or f"HTTP {exc.status_code}"
+        return text if len(text) <= 300 else text[:299] + "…"
 
     def map_error(
         self, exc: JIRAError, what: str, *, key: str | None = None, project: str | None = None
@@ -260,6 +262,7 @@ class JiraClient:
                 if not token or not got:
                     return
                 guard.next(str(token))
+                guard.page(_ids(got))
         start = 0
         while True:
             page = jira.search_issues(
@@ -277,6 +280,7 @@ class JiraClient:
             if not got or not isinstance(total, int) or start >= total:
                 return
             guard.next(str(start))
+            guard.page(_ids(got))
 
     def get_issue(self, key: str, fields: list[str], properties: str) -> dict[str, Any] | None:
         """One issue by key (Jira follows a moved issue's old key); None when it is gone."""
@@ -308,6 +312,10 @@ class JiraClient:
         if self._jira is not None:
             self._jira.close()  # type: ignore[no-untyped-call]
             self._jira = None
+
+
+def _ids(issues: list[dict[str, Any]]) -> list[str]:
+    return [str(i.get("id") or i.get("key")) for i in issues]
 
 
 def _issues_of(page: Any, what: str) -> list[dict[str, Any]]:

@@ -6,6 +6,10 @@ The owner map entry for Jira (`[owners] "@alice" = { jira = "..." }`) may hold:
 Without an entry the handle itself is looked up: on Data Center the user whose username is the
 handle; on Cloud the one user whose email starts with `handle@` or whose display name is the
 handle. Anything ambiguous is reported unknown, never guessed.
+
+An identity written in the owner map is checked too (one `GET user` per identity, once a run):
+a typo'd accountId or a departed user's username is found before the first create, so the
+`unknown_owner` policy decides, not Jira's refusal halfway through a postmortem.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pm_sync.errors import NotFoundError
 from pm_sync.tracker.tickets import OwnerResolution
 from pm_sync_jira.client import JiraClient
 
@@ -21,6 +26,7 @@ class OwnerLookup:
     def __init__(self, client: JiraClient) -> None:
         self.client = client
         self._handles: dict[str, str] = {}  # Jira identity -> document handle
+        self._checked: dict[str, str | None] = {}  # identity -> why it cannot be assigned, or None
 
     def resolve(self, handles: Sequence[str], mapped: Mapping[str, str | None]) -> OwnerResolution:
         result = OwnerResolution()
@@ -29,7 +35,11 @@ class OwnerLookup:
             if value.casefold().startswith("email:"):
                 value = value[len("email:") :].strip()
             if value and "@" not in value:
-                result.ids[handle] = value
+                why = self._check(value)
+                if why is None:
+                    result.ids[handle] = value
+                else:
+                    result.unknown[handle] = why
             elif value:
                 self._by_email(handle, value, result)
             else:
@@ -40,6 +50,24 @@ class OwnerLookup:
 
     def handle_for(self, ident: str) -> str:
         return self._handles.get(ident, ident)
+
+    def _check(self, ident: str) -> str | None:
+        """Why the mapped identity cannot be an assignee (no such user, deactivated), or None."""
+        if ident not in self._checked:
+            kind = "accountId" if self.client.is_cloud else "username"
+            try:
+                user = self.client.call(
+                    self.client.get_json, "user", {kind: ident}, what=f"look up the Jira user {ident}"
+                )
+            except NotFoundError:
+                user = None
+            if not isinstance(user, dict):
+                self._checked[ident] = f"no Jira user has the {kind} {ident!r} (from the owner map)"
+            elif user.get("active") is False:
+                self._checked[ident] = f"the Jira user {ident!r} (from the owner map) is deactivated"
+            else:
+                self._checked[ident] = None
+        return self._checked[ident]
 
     def _search(self, term: str) -> list[dict[str, Any]]:
         jira = self.client.jira

@@ -57,6 +57,11 @@ def now() -> float:
     return _Current.clock.now()
 
 
+def say(line: str) -> None:
+    """One line on stderr about what the run is waiting for, however short the wait."""
+    _Current.announce(f"pm-sync: {line}")
+
+
 def wait(seconds: float, why: str) -> None:
     """Sleep `seconds`, first saying what for when the wait is long enough to be noticed."""
     if seconds >= ANNOUNCE_AFTER:

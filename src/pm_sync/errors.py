@@ -8,6 +8,7 @@ actionable message and the right exit code.
     │   ├── WriteBackError      keys could not be written into the file
     │   └── PostmortemExistsError   `pm-sync new` never overwrites a postmortem
     ├── LockError               another run holds this postmortem
+    ├── NotSentError            a create never sent because an earlier one failed
     ├── SlackError              Slack refused or never took the report
     └── TrackerError            a tracker refused or failed a request
         ├── AuthError           the credentials were rejected
@@ -34,6 +35,7 @@ __all__ = [
     "DocumentError",
     "LockError",
     "NotFoundError",
+    "NotSentError",
     "PmSyncError",
     "PostmortemExistsError",
     "RateLimitedError",
@@ -150,3 +152,8 @@ class AmbiguousWriteError(TrackerError):
     Connectors raise it and never send the write again; the engine looks the ticket's marker
     up and decides whether it exists.
     """
+
+
+class NotSentError(PmSyncError):
+    """A create never sent because an earlier one in the batch failed: certainly not made, and
+    reported with that failure rather than once more per row."""

@@ -12,7 +12,7 @@ import typer
 
 from pm_sync.cli import render
 from pm_sync.cli.common import ConfigOpt, JsonOpt, PathsArg, VerboseOpt, command, show_where
-from pm_sync.errors import ConfigError, UsageError
+from pm_sync.errors import ConfigError, SlackError, UsageError
 
 if TYPE_CHECKING:
     from pm_sync.document.model import Priority
@@ -63,8 +63,15 @@ def webhook_url(var: str | None) -> str | None:
             f"environment variable {var} (--slack-webhook-env) is not set or empty",
             hint="export it with the Slack incoming-webhook URL",
         )
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
+    from pm_sync.reports.slack import check_url
+
+    try:
+        check_url(url, f"${var}")
+        parts = urlsplit(url)
+        usable = parts.scheme in ("https", "http") and bool(parts.hostname)
+    except (SlackError, ValueError):
+        usable = False
+    if not usable:
         raise ConfigError(
             f"environment variable {var} (--slack-webhook-env) does not hold an http(s) URL",
             hint="set it to the full https://hooks.slack.com/services/... URL of an incoming webhook",

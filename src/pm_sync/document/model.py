@@ -108,6 +108,8 @@ class Postmortem:
     """the front matter's `id`, when it declares one"""
     action_items: list[ActionItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """located findings that do not block syncing (a quoted table)"""
     tables: list[TableLayout] = field(default_factory=list)
     headings: list[tuple[int, int, str]] = field(default_factory=list)
     """(line, level, plain text) of every heading"""

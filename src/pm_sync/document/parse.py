@@ -35,7 +35,7 @@ from pm_sync.document.metadata import (
     is_metadata_table,
     strip_title_prefix,
 )
-from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, item_uid
+from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, Problem, item_uid
 from pm_sync.document.source import Source
 from pm_sync.document.tables import (
     COLUMN_SYNONYMS,
@@ -156,6 +156,14 @@ def read_document(src: Source) -> Document:
             w.section_level = None
         elif tok.type == "table_open" and tok.map and w.details_depth == 0 and w.quote_depth == 0:
             _table(w, tokens, i, src, pm)
+        elif tok.type == "table_open" and tok.map and w.details_depth == 0 and w.section_level is not None:
+            pm.warnings.append(
+                Problem(
+                    line=tok.map[0] + 1,
+                    message="this table is inside a quote (`>`) under an action-items heading, so "
+                    "its rows are not read as action items; take it out of the quote to sync them",
+                )
+            )
         if tok.type in _LIST_OPEN:
             if w.list_depth == 0 and _in_section(w):
                 status, priority = _group_context(w, tokens, i)

@@ -25,6 +25,7 @@ from pm_sync.document.parse import parse_file
 from pm_sync.errors import PmSyncError
 from pm_sync.sync.book import safe_key
 from pm_sync.sync.routing import Trackers
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketState
 
 DEFAULT_PRIORITIES: tuple[Priority, ...] = (Priority.P0, Priority.P1)
@@ -206,7 +207,8 @@ def _read_tickets(
     for name, keys in by_tracker.items():
         unique = list(dict.fromkeys(keys))
         try:
-            found = trackers.get(name).read(unique)
+            with reply_shape(name, "reading tickets"):
+                found = trackers.get(name).read(unique)
         except PmSyncError as exc:
             unreachable.add(name)
             report.warnings.append(

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,7 +44,7 @@ HINTS = {
     "no_service": "the webhook was disabled or revoked; create a new webhook",
 }
 
-__all__ = ["SlackError", "post_message", "scrub"]
+__all__ = ["SlackError", "check_url", "post_message", "scrub"]
 
 
 def post_message(
@@ -56,11 +57,7 @@ def post_message(
     attempts: int = ATTEMPTS,
 ) -> None:
     """POST `{"text", "blocks"?}`; Slack answers 200 `ok`. `source` names the URL in errors."""
-    if not url.startswith(("https://", "http://")):
-        raise SlackError(
-            f"the Slack webhook URL in {source} is not an http(s) URL",
-            hint="copy the full https://hooks.slack.com/services/... URL",
-        )
+    check_url(url, source)
     payload: dict[str, Any] = {"text": text}
     if blocks:
         payload["blocks"] = list(blocks)
@@ -112,6 +109,28 @@ def post_message(
     raise _refused(response.status_code, code, source, attempts)
 
 
+def check_url(url: str, source: str = "the webhook") -> None:
+    """A webhook URL that cannot be sent as it is (a line break, a space, a character outside
+    ASCII, not http(s), unparseable) is refused naming `source`, never echoing the URL."""
+    hint = "copy the full https://hooks.slack.com/services/... URL, on one line"
+    if not url.startswith(("https://", "http://")):
+        raise SlackError(
+            f"the Slack webhook URL in {source} is not an http(s) URL",
+            hint="copy the full https://hooks.slack.com/services/... URL",
+        )
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise SlackError(f"the Slack webhook URL in {source} contains a space or line break", hint=hint)
+    if not url.isascii():
+        raise SlackError(f"the Slack webhook URL in {source} contains characters outside ASCII", hint=hint)
+    try:
+        httpx.URL(url)
+        host = urlsplit(url).hostname
+    except (httpx.InvalidURL, ValueError):
+        host = None
+    if not host:
+        raise SlackError(f"the Slack webhook URL in {source} is not a valid URL", hint=hint)
+
+
 def _refused(status: int, code: str, source: str, attempts: int) -> SlackError:
     if status == 429:
         return SlackError(
@@ -124,8 +143,8 @@ def _refused(status: int, code: str, source: str, attempts: int) -> SlackError:
 
 def _error_code(response: httpx.Response, secrets: Secrets) -> str:
     """Slack's plain-text answer (`ok`, `channel_not_found`), cut short and without the URL."""
-    text = " ".join(response.text.split())
-    return secrets.scrub(text[:200]) or "(empty body)"
+    text = " ".join(secrets.scrub(response.text).split())  # scrubbed before it is cut
+    return text[:200] or "(empty body)"
 
 
 def _secret_parts(url: str) -> list[str]:

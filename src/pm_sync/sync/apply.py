@@ -7,6 +7,7 @@ finds; a kill after the write-back leaves keys in the file; updates are idempote
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from pm_sync import clock, failpoints
@@ -15,7 +16,7 @@ from pm_sync.document.model import field_text
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, write_back
-from pm_sync.errors import AmbiguousWriteError, PmSyncError
+from pm_sync.errors import AmbiguousWriteError, BadResponseError, NotSentError, PmSyncError
 from pm_sync.sync import recovery
 from pm_sync.sync.adopt import match_edited
 from pm_sync.sync.book import Book, safe_key
@@ -24,6 +25,7 @@ from pm_sync.sync.plan import Create, Plan, Pull, Recover, Rekey, Update
 from pm_sync.sync.result import Result
 from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.contract import Connector, ConnectorConfig, Outcome
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 Created = list[tuple[TicketDraft, TicketState]]
@@ -84,9 +86,10 @@ def apply_plan(
     for change in plan.changes:
         if isinstance(change, Recover):
             try:
-                trackers.get(change.tracker).adopt(
-                    book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
-                )
+                with reply_shape(change.tracker, f"finishing {change.display}"):
+                    trackers.get(change.tracker).adopt(
+                        book.state(change.tracker, change.key) or TicketState(key=change.key), change.draft
+                    )
             except PmSyncError as exc:
                 result.diagnostics.append(from_exception(exc, path=plan.path, line=change.line))
             edits.append(CellEdit(change.uid, "ticket", change.display, True, change.expected))
@@ -122,28 +125,40 @@ def _create(
         for i, d in enumerate(drafts)
     )
     done: dict[int, TicketState] = {}
+    reasons: dict[int, str] = {}
     todo = list(range(len(drafts)))
     for attempt in (1, 2):
         failpoints.hit("before-create")
         outcomes = _send(connector, [drafts[i] for i in todo])
         failpoints.hit("after-create")
         unknown: list[int] = []
+        unsent: dict[int, list[tuple[int, PmSyncError]]] = {}  # per postmortem (owner index)
+        causes: dict[int, int] = {}  # per postmortem: where its first failure was reported
         wait = 0.0
         for i, outcome in zip(todo, outcomes, strict=True):
+            plan, result = owners[i]
             if isinstance(outcome, TicketState):
                 done[i] = outcome
-            elif isinstance(outcome, AmbiguousWriteError):
+            elif isinstance(outcome, AmbiguousWriteError | BadResponseError):
+                # no answer, or one the API never sends: the create may have happened
                 unknown.append(i)
+                reasons[i] = outcome.message
                 wait = max(wait, float(getattr(outcome, "retry_after", 0.0) or 0.0))
             else:
-                plan, result = owners[i]
-                trackers.journal.clear([drafts[i].marker])  # refused: certainly not created
+                trackers.journal.clear([drafts[i].marker])  # refused or never sent: certainly not created
+                if isinstance(outcome, NotSentError):
+                    unsent.setdefault(id(result), []).append((i, outcome))
+                    continue
+                causes.setdefault(id(result), len(result.diagnostics))
                 result.diagnostics.append(from_exception(outcome, path=plan.path, line=drafts[i].line))
+        for key, rows in unsent.items():
+            plan, result = owners[rows[0][0]]
+            _fold_unsent(result, causes.get(key), [(drafts[i], exc) for i, exc in rows], plan)
         if not unknown:
             break
         found = _settle(connector, [drafts[i] for i in unknown], wait)
         if found is None:  # the look-up failed: an unknown outcome stays unknown, nothing resent
-            _in_flight(drafts, owners, unknown, tracker, why="and looking it up failed too")
+            _in_flight(drafts, owners, unknown, reasons, why=f"looking it up in {tracker} failed too")
             break
         for i in unknown:
             if drafts[i].marker in found:
@@ -152,7 +167,7 @@ def _create(
         if not todo:
             break
         if connector.capabilities.search_lag or attempt == 2:
-            _in_flight(drafts, owners, todo, tracker, why="and does not show its ticket yet")
+            _in_flight(drafts, owners, todo, reasons, why=f"{tracker} does not show its ticket yet")
             break
         trackers.journal.record(
             Entry(drafts[i].marker, tracker, owners[i][0].path, drafts[i].line, drafts[i].action, clock.now())
@@ -161,16 +176,42 @@ def _create(
     return sorted(done.items())
 
 
+def _fold_unsent(
+    result: Result, cause: int | None, unsent: list[tuple[TicketDraft, PmSyncError]], plan: Plan
+) -> None:
+    """Rows never sent because of an earlier failure are named in that failure's error, so one
+    outage reads as one error, not one per row. A postmortem whose rows all waited behind
+    another postmortem's failure (creates are one batch across the run) gets that failure's
+    words, from the first of them."""
+    lines = ", ".join(str(d.line) for d, _ in unsent)
+    note = f"; so the rows at line{'s' if len(unsent) > 1 else ''} {lines} were not sent either"
+    if cause is None:
+        first, exc = unsent[0]
+        diag = from_exception(exc, code="not-sent", path=plan.path, line=first.line)
+        result.diagnostics.append(replace(diag, message=diag.message + note))
+        return
+    first_diag = result.diagnostics[cause]
+    result.diagnostics[cause] = replace(first_diag, message=first_diag.message + note)
+
+
 def _in_flight(
-    drafts: list[TicketDraft], owners: list[tuple[Plan, Result]], which: list[int], tracker: str, *, why: str
+    drafts: list[TicketDraft],
+    owners: list[tuple[Plan, Result]],
+    which: list[int],
+    reasons: dict[int, str],
+    *,
+    why: str,
 ) -> None:
     for i in which:
         draft, (plan, result) = drafts[i], owners[i]
+        reason = reasons.get(i, "no clear answer to the create")
+        if len(reason) > 220:
+            reason = reason[:219] + "…"
         result.diagnostics.append(
             error(
                 "create-in-flight",
-                f"{tracker} gave no clear answer to the create {why} (marker {draft.marker}); pm-sync "
-                "will not create it again until the ticket shows up",
+                f"{reason}; {why} (marker {draft.marker}), so pm-sync will not create it again "
+                "until it shows up",
                 path=plan.path,
                 line=draft.line,
                 hint="run again later; if you are sure it was never created, run again with --retry-lost",
@@ -180,7 +221,8 @@ def _in_flight(
 
 def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> list[Outcome]:
     try:
-        outcomes = connector.create_batch(drafts)
+        with reply_shape(connector.name, "creating tickets"):
+            outcomes = connector.create_batch(drafts)
     except PmSyncError as exc:
         return [exc for _ in drafts]
     if len(outcomes) != len(drafts):
@@ -201,11 +243,13 @@ def _settle(
     markers = [d.marker for d in drafts]
     projects = sorted({d.project for d in drafts if d.project})
     try:
-        found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
+        with reply_shape(connector.name, "looking up the tickets of unanswered creates"):
+            found = {s.marker: s for s in connector.find(markers, projects) if s.marker in markers}
         missing = [m for m in markers if m not in found]
         if missing:
             budget = recovery.recovery_wait(connector) if connector.capabilities.search_lag else 2.0
-            found.update(recovery.look_again(connector, missing, budget, projects))
+            with reply_shape(connector.name, "looking up the tickets of unanswered creates"):
+                found.update(recovery.look_again(connector, missing, budget, projects))
     except PmSyncError:
         return None
     return found
@@ -288,7 +332,8 @@ def _update(
         return
     failpoints.hit("before-update")
     try:
-        trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
+        with reply_shape(update.tracker, f"updating {update.display}"):
+            trackers.get(update.tracker).update(update.key, update.changes, update.baseline)
     except PmSyncError as exc:
         result.diagnostics.append(from_exception(exc, path=plan.path, line=update.line))
         return

@@ -13,9 +13,10 @@ from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.contract import Connector, ConnectorConfig
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketState
 
-_SAFE_KEY = re.compile(r"[\w#/.:@~+-]{1,200}")
+_SAFE_KEY = re.compile(r"[\w#/.:@~+-]{1,200}", re.ASCII)
 
 
 def safe_key(connector: Connector[ConnectorConfig], key: object, project: str | None) -> str | None:
@@ -69,12 +70,14 @@ class Book:
     def ask(self, name: str, connector: Connector[ConnectorConfig], want: Wants) -> None:
         markers = sorted(m for m in want.markers if (name, m) not in self._asked_markers)
         if markers:
-            found = connector.find(markers, sorted(want.projects))
+            with reply_shape(name, "looking tickets up by their markers"):
+                found = connector.find(markers, sorted(want.projects))
             self._asked_markers.update((name, m) for m in markers)
             self._add(name, connector, found)
         keys = sorted(k for k in want.keys if (name, k.casefold()) not in self._keys)
         if keys:
-            states = connector.read(keys)
+            with reply_shape(name, "reading tickets"):
+                states = connector.read(keys)
             for key in keys:
                 state = states.get(key)
                 if state is not None and not self._valid(name, connector, state):

@@ -271,7 +271,8 @@ def _pulled_text(ctx: PlanContext, item: ActionItem, name: str, value: object, d
                 )
             )
         return handle
-    cell = safe_cell(_shown(ctx, name, value) or "")
+    raw = value.isoformat() if isinstance(value, dt.date) else "" if value is None else str(value)
+    cell = safe_cell(raw)  # the tracker's own text, so what had to change is reported
     text = cell.text
     if cell.changed:
         ctx.note(

@@ -11,6 +11,7 @@ from pm_sync.sync.compare import Owners, PlanContext, desired_fields, first_owne
 from pm_sync.sync.identity import Identity
 from pm_sync.sync.plan import Plan
 from pm_sync.sync.routing import Route, Trackers
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import PostmortemRef, TicketDraft
 
 
@@ -50,7 +51,8 @@ def resolve_owners(
     """Each owner's tracker identity; an unknown one follows the `unknown_owner` policy."""
     handles = sorted({h for item in items if (h := first_owner(item.owner))})
     mapped = {h: trackers.config.owner_entry(h).get(tracker) for h in handles}
-    resolution = trackers.get(tracker).resolve_owners(handles, mapped)
+    with reply_shape(tracker, "looking up owners"):
+        resolution = trackers.get(tracker).resolve_owners(handles, mapped)
     owners = Owners(ids=dict(resolution.ids))
     for handle, why in resolution.unknown.items():
         lines = [i.line for i in items if first_owner(i.owner) == handle]
@@ -82,7 +84,9 @@ def resolve_owners(
 def preflight(ctx: PlanContext, drafts: list[TicketDraft]) -> None:
     """Tracker-side checks before anything is created; owner problems follow the policy."""
     by_line = {d.line: d for d in drafts}
-    for diag in ctx.connector.preflight(drafts):
+    with reply_shape(ctx.tracker, "checking what a create needs"):
+        found = ctx.connector.preflight(drafts)
+    for diag in found:
         if not diag.is_error:
             ctx.note(diag)
             continue

@@ -21,6 +21,7 @@ from pm_sync.sync.drafts import display_path, make_draft, preflight, resolve_own
 from pm_sync.sync.identity import Identity
 from pm_sync.sync.plan import Create, Duplicate, Missing, Orphan, Plan, Recover, Waiting
 from pm_sync.sync.routing import Route, Trackers
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketDraft, TicketState
 
 
@@ -128,7 +129,10 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
 def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Plan:
     plan = Plan(path=doc.pm.path)
     plan.diagnostics = blocking_problems(doc, opts)
-    if plan.diagnostics:
+    plan.diagnostics += [
+        warning("quoted-table", p.message, path=doc.pm.path, line=p.line) for p in doc.pm.warnings
+    ]
+    if plan.blocked:
         return plan
     groups: dict[str, list[tuple[ActionItem, Route]]] = defaultdict(list)
     for item in doc.pm.action_items:
@@ -349,7 +353,8 @@ def _load_baselines(ctx: PlanContext, pairs: list[tuple[ActionItem, TicketState]
             object.__setattr__(state, "baseline_loaded", True)
     if not need:
         return
-    loaded = ctx.connector.load_baselines([s.key for s in need])
+    with reply_shape(ctx.tracker, "reading last-synced values"):
+        loaded = ctx.connector.load_baselines([s.key for s in need])
     for state in need:
         object.__setattr__(state, "baseline", loaded.get(state.key))
         object.__setattr__(state, "baseline_loaded", True)

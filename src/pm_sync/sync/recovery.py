@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pm_sync import clock
 from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.tracker.contract import Connector, ConnectorConfig
+from pm_sync.tracker.http import reply_shape
 from pm_sync.tracker.tickets import TicketState
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ def look_again(
     found: dict[str, TicketState] = {}
     pending = list(markers)
     delay, waited = 1.0, 0.0
+    if pending and budget > 0:
+        shown = ", ".join(pending[:3]) + (", …" if len(pending) > 3 else "")
+        clock.say(
+            f"waiting up to {budget:g} s for {len(pending)} ticket(s) whose create got no clear "
+            f"answer to show up in {connector.name} ({shown})"
+        )
     while pending and waited < budget:
         pause = min(delay, budget - waited)
         clock.wait(
@@ -63,7 +70,8 @@ def in_flight(
     if retry_lost or not connector.capabilities.search_lag:
         journal.clear(pending)  # a consistent lookup missed it, or a person says it is lost
         return {}
-    found = look_again(connector, list(pending), recovery_wait(connector))
+    with reply_shape(ctx.tracker, "looking up creates sent earlier"):
+        found = look_again(connector, list(pending), recovery_wait(connector))
     book.add_states(ctx.tracker, connector, found.values())
     book.recovered.update(found)
     out: dict[str, Diagnostic] = {}

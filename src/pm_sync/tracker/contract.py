@@ -26,7 +26,7 @@ from typing import ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from pm_sync.diagnostics import Diagnostic
-from pm_sync.errors import AmbiguousWriteError, PmSyncError, RejectedError
+from pm_sync.errors import AmbiguousWriteError, NotSentError, PmSyncError, RejectedError
 from pm_sync.tracker.tickets import (
     Capabilities,
     OwnerResolution,
@@ -199,12 +199,9 @@ class Connector(ABC, Generic[C]):
 
 
 def _not_tried(cause: PmSyncError) -> PmSyncError:
-    """A draft never sent because an earlier one failed: certainly not created. The cause's
-    file (a database, say) stays named: a run's creates are one batch across postmortems, and
-    every postmortem after the first learns the cause from this."""
-    return PmSyncError(
+    """A draft never sent because an earlier one failed: certainly not created."""
+    return NotSentError(
         f"not created: an earlier create failed ({cause.message})",
-        path=cause.path,
-        line=cause.line,
+        path=cause.path,  # a file of the failure's own (a database) stays named
         hint=cause.hint or "run again once the tracker answers",
     )

@@ -23,16 +23,19 @@ import email.utils
 import html
 import math
 import re
+import traceback
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pm_sync import clock
 from pm_sync.errors import (
     AmbiguousWriteError,
     BadResponseError,
     RateLimitedError,
+    TrackerError,
     UnreachableError,
 )
 from pm_sync.tracker.secrets import Secrets
@@ -79,7 +82,24 @@ class Policy:
     even a POST may be sent again after them."""
     write_interval: float = 0.0
     """Least seconds between two writes (GitHub asks for one)."""
+    max_body: int = 64 * 1024 * 1024
+    """Largest answer read; a bigger one (a gzip bomb, an endless stream) is refused."""
     _last_write: float = field(default=float("-inf"), repr=False)
+
+    @property
+    def total_timeout(self) -> float:
+        """The whole answer must arrive within this: a server trickling a byte per read timeout
+        would otherwise hold a run forever."""
+        return self.connect_timeout + 3 * self.read_timeout
+
+    def too_large(self, method: str, url: str) -> TrackerError:
+        what = f"answered with more than {self.max_body // (1024 * 1024)} MB"
+        if not self.may_resend(method):
+            return self.ambiguous(method, url, what)
+        return BadResponseError(
+            f"{self.tracker} {what} on {self.name(method, url)}",
+            hint=f"{self.hint}; a proxy or a broken server answers this way",
+        )
 
     def pace(self, method: str) -> None:
         """Keep writes `write_interval` apart, as a tracker's guidance asks."""
@@ -122,21 +142,30 @@ class Policy:
         target = urllib.parse.urlsplit(urllib.parse.urljoin(url, location))
         origin = urllib.parse.urlsplit(url)
         if (target.hostname, target.port) != (origin.hostname, origin.port):
+            what = f"redirected {self.name(method, url)} to another host ({target.hostname})"
+            if not self.may_resend(method):
+                raise self.ambiguous(method, url, f"answered with a redirect to {target.hostname}")
             raise BadResponseError(
-                f"{self.tracker} redirected {self.name(method, url)} to another host "
-                f"({target.hostname}), such as a sign-on page",
+                self.secrets.scrub(f"{self.tracker} {what}, such as a sign-on page"),
                 hint=f"{self.hint}; a token that needs SSO authorisation or a proxy in front of "
                 "the API causes this",
             )
+        if status in (301, 302, 303) and not self.may_resend(method):
+            # followed, the write would turn into a GET whose answer is no answer to it
+            raise self.ambiguous(method, url, f"answered with a {status} redirect")
 
     def check_body(self, method: str, url: str, status: int, content_type: str, body: bytes) -> None:
         if not self.expect_json or not body.strip() or status >= 300:
             return
         if "json" in content_type.lower():
             return
+        page = summarize(body, content_type, self.secrets)
+        if not self.may_resend(method):  # the write went through or not; the marker will tell
+            raise self.ambiguous(method, url, f"answered with {page} instead of JSON")
         raise BadResponseError(
-            f"{self.tracker} answered {self.name(method, url)} with {summarize(body, content_type)} "
-            "instead of JSON",
+            self.secrets.scrub(
+                f"{self.tracker} answered {self.name(method, url)} with {page} instead of JSON"
+            ),
             hint=f"{self.hint}; a proxy or sign-on page may be answering instead of the API",
         )
 
@@ -156,6 +185,12 @@ class Policy:
         )
         err.retry_after = wait  # type: ignore[attr-defined]
         return err
+
+    def answered(self, status: int, content_type: str, body: bytes) -> str:
+        """`answered 502 (an HTML page titled '502 Bad Gateway' (5.9 KB))`, for messages."""
+        if not body.strip():
+            return f"answered {status}"
+        return f"answered {status} ({error_text(body, content_type, 120, self.secrets)})"
 
     def limited(self, method: str, url: str, wait: float) -> RateLimitedError:
         until = dt.datetime.fromtimestamp(clock.now() + wait, dt.UTC).strftime("%H:%M:%S UTC")
@@ -219,28 +254,32 @@ def reset_wait(value: str | None, now: float) -> float | None:
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-def summarize(body: bytes, content_type: str = "") -> str:
-    """A reply body in one short phrase: an HTML page by its title, text by its first words."""
+def summarize(body: bytes, content_type: str = "", secrets: Secrets | None = None) -> str:
+    """A reply body in one short phrase: an HTML page by its title, text by its first words.
+    Secrets are scrubbed before anything is cut short, so no piece of one survives a cut."""
+    clean = secrets.scrub if secrets is not None else str
     size = len(body)
     kb = f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} bytes"
     head = body[:4096]
     if b"<html" in head.lower() or "html" in content_type.lower() or head.lstrip().startswith(b"<"):
         match = _TITLE.search(head)
-        title = html.unescape(match.group(1).decode("utf-8", "replace")) if match else ""
+        title = clean(html.unescape(match.group(1).decode("utf-8", "replace"))) if match else ""
         title = " ".join(title.split())[:80]
         return f"an HTML page{f' titled {title!r}' if title else ''} ({kb})"
-    text = " ".join(head.decode("utf-8", "replace").split())
+    text = " ".join(clean(head.decode("utf-8", "replace")).split())
     if len(text) > 120:
         text = text[:119] + "…"
     return f"{content_type.split(';', maxsplit=1)[0] or 'text'} {text!r} ({kb})"
 
 
-def error_text(body: bytes, content_type: str = "", limit: int = 300) -> str:
-    """What an error reply says, for a message: JSON as sent (cut short), pages summarised."""
+def error_text(body: bytes, content_type: str = "", limit: int = 300, secrets: Secrets | None = None) -> str:
+    """What an error reply says, for a message: JSON as sent (cut short), pages summarised;
+    scrubbed of `secrets` before it is cut."""
     if "json" in content_type.lower():
-        text = " ".join(body.decode("utf-8", "replace").split())
+        text = body[:65536].decode("utf-8", "replace")
+        text = " ".join((secrets.scrub(text) if secrets is not None else text).split())
         return text if len(text) <= limit else text[: limit - 1] + "…"
-    return summarize(body, content_type)
+    return summarize(body, content_type, secrets)
 
 
 class PageGuard:
@@ -249,19 +288,50 @@ class PageGuard:
     def __init__(self, tracker: str, what: str, limit: int = MAX_PAGES) -> None:
         self.tracker, self.what, self.limit = tracker, what, limit
         self.seen: set[str] = set()
+        self.items: set[str] = set()
+
+    def _loops(self) -> BadResponseError:
+        return BadResponseError(
+            f"{self.tracker} sent the same page again while {self.what} (pagination loops)",
+            hint="this is a server fault; report it to the tracker's administrators",
+        )
+
+    def page(self, ids: Iterable[str]) -> None:
+        """A page that says more follow must bring something new; one that only repeats what
+        came before (or brings nothing) means the server is going round in circles."""
+        fresh = set(ids) - self.items
+        if not fresh:
+            raise self._loops()
+        self.items |= fresh
 
     def next(self, token: str) -> None:
         if token in self.seen:
-            raise BadResponseError(
-                f"{self.tracker} sent the same page again while {self.what} (pagination loops)",
-                hint="this is a server fault; report it to the tracker's administrators",
-            )
+            raise self._loops()
         self.seen.add(token)
         if len(self.seen) > self.limit:
             raise BadResponseError(
                 f"{self.tracker} kept paginating past {self.limit} pages while {self.what}",
                 hint="this is a server fault; report it to the tracker's administrators",
             )
+
+
+SHAPE_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+@contextmanager
+def reply_shape(tracker: str, what: str) -> Iterator[None]:
+    """Around every call into a connector: a reply its code could not read (a number where a
+    list belongs, a string where an object does) is a `BadResponseError` naming the tracker and
+    the step, never a traceback; the place it broke is named for whoever reports it."""
+    try:
+        yield
+    except SHAPE_ERRORS as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        raise BadResponseError(
+            f"{tracker} answered in a shape pm-sync cannot read while {what} ({type(exc).__name__}{where})",
+            hint="check the tracker URL; a proxy or a server fault may be answering",
+        ) from None
 
 
 def require(condition: bool, tracker: str, what: str, detail: str) -> None:

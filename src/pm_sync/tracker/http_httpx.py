@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from pm_sync.errors import TrackerError
@@ -13,6 +15,30 @@ _NOT_SENT: tuple[type[Exception], ...] = (
     httpx.PoolTimeout,
     httpx.UnsupportedProtocol,
 )
+
+
+class _TooLarge(Exception):
+    """An answer past `Policy.max_body` bytes."""
+
+
+def _read_body(response: httpx.Response, policy: Policy) -> bytes:
+    """The whole (decoded) body within the policy's deadline and size cap, as in
+    `http_requests`: no trickling server or inflating gzip holds the run."""
+    deadline = time.monotonic() + policy.total_timeout
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > policy.max_body:
+                raise _TooLarge(size)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the answer took longer than the deadline")
+            chunks.append(chunk)
+    finally:
+        response.close()
+    response._content = b"".join(chunks)  # what `response.read()` would have read, now held
+    return response._content
 
 
 class PolicyTransport(httpx.BaseTransport):
@@ -30,7 +56,7 @@ class PolicyTransport(httpx.BaseTransport):
             p.pace(method)
             try:
                 response = self.inner.handle_request(request)
-                body = response.read()
+                body = _read_body(response, p)
             except _NOT_SENT as exc:
                 reason = (
                     "connection refused"
@@ -54,6 +80,8 @@ class PolicyTransport(httpx.BaseTransport):
                     ) from None
                 p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
                 continue
+            except _TooLarge:
+                raise p.too_large(method, url) from None
             headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
             p.check_redirect(method, url, status, headers.get("location"))
@@ -62,7 +90,12 @@ class PolicyTransport(httpx.BaseTransport):
             if wait is not None:
                 limit = p.is_limit(status, headers, text)
                 if not p.may_resend(method, status):
-                    raise p.ambiguous(method, url, f"answered {status}", wait if limit else None)
+                    raise p.ambiguous(
+                        method,
+                        url,
+                        p.answered(status, headers.get("content-type", ""), body),
+                        wait if limit else None,
+                    )
                 if limit and wait > p.max_wait:
                     raise p.limited(method, url, wait)
                 if attempt >= p.attempts:

@@ -6,14 +6,24 @@ passes through `Policy` exactly once per attempt.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    DecodeError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from pm_sync.errors import TrackerError
 from pm_sync.tracker.http import Policy
+
+CHUNK = 64 * 1024
 
 
 def _not_sent(exc: requests.RequestException, policy: Policy) -> str | None:
@@ -40,6 +50,47 @@ def _not_sent(exc: requests.RequestException, policy: Policy) -> str | None:
     return None
 
 
+def _read_body(response: requests.Response, policy: Policy) -> bytes:
+    """The whole body, within the policy's deadline and size cap: a server that trickles bytes
+    (each read within the read timeout, the whole never done) or inflates a small gzip into
+    gigabytes is stopped, as a timeout or an oversized answer. `read1` returns what has
+    arrived, so the deadline is checked while a trickle goes on, not after it."""
+    deadline = time.monotonic() + policy.total_timeout
+    chunks: list[bytes] = []
+    size = 0
+    raw = response.raw
+    try:
+        while True:
+            try:
+                chunk = raw.read1(CHUNK, decode_content=True)
+            except ReadTimeoutError:
+                raise requests.exceptions.ReadTimeout("no data within the read timeout") from None
+            except DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(str(exc)) from None
+            except (ProtocolError, OSError) as exc:
+                raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > policy.max_body:
+                raise TooLarge(size)
+            if time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout("the answer took longer than the deadline")
+            chunks.append(chunk)
+    except BaseException:
+        response.close()  # the connection is not reused
+        raise
+    body = b"".join(chunks)
+    response._content = body  # what `response.content` would have read, now held
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.close()  # read to the end: the connection goes back to the pool
+    return body
+
+
+class TooLarge(Exception):
+    """An answer past `Policy.max_body` bytes."""
+
+
 class PolicyAdapter(HTTPAdapter):
     def __init__(self, policy: Policy, pool: int = 10) -> None:
         super().__init__(max_retries=0, pool_connections=pool, pool_maxsize=pool)
@@ -64,9 +115,9 @@ class PolicyAdapter(HTTPAdapter):
             p.pace(method)
             try:
                 response = super().send(
-                    request, stream=False, timeout=limits, verify=verify, cert=cert, proxies=proxies
+                    request, stream=True, timeout=limits, verify=verify, cert=cert, proxies=proxies
                 )
-                body = response.content  # a body cut short fails this attempt, here
+                body = _read_body(response, p)  # a body cut short fails this attempt, here
             except requests.RequestException as exc:
                 reason = _not_sent(exc, p)
                 if reason is not None:
@@ -85,6 +136,8 @@ class PolicyAdapter(HTTPAdapter):
                     ) from None
                 p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
                 continue
+            except TooLarge:
+                raise p.too_large(method, url) from None
             headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
             p.check_redirect(method, url, status, headers.get("location"))
@@ -94,7 +147,12 @@ class PolicyAdapter(HTTPAdapter):
                 if wait is not None:
                     limit = p.is_limit(status, headers, text)
                     if not p.may_resend(method, status):
-                        raise p.ambiguous(method, url, f"answered {status}", wait if limit else None)
+                        raise p.ambiguous(
+                            method,
+                            url,
+                            p.answered(status, headers.get("content-type", ""), body),
+                            wait if limit else None,
+                        )
                     if limit and wait > p.max_wait:
                         raise p.limited(method, url, wait)
                     if attempt >= p.attempts:

@@ -2,12 +2,14 @@
 
 A server's error page may echo the request back, headers included, so every text a tracker
 passes on is scrubbed of the secret in every spelling it travels in (raw, Basic-auth base64,
-URL-encoded).
+URL-encoded, JSON- or HTML-escaped), and before any text is cut short.
 """
 
 from __future__ import annotations
 
 import base64
+import html
+import json
 import urllib.parse
 from collections.abc import Iterable, Mapping
 
@@ -60,6 +62,9 @@ class Secrets:
         if len(value) < 4:
             return
         forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+        forms |= {urllib.parse.quote(value), html.escape(value)}
+        escaped = json.dumps(value, ensure_ascii=False)[1:-1]  # as a JSON string holds it
+        forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(value)[1:-1]}
         pairs = [value] + ([f"{basic_user}:{value}"] if basic_user else [])
         for pair in pairs:
             raw = pair.encode("latin-1", "replace")

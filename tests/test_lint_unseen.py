@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pm_sync.document.lint import lint_file
+from pm_sync.linting import lint_file
 from tests.conftest import CliResult
 
 # Fifteen well-formed, blameless, complete postmortems: the house template, the quick template,
@@ -554,7 +554,7 @@ Summary = list[tuple[str, int | None, str]]
 def lint(tmp_path: Path, text: str, name: str = STANDARD) -> Summary:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return [(f.rule, f.line, f.severity) for f in lint_file(path)]
+    return [(f.code, f.line, f.severity) for f in lint_file(path)]
 
 
 def edit(old: str, new: str, text: str = BASE) -> str:
@@ -804,7 +804,7 @@ def test_bad_document_fails_the_cli_with_the_finding(workdir: Path, cli: Callabl
     )
     result = cli("lint", STANDARD, "--json")
     assert result.code == 1
-    assert [(f["rule"], f["line"], f["severity"], f["path"]) for f in result.json()] == [
+    assert [(f["code"], f["line"], f["severity"], f["path"]) for f in result.json()] == [
         ("missing-owner", ROW_LINE, "error", STANDARD)
     ]
 

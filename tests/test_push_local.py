@@ -281,18 +281,26 @@ def test_parse_and_lint_report_an_unreadable_file_and_go_on(workdir: Path, cli) 
     assert len(ok["action_items"]) == 3 and ok["problems"] == []
     assert broken["path"] == str(bad)
     assert broken["problems"] == [
-        {"line": 1, "message": "file is not valid UTF-8 (save the postmortem as UTF-8)"}
+        {
+            "code": "unreadable",
+            "severity": "error",
+            "path": str(bad),
+            "line": 1,
+            "message": "file is not valid UTF-8",
+            "hint": "save the postmortem as UTF-8",
+        }
     ]
 
     linted = cli("lint", str(bad), "--json")
     assert linted.code == 1
     assert linted.json() == [
         {
+            "code": "unreadable",
+            "severity": "error",
             "path": str(bad),
             "line": 1,
-            "rule": "unreadable",
-            "severity": "error",
             "message": "file is not valid UTF-8",
+            "hint": "save the postmortem as UTF-8",
         }
     ]
 

@@ -117,7 +117,7 @@ def test_a_table_markdown_cannot_read_is_a_located_error_for_every_command(
 def test_lint_names_the_broken_table_as_bad_table(workdir: Path, cli: Any) -> None:
     write_doc(workdir, NO_DELIMITER)
     findings = cli("lint", DOC, "--json").json()
-    assert ("bad-table", 12, "error") in [(f["rule"], f["line"], f["severity"]) for f in findings]
+    assert ("bad-table", 12, "error") in [(f["code"], f["line"], f["severity"]) for f in findings]
 
 
 # --- reconcile tells the truth ----------------------------------------------------------------

@@ -34,7 +34,7 @@ def item(line: int, action: str, **values: object) -> dict[str, object]:
 
 
 def findings(result: Any, *rules: str) -> list[tuple[int | None, str]]:
-    return [(f["line"], f["rule"]) for f in result.json() if not rules or f["rule"] in rules]
+    return [(f["line"], f["code"]) for f in result.json() if not rules or f["code"] in rules]
 
 
 FINAL_HEAD = """\

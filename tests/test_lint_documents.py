@@ -16,6 +16,7 @@ import pytest
 
 from pm_sync.linting import lint_file
 from tests.conftest import CliResult
+from tests.shapes_support import FINAL_HEAD, GITLAB, GOOD_BODY, doc, findings
 
 # Fifteen well-formed, blameless, complete postmortems: the house template, the quick template,
 # front matter, setext and numbered headings, "Corrective and Preventative Measures",
@@ -844,3 +845,78 @@ def test_a_user_error_response_is_not_human_error(tmp_path: Path) -> None:
         "Clients received a user error response (HTTP 400).\n\n### Contributing factors",
     )
     assert lint(tmp_path, text) == []
+
+
+def test_lint_sees_h1_sections_when_the_title_is_in_front_matter(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-10-01-replication-lag.md"
+    path.write_text(GITLAB)
+
+    result = cli("lint", str(path), "--json")
+
+    assert findings(result) == []
+    assert result.code == 0
+
+
+def test_lint_does_not_call_two_project_hints_a_duplicate_ticket(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-01-15-hints.md"
+    path.write_text(
+        FINAL_HEAD.format(title="Hints")
+        + GOOD_BODY
+        + doc("""
+        ## Action items
+
+        | Priority | Action | Owner | Due | Ticket |
+        |---|---|---|---|---|
+        | P1 | First | @a | 2024-01-22 | OPS-? |
+        | P2 | Second | @a | 2024-01-23 | OPS-? |
+    """)
+    )
+
+    result = cli("lint", str(path), "--json")
+
+    assert findings(result, "duplicate-ticket") == []
+
+
+def test_human_error_ruled_out_is_not_flagged(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-01-15-ruled-out.md"
+    path.write_text(
+        FINAL_HEAD.format(title="Ruled out")
+        + GOOD_BODY.replace(
+            "- Why per request? → no shared helper\n",
+            "- Why per request? → no shared helper\n\n"
+            "Human error was ruled out as a root cause; the missing helper is the gap.\n",
+        )
+        + doc("""
+        ## Action items
+
+        | Priority | Action | Owner | Due |
+        |---|---|---|---|
+        | P1 | Add a shared pool helper | @a | 2024-01-22 |
+    """)
+    )
+
+    result = cli("lint", str(path), "--json")
+
+    assert findings(result, "human-error-root-cause") == []
+
+
+def test_nobody_is_to_blame_is_not_blame_language(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-01-15-nobody.md"
+    path.write_text(
+        FINAL_HEAD.format(title="Nobody")
+        + GOOD_BODY.replace(
+            "Payments failed for a few minutes.",
+            "Payments failed for a few minutes. Nobody is to blame; the pool had no guard.",
+        )
+        + doc("""
+        ## Action items
+
+        | Priority | Action | Owner | Due |
+        |---|---|---|---|
+        | P1 | Add a pool guard | @a | 2024-01-22 |
+    """)
+    )
+
+    result = cli("lint", str(path), "--json")
+
+    assert findings(result, "blame-language") == []

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
 from tests.shapes_support import FINAL_HEAD, doc
+from tests.sync_support import Cli, fresh_doc, ticket_cells
 
 
 def with_keys(text: str, keys: list[str]) -> str:
@@ -413,3 +414,15 @@ def test_same_file_name_in_two_folders_gets_two_tickets(workdir: Path, cli) -> N
         ("PM-1", "@a", "2024-01-21"),
         ("PM-2", "@b", "2024-01-22"),
     ]
+
+
+def test_same_file_name_in_two_folders_gets_its_own_tickets(workdir: Path, cli: Cli) -> None:
+    rows = [("P1", "Add runbook link to the alert", "@alice", "2024-02-01")]
+    a = fresh_doc(workdir / "payments", rows, name="postmortem-2024-01-15-outage.md", title="Payments outage")
+    b = fresh_doc(workdir / "search", rows, name="postmortem-2024-01-15-outage.md", title="Search outage")
+
+    result = cli("push", str(a), str(b), "--json")
+
+    assert result.code == 0
+    assert len(local_tickets(workdir)) == 2
+    assert ticket_cells(a) != ticket_cells(b)

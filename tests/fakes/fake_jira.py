@@ -632,15 +632,6 @@ class FakeJira:
             self._users.append(user)
             return dict(user)
 
-    def add_status(self, name: str, category: str = "indeterminate", status_id: str | None = None) -> str:
-        with self._lock:
-            sid = status_id or str(10100 + len(self._statuses))
-            cat = _CATEGORY_BY_KEY.get(category) or next(
-                cid for cid, v in STATUS_CATEGORIES.items() if v[1].lower() == category.lower()
-            )
-            self._statuses[sid] = {"id": sid, "name": name, "category": cat}
-            return sid
-
     def add_custom_field(self, name: str, field_id: str | None = None, type: str = "string") -> str:
         with self._lock:
             fid = field_id or f"customfield_{10050 + len(self._custom_fields)}"

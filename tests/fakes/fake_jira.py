@@ -94,7 +94,6 @@ STATUS_CATEGORIES = {  # id -> (key, name, colorName)
     4: ("indeterminate", "In Progress", "yellow"),
     3: ("done", "Done", "green"),
 }
-_CATEGORY_BY_KEY = {v[0]: k for k, v in STATUS_CATEGORIES.items()}
 DEFAULT_STATUSES = [("10000", "To Do", 2), ("3", "In Progress", 4), ("10001", "Done", 3)]
 DEFAULT_PRIORITIES = [("1", "Highest"), ("2", "High"), ("3", "Medium"), ("4", "Low"), ("5", "Lowest")]
 DEFAULT_RESOLUTIONS = [

@@ -37,7 +37,7 @@ def _parse_all(paths: list[Path]) -> float:
 
 
 def _lint_all(paths: list[Path]) -> float:
-    from pm_sync.document.lint import lint_file
+    from pm_sync.linting import lint_file
 
     start = time.perf_counter()
     for path in paths:
@@ -62,9 +62,9 @@ def ratios(count: int, rounds: int = 3) -> dict[str, float]:
 
 def linearity(sizes: tuple[int, ...] = (10, 100, 1000)) -> dict[int, float]:
     """Microseconds per table row for parse + lint of one postmortem with `rows` rows."""
-    from pm_sync.document.lint import lint_postmortem
     from pm_sync.document.parse import parse_source
     from pm_sync.document.source import Source
+    from pm_sync.linting import lint_postmortem
 
     out = {}
     for rows in sizes:

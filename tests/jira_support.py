@@ -82,9 +82,6 @@ class JiraEnv:
     def issue(self, key: str) -> dict[str, Any]:
         return self.fake.get(key)
 
-    def by_summary(self) -> dict[str, dict[str, Any]]:
-        return {i["fields"]["summary"]: i for i in self.fake.issues}
-
 
 def _toml(value: Any) -> str:
     if isinstance(value, bool):

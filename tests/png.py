@@ -18,11 +18,6 @@ class Image:
     channels: int
     rows: list[bytes]
 
-    def pixel(self, x: int, y: int) -> tuple[int, int, int]:
-        at = x * self.channels
-        row = self.rows[y]
-        return row[at], row[at + 1], row[at + 2]
-
     def row_pixels(self, y: int) -> list[tuple[int, int, int]]:
         row, n = self.rows[y], self.channels
         return [(row[i], row[i + 1], row[i + 2]) for i in range(0, self.width * n, n)]

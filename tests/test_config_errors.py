@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.sync_support import Cli, fresh_doc
 
 CASES = [
     ('trakcer = "local"\n', 1, "unknown key 'trakcer' (did you mean 'tracker'?)"),
@@ -87,3 +88,64 @@ def test_a_nested_key_is_found_under_its_table(workdir: Path, cli: Any) -> None:
     assert (
         "pm-sync.toml:5: invalid value for 'safety.max_creates': should be a valid integer" in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('trackr = "local"\n', "trackr"),
+        ('unknown_owner = "maybe"\n', "unknown_owner"),
+        ('labels = "postmortem"\n', "labels"),
+        (
+            'tracker = "jira"\n[trackers.jira]\nurl = "https://x.atlassian.net"\ntoken = "abc"\n',
+            "trackers.jira.token",
+        ),
+        (
+            'tracker = "jira"\n[trackers.jira]\nurl = "https://x.atlassian.net"\ntimeout = "fast"\n',
+            "trackers.jira.timeout",
+        ),
+        ('tracker = "github"\n[trackers.github]\nrepo = "acme/app"\nbogus = 1\n', "trackers.github.bogus"),
+    ],
+)
+def test_config_errors_exit_2_naming_file_and_key(workdir: Path, cli: Cli, text: str, key: str) -> None:
+    doc = fresh_doc(workdir, STANDARD_ROWS)
+    (workdir / "pm-sync.toml").write_text(text)
+    before = doc.read_bytes()
+
+    result = cli("push", str(doc), "--json")
+
+    assert result.code == 2
+    assert "pm-sync.toml" in result.stderr and key in result.stderr
+    assert doc.read_bytes() == before and not (workdir / ".pm-sync").exists()
+
+
+def test_unknown_tracker_name_names_the_config_file_and_key(workdir: Path, cli: Cli) -> None:
+    doc = fresh_doc(workdir, STANDARD_ROWS)
+    (workdir / "pm-sync.toml").write_text('tracker = "jirra"\n')
+
+    result = cli("push", str(doc))
+
+    assert result.code == 2
+    assert "pm-sync.toml" in result.stderr and "tracker" in result.stderr.replace("unknown tracker", "")
+
+
+@pytest.mark.parametrize("tracker", ["jira", "github"])
+def test_missing_token_variable_is_a_config_error(
+    workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tracker: str
+) -> None:
+    monkeypatch.delenv("BLACKBOX_UNSET_TOKEN", raising=False)
+    settings = (
+        'url = "https://acme.atlassian.net"\nemail = "bot@acme.com"\nproject = "OPS"\n'
+        if tracker == "jira"
+        else 'repo = "acme/app"\n'
+    )
+    (workdir / "pm-sync.toml").write_text(
+        f'tracker = "{tracker}"\n[trackers.{tracker}]\n{settings}token_env = "BLACKBOX_UNSET_TOKEN"\n'
+    )
+    doc = fresh_doc(workdir, STANDARD_ROWS)
+
+    result = cli("push", str(doc))
+
+    assert result.code == 2
+    assert "pm-sync.toml" in result.stderr + result.stdout
+    assert f"trackers.{tracker}.token_env" in result.stderr + result.stdout

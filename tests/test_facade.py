@@ -40,7 +40,7 @@ def test_the_api_runs_a_whole_cycle(workdir: Path) -> None:
 
     [pm] = pm_sync.parse([str(doc)])
     assert pm.action_items[0].action == "Integration test for connection pool"
-    assert {f.rule for f in pm_sync.lint([str(doc)])} >= {"missing-section"}  # no root cause yet
+    assert {f.code for f in pm_sync.lint([str(doc)])} >= {"missing-section"}  # no root cause yet
     [pushed] = pm_sync.push([str(doc)])
     assert pushed.ok and pushed.created == ["PM-1", "PM-2", "PM-3"]
     [merged] = pm_sync.reconcile([str(doc)])

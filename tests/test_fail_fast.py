@@ -96,9 +96,9 @@ def test_an_unreachable_jira_fails_within_seconds(
     if command[0] == "overdue":
         assert result.code == 0  # the report still comes, from the Status column, with a warning
         [warning] = data["warnings"]
-        assert (
-            warning.startswith("tracker 'jira' could not be read (") and "used the Status column" in warning
-        )
+        assert warning["code"] == "tracker-unreadable"
+        assert warning["message"].startswith("tracker 'jira' could not be read (")
+        assert "used the Status column" in warning["message"]
     else:
         assert result.code == 1
         [out] = data

@@ -5,11 +5,14 @@ issue, a moved one and a pull request apart."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.conftest import STANDARD_ROWS
 from tests.fakes.fake_github import FakeGitHub, fake_github
 from tests.github_env import REPO, configure, write_doc
+from tests.sync_support import GH_TOKEN, GH_TOKEN_ENV, Cli, fresh_doc, ticket_cells, write_gh_config
 from tests.tracker_stories import gh_graphql_reads, gh_issue_gets, gh_listings
 
 __all__ = ["fake_github"]  # fixture re-exported for pytest
@@ -94,3 +97,33 @@ def test_a_pull_request_in_a_ticket_cell_is_refused_after_one_rest_look(
     assert result.code == 1
     assert "pull request" in " ".join(e["message"] for e in result.one()["errors"])
     assert gh_issue_gets(fake_github) == [f"/repos/acme/app/issues/{pr}"]
+
+
+class _GitHubWithoutStateReason(FakeGitHub):
+    """Older GHES: closed issues carry no `state_reason`, and no rate-limit headers are sent."""
+
+    def _issue_json(self, iss: Any) -> dict[str, Any]:
+        data = super()._issue_json(iss)
+        data.pop("state_reason", None)
+        return data
+
+
+def test_github_double_without_state_reason_reads_closed_as_done(
+    workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _GitHubWithoutStateReason(token=GH_TOKEN) as fake:
+        fake.add_repo("acme/app")
+        fake.add_collaborator("acme/app", "alice")
+        fake.add_collaborator("acme/app", "bob")
+        monkeypatch.setenv(GH_TOKEN_ENV, GH_TOKEN)
+        write_gh_config(workdir, fake)
+        doc = fresh_doc(workdir, STANDARD_ROWS)
+        assert cli("push", str(doc)).code == 0
+        cells = ticket_cells(doc)
+        fake.add_pull_request("acme/app", "An unrelated PR", labels=["postmortem", "P0"])
+        fake.close_issue("acme/app", int(cells[1].lstrip("#")))
+
+        report = cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json")
+
+        overdue = [r["ticket"] for r in report.json()["overdue"]]
+        assert cells[1] not in overdue and cells[0] in overdue

@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.conftest import STANDARD_ROWS, SkipClock, postmortem_text, use_clock
+from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.proxy import Exchange, Proxy, Reply, Rewrite, html_page
 from tests.hostile_support import (
     GH_TOKEN,
@@ -31,8 +33,11 @@ from tests.hostile_support import (
     jira_stage,
     one_line_errors,
 )
+from tests.jira_support import JiraEnv
+from tests.sync_support import GH_TOKEN as GH_FIXTURE_TOKEN
+from tests.sync_support import Cli, fresh_doc, gh, make_jira, scan_for
 
-__all__ = ["github_stage", "jira_stage"]
+__all__ = ["gh", "github_stage", "jira_stage", "make_jira"]
 
 SEARCH = r"/rest/api/\d/search(/jql)?$"
 GH_ISSUES = r"^/repos/acme/app/issues$"
@@ -247,3 +252,63 @@ def test_malformed_slack_url_is_a_clear_error_without_echoing_it(tmp_path: Path,
 
     assert result.code == 2 and "PMSYNC_HOSTILE_SLACK" in result.stderr, result.output  # a config error
     assert "first-half" not in result.output and "second-half" not in result.output
+
+
+@pytest.mark.parametrize("fault", ["401", "403", "500", "drop"])
+def test_github_token_never_leaks_when_github_fails(
+    workdir: Path, cli: Cli, gh: FakeGitHub, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_clock(monkeypatch, SkipClock())  # the retries' backoff is recorded, not slept
+    doc = fresh_doc(workdir, STANDARD_ROWS)
+    if fault == "drop":
+        gh.inject(None, None, drop=True, times=None)
+    else:
+        gh.inject(None, None, status=int(fault), times=None)
+
+    results = [
+        cli("push", str(doc)),
+        cli("reconcile", str(doc), "--json"),
+        cli("overdue", str(doc), "--as-of", "2024-02-01", "--format", "json"),
+    ]
+
+    assert [r.code for r in results[:2]] == [1, 1]
+    for result in results:
+        assert scan_for(GH_FIXTURE_TOKEN, result, workdir) == []
+
+
+@pytest.mark.parametrize("fault", ["401", "403", "500", "drop"])
+def test_jira_token_never_leaks_when_jira_fails(
+    make_jira: Callable[..., JiraEnv], workdir: Path, cli: Cli, fault: str
+) -> None:
+    env = make_jira(token="jira-SECRET-token-5f4e3d2c1b")
+    doc = env.write_doc()
+    if fault == "drop":
+        env.fake.inject(None, r".", drop=True, times=None)
+    else:
+        env.fake.inject(None, r".", status=int(fault), times=None)
+
+    results = [
+        cli("push", str(doc)),
+        cli("reconcile", str(doc), "--json"),
+        cli("overdue", str(doc), "--as-of", "2024-02-01"),
+    ]
+
+    assert [r.code for r in results[:2]] == [1, 1]
+    for result in results:
+        assert scan_for("jira-SECRET-token-5f4e3d2c1b", result, workdir) == []
+
+
+def test_slack_webhook_url_never_printed_when_slack_is_unreachable(
+    workdir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = fresh_doc(workdir, STANDARD_ROWS)
+    secret = "B0BLACKBOX/xoxSECRETwebhookPATH42"
+    monkeypatch.setenv("BLACKBOX_SLACK", f"http://127.0.0.1:9/services/T000/{secret}")
+    use_clock(monkeypatch, SkipClock())
+
+    result = cli("overdue", str(doc), "--as-of", "2024-02-01", "--slack-webhook-env", "BLACKBOX_SLACK")
+
+    assert result.code != 0
+    assert "BLACKBOX_SLACK" in result.stdout + result.stderr
+    for part in ("xoxSECRETwebhookPATH42", "B0BLACKBOX"):
+        assert scan_for(part, result, workdir) == []

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pm_sync.document.lint import RULES, Finding, has_errors, lint_file, lint_postmortem
+from pm_sync.diagnostics import Diagnostic
 from pm_sync.document.parse import parse_source
 from pm_sync.document.source import Source
 from pm_sync.errors import DocumentError
+from pm_sync.linting import RULES, has_errors, lint_file, lint_postmortem
 
 NAME = "postmortem-2024-01-15-payment-api-outage.md"
 
@@ -87,14 +88,14 @@ QUICK = """\
 """
 
 
-def lint(tmp_path: Path, text: str, name: str = NAME) -> list[Finding]:
+def lint(tmp_path: Path, text: str, name: str = NAME) -> list[Diagnostic]:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8", newline="")
     return lint_file(path)
 
 
-def summary(findings: list[Finding]) -> list[tuple[str, int | None, str]]:
-    return [(f.rule, f.line, f.severity) for f in findings]
+def summary(findings: list[Diagnostic]) -> list[tuple[str, int | None, str]]:
+    return [(f.code, f.line, f.severity) for f in findings]
 
 
 def edit(old: str, new: str, text: str = CLEAN) -> str:
@@ -123,11 +124,12 @@ def test_finding_as_dict_has_exactly_the_public_keys(tmp_path: Path) -> None:
     findings = lint(tmp_path, edit("| @bob | 2024-01-17 |", "|  | 2024-01-17 |"))
     assert [f.as_dict() for f in findings] == [
         {
+            "code": "missing-owner",
+            "severity": "error",
             "path": str(tmp_path / NAME),
             "line": 51,
-            "rule": "missing-owner",
-            "severity": "error",
             "message": "action item has no owner; name one person (e.g. @alice)",
+            "hint": None,
         }
     ]
     assert has_errors(findings)
@@ -195,7 +197,7 @@ def test_quick_postmortems_need_the_quick_templates_metadata(tmp_path: Path) -> 
     without_people = "\n".join(line for line in QUICK.splitlines() if not line.startswith("**Authors**"))
     assert lint(tmp_path, without_people, name) == []
     no_duration = QUICK.replace("**Duration**: 12 min | ", "")
-    assert [(f.rule, f.severity, f.message) for f in lint(tmp_path, no_duration, name)] == [
+    assert [(f.code, f.severity, f.message) for f in lint(tmp_path, no_duration, name)] == [
         ("missing-metadata", "error", "no Duration metadata; add `**Duration**: ...` under the title")
     ]
 
@@ -513,7 +515,7 @@ Workers stalled behind one lock.
 
 def test_front_matter_document_in_other_real_world_shapes(tmp_path: Path) -> None:
     findings = lint(tmp_path, FRONT_MATTER, "postmortem-2024-05-01-queue-backlog.md")
-    assert [(f.rule, f.line, f.severity, f.message) for f in findings] == [
+    assert [(f.code, f.line, f.severity, f.message) for f in findings] == [
         ("missing-metadata", 2, "error", "no Duration metadata; add `duration: ...` to the front matter"),
     ]
 
@@ -521,5 +523,5 @@ def test_front_matter_document_in_other_real_world_shapes(tmp_path: Path) -> Non
 def test_broken_front_matter(tmp_path: Path) -> None:
     text = FRONT_MATTER.replace("authors: [alice]", "authors: [alice")
     findings = lint(tmp_path, text, "postmortem-2024-05-01-queue-backlog.md")
-    assert (findings[0].rule, findings[0].severity) == ("bad-front-matter", "error")
+    assert (findings[0].code, findings[0].severity) == ("bad-front-matter", "error")
     assert findings[0].line is not None

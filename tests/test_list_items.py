@@ -296,7 +296,7 @@ def test_lint_points_list_items_at_migrate(workdir: Path, cli: Callable[..., Cli
 
     result = cli("lint", str(path), "--json")
 
-    found = [f for f in result.json() if f["rule"] == "list-action-items"]
+    found = [f for f in result.json() if f["code"] == "list-action-items"]
     assert [(f["line"], f["severity"]) for f in found] == [(8, "warning")]
     assert f"pm-sync migrate {path}" in found[0]["message"]
 

@@ -74,7 +74,7 @@ def test_lint_flags_a_bad_severity(workdir: Path, cli: Any, written: str, flagge
 
     findings = cli("lint", str(path), "--json").json()
 
-    bad = [(f["line"], f["message"]) for f in findings if f["rule"] == "bad-severity"]
+    bad = [(f["line"], f["message"]) for f in findings if f["code"] == "bad-severity"]
     assert bad == (
         [(3, f"severity {written!r} is not one pm-sync knows; write SEV1 (worst) to SEV5")] if flagged else []
     )
@@ -83,7 +83,7 @@ def test_lint_flags_a_bad_severity(workdir: Path, cli: Any, written: str, flagge
 def test_a_fresh_quick_draft_lints_with_only_the_to_do_findings(workdir: Path, cli: Any) -> None:
     path = workdir / cli("new", "Cache blip", "--quick", "--date", "2024-03-02").stdout.strip()
     findings = cli("lint", str(path), "--json").json()
-    assert {(f["rule"], f["severity"]) for f in findings} == {
+    assert {(f["code"], f["severity"]) for f in findings} == {
         ("missing-metadata", "error"),  # Duration: TBD
         ("placeholder", "warning"),
     }

@@ -217,10 +217,11 @@ def test_unreadable_tracker_falls_back_to_the_status_column(workdir: Path, cli: 
     assert [(r["action"], r["ticket"], r["tracker_status"], r["status"]) for r in data["overdue"]] == [
         ("Open per table", "PM-2", None, "open")
     ]
-    assert len(data["warnings"]) == 1
-    assert data["warnings"][0].startswith("tracker 'local' could not be read (")
-    assert "cannot open local tracker database" in data["warnings"][0]
-    assert data["warnings"][0].endswith("used the Status column for its 2 ticket(s)")
+    [warning] = data["warnings"]
+    assert (warning["code"], warning["severity"]) == ("tracker-unreadable", "warning")
+    assert warning["message"].startswith("tracker 'local' could not be read (")
+    assert "cannot open local tracker database" in warning["message"]
+    assert warning["message"].endswith("used the Status column for its 2 ticket(s)")
     assert "warning: tracker 'local' could not be read" in result.stderr
 
 
@@ -237,9 +238,13 @@ def test_ticket_missing_from_tracker_falls_back_with_a_warning(workdir: Path, cl
     data = report_json(cli, "postmortem-a.md", "--as-of", "2024-01-20")
 
     assert [(r["ticket"], r["tracker_status"]) for r in data["overdue"]] == [("PM-41", None)]
-    assert data["warnings"] == [
-        f"postmortem-a.md:{line_of(doc, 'Ghost ticket')}: ticket PM-41 "
-        "not found in 'local'; using the Status column"
+    assert [(w["code"], w["path"], w["line"], w["message"]) for w in data["warnings"]] == [
+        (
+            "ticket-missing",
+            "postmortem-a.md",
+            line_of(doc, "Ghost ticket"),
+            "ticket PM-41 not found in 'local'; using the Status column",
+        )
     ]
 
 
@@ -393,9 +398,23 @@ def test_broken_files_become_warnings_and_good_rows_still_count(workdir: Path, c
     assert [r["action"] for r in data["unowned"]] == ["Bad date"]
     bad_line = line_of(doc, "Bad date")
     assert data["warnings"] == [
-        f"{doc.relative_to(workdir)}:{bad_line}: due date 'someday' is not a date pm-sync reads; "
-        "write it as YYYY-MM-DD (e.g. 2024-01-22)",
-        "skipped docs/postmortem-latin1.md:1: file is not valid UTF-8 (save the postmortem as UTF-8)",
+        {
+            "code": "bad-date",
+            "severity": "warning",
+            "path": str(doc.relative_to(workdir)),
+            "line": bad_line,
+            "message": "due date 'someday' is not a date pm-sync reads; "
+            "write it as YYYY-MM-DD (e.g. 2024-01-22)",
+            "hint": None,
+        },
+        {
+            "code": "unreadable",
+            "severity": "warning",
+            "path": "docs/postmortem-latin1.md",
+            "line": 1,
+            "message": "skipped: file is not valid UTF-8",
+            "hint": "save the postmortem as UTF-8",
+        },
     ]
 
 
@@ -624,7 +643,10 @@ def test_ticket_of_an_unconfigured_tracker_uses_the_status_column(workdir: Path,
     assert [(r["ticket"], r["tracker"], r["tracker_status"]) for r in data["overdue"]] == [
         ("ENG-1234", None, None)
     ]
-    assert data["warnings"][0] == (
-        f"postmortem-a.md:{line_of(doc, 'Jira ticket')}: cannot tell which tracker ticket "
-        "'ENG-1234' belongs to; using the Status column"
+    first = data["warnings"][0]
+    assert (first["code"], first["path"], first["line"], first["message"]) == (
+        "route",
+        "postmortem-a.md",
+        line_of(doc, "Jira ticket"),
+        "cannot tell which tracker ticket 'ENG-1234' belongs to; using the Status column",
     )

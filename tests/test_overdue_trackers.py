@@ -203,8 +203,8 @@ def test_jira_deleted_issue_falls_back_to_its_status_column(jira: JiraEnv, cli: 
         ("OPS-2", "@bob", "2024-01-17", 13, "in_progress"),
     ]
     assert data["overdue"][0]["status"] == "open"
-    assert data["warnings"] == [
-        f"{DOC}:{LINE['docs']}: ticket OPS-3 not found in 'jira'; using the Status column"
+    assert [(w["code"], w["path"], w["line"], w["message"]) for w in data["warnings"]] == [
+        ("ticket-missing", DOC, LINE["docs"], "ticket OPS-3 not found in 'jira'; using the Status column")
     ]
     assert "warning: " in stderr and "OPS-3 not found" in stderr
 
@@ -224,7 +224,7 @@ def test_jira_unreachable_falls_back_to_the_status_column(jira: JiraEnv, cli: An
     [row] = data["overdue"]
     assert (row["status"], row["url"], row["tracker"]) == ("open", None, "jira")
     assert brief(data["due_soon"]) == [("OPS-3", "@alice", "2024-01-29", -4, None)]
-    [warning] = data["warnings"]
+    [warning] = [w["message"] for w in data["warnings"]]
     assert warning.startswith("tracker 'jira' could not be read (")
     assert warning.endswith("used the Status column for its 4 ticket(s)")
     assert "cannot connect to Jira" in warning
@@ -405,6 +405,6 @@ def test_github_unreachable_falls_back_to_the_status_column(
         ("#3", "@alice", "2024-01-29", 3, None),
     ]
     assert brief(data["due_soon"]) == [("#4", "@bob", "2024-02-05", -4, None)]
-    [warning] = data["warnings"]
+    [warning] = [w["message"] for w in data["warnings"]]
     assert warning.startswith("tracker 'github' could not be read (")
     assert "could not be read" in stderr

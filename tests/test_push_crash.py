@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text, run_subprocess
+from tests.jira_support import TOKEN_ENV, JiraEnv
+from tests.sync_support import fresh_doc, make_jira, ticket_cells
+
+__all__ = ["make_jira"]  # fixtures re-exported for pytest
 
 FIVE_ROWS = [
     *STANDARD_ROWS,
@@ -114,3 +120,67 @@ def test_two_concurrent_pushes_create_each_ticket_once(workdir: Path) -> None:
     assert created == [f"PM-{n}" for n in range(1, 6)]
     assert doc.read_text() == FINAL
     assert_converged(workdir, doc)
+
+
+def test_push_killed_at_random_instants_against_a_slow_jira_converges(
+    make_jira: Callable[..., JiraEnv], workdir: Path
+) -> None:
+    """Kills land mid-request (latency on every Jira call); one clean run then converges."""
+    env = make_jira(latency=0.04)
+    doc = fresh_doc(workdir)
+    rng = random.Random(4242)
+    extra = {TOKEN_ENV: env.fake.token}
+    for _ in range(6):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pm_sync", "push", doc.name],
+            cwd=workdir,
+            env=_sub_env(extra),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.25, 1.1))
+        proc.kill()
+        proc.wait(timeout=30)
+
+    final = run_subprocess(["push", doc.name, "--json"], workdir, extra)
+    again = run_subprocess(["push", doc.name, "--json"], workdir, extra)
+
+    assert final.returncode == 0, final.stdout + final.stderr
+    summaries = collections.Counter(i["fields"]["summary"] for i in env.fake.issues)
+    assert summaries == collections.Counter(r[1] for r in FIVE_ROWS)
+    cells = ticket_cells(doc)
+    assert all(cells) and len(set(cells)) == 5
+    assert json.loads(again.stdout)[0]["created"] == [] and again.returncode == 0
+
+
+def _sub_env(extra: dict[str, str]) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")}
+    env.update(extra)
+    return env
+
+
+def test_three_concurrent_pushes_and_a_reconcile_make_each_ticket_once(workdir: Path) -> None:
+    doc = fresh_doc(workdir)
+    commands = [["push", doc.name, "--json"]] * 3 + [["reconcile", doc.name, "--json"]]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pm_sync", *c],
+            cwd=workdir,
+            env=_sub_env({}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for c in commands
+    ]
+    outputs = [p.communicate(timeout=60) for p in procs]
+
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    tickets = local_tickets(workdir)
+    assert sorted(t["summary"] for t in tickets) == sorted(r[1] for r in FIVE_ROWS)
+    created = [k for out, _ in outputs[:3] for k in json.loads(out)[0]["created"]]
+    created += [k for k in json.loads(outputs[3][0])[0]["created"]]
+    assert sorted(created) == sorted(t["key"] for t in tickets)
+    assert sorted(ticket_cells(doc)) == sorted(t["key"] for t in tickets)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
+from tests.shapes_support import FINAL_HEAD, doc
+from tests.sync_support import Cli, fresh_doc, ticket_cells
 
 
 def with_keys(text: str, keys: list[str]) -> str:
@@ -281,18 +283,26 @@ def test_parse_and_lint_report_an_unreadable_file_and_go_on(workdir: Path, cli) 
     assert len(ok["action_items"]) == 3 and ok["problems"] == []
     assert broken["path"] == str(bad)
     assert broken["problems"] == [
-        {"line": 1, "message": "file is not valid UTF-8 (save the postmortem as UTF-8)"}
+        {
+            "code": "unreadable",
+            "severity": "error",
+            "path": str(bad),
+            "line": 1,
+            "message": "file is not valid UTF-8",
+            "hint": "save the postmortem as UTF-8",
+        }
     ]
 
     linted = cli("lint", str(bad), "--json")
     assert linted.code == 1
     assert linted.json() == [
         {
+            "code": "unreadable",
+            "severity": "error",
             "path": str(bad),
             "line": 1,
-            "rule": "unreadable",
-            "severity": "error",
             "message": "file is not valid UTF-8",
+            "hint": "save the postmortem as UTF-8",
         }
     ]
 
@@ -322,3 +332,97 @@ def test_markers_depend_on_the_document_not_on_where_the_command_runs(tmp_path: 
     assert here.doc_id == elsewhere.doc_id == "pm/a.md"
     (project / "pm" / "c.md").write_text("---\nid: INC-42\n---\n" + table)
     assert Identity(parse_file(project / "pm" / "c.md"), project).doc_id == "INC-42"
+
+
+def test_dry_run_and_draft_touch_nothing(workdir: Path, cli) -> None:
+    text = FINAL_HEAD.format(title="X") + doc("""
+        ## Action items
+
+        | Priority | Action | Owner | Due |
+        |---|---|---|---|
+        | P1 | x | @a | 2024-01-22 |
+    """)
+    path = workdir / "postmortem-2024-01-15-x.md"
+    path.write_text(text)
+    assert cli("push", str(path), "--dry-run", "--json").code == 0
+    assert path.read_text() == text and not (workdir / ".pm-sync").exists()
+
+    path.write_text(text.replace("**Status**: Final", "**Status**: Draft"))
+    draft = cli("push", str(path), "--json")
+    assert draft.code == 1
+    assert path.read_text() == text.replace("**Status**: Final", "**Status**: Draft")
+
+
+SURPLUS = FINAL_HEAD.format(title="Surplus") + doc("""
+    ## Action items
+
+    | Priority | Action | Owner | Due |
+    |---|---|---|---|
+    | P1 | Fine row | @a | 2024-01-22 |
+    | P1 | Row with a surplus cell | @a | 2024-01-23 | surplus |
+""")
+
+
+def test_row_with_surplus_cells_fails_before_any_ticket_is_created(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-01-15-surplus.md"
+    path.write_text(SURPLUS)
+
+    result = cli("push", str(path), "--json")
+
+    assert result.code == 1
+    assert [e["line"] for e in result.one()["errors"]] == [11]
+    assert result.one()["created"] == []
+    assert path.read_text() == SURPLUS
+    db = workdir / ".pm-sync" / "local.db"
+    assert not db.exists() or local_tickets(workdir) == []
+
+
+def test_dry_run_reports_the_surplus_cell_row(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-01-15-surplus.md"
+    path.write_text(SURPLUS)
+
+    result = cli("push", str(path), "--dry-run", "--json")
+
+    assert result.code == 1
+    assert [e["line"] for e in result.one()["errors"]] == [11]
+
+
+def test_same_file_name_in_two_folders_gets_two_tickets(workdir: Path, cli) -> None:
+    paths = []
+    for team, owner, due in (("payments", "@a", "2024-01-21"), ("search", "@b", "2024-01-22")):
+        folder = workdir / "docs" / team
+        folder.mkdir(parents=True)
+        path = folder / "postmortem-2024-01-15-outage.md"
+        path.write_text(
+            FINAL_HEAD.format(title=f"{team} outage")
+            + doc(f"""
+            ## Action items
+
+            | Priority | Action | Owner | Due |
+            |---|---|---|---|
+            | P1 | Add alerting | {owner} | {due} |
+        """)
+        )
+        paths.append(path)
+
+    first = cli("push", str(paths[0]), "--json").one()
+    second = cli("push", str(paths[1]), "--json").one()
+
+    assert first["created"] == ["PM-1"]
+    assert second["created"] == ["PM-2"]
+    assert [(t["key"], t["owner"], t["due"]) for t in local_tickets(workdir)] == [
+        ("PM-1", "@a", "2024-01-21"),
+        ("PM-2", "@b", "2024-01-22"),
+    ]
+
+
+def test_same_file_name_in_two_folders_gets_its_own_tickets(workdir: Path, cli: Cli) -> None:
+    rows = [("P1", "Add runbook link to the alert", "@alice", "2024-02-01")]
+    a = fresh_doc(workdir / "payments", rows, name="postmortem-2024-01-15-outage.md", title="Payments outage")
+    b = fresh_doc(workdir / "search", rows, name="postmortem-2024-01-15-outage.md", title="Search outage")
+
+    result = cli("push", str(a), str(b), "--json")
+
+    assert result.code == 0
+    assert len(local_tickets(workdir)) == 2
+    assert ticket_cells(a) != ticket_cells(b)

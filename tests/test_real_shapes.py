@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from pm_sync.document.lint import lint_file, lint_postmortem
 from pm_sync.document.parse import is_action_heading, parse_file, parse_text
 from pm_sync.document.source import Source
 from pm_sync.document.values import parse_status
+from pm_sync.linting import lint_file, lint_postmortem
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "expected.json").read_text())
@@ -73,7 +73,7 @@ def test_corpus_counts_meet_the_goal(capsys: pytest.CaptureFixture[str]) -> None
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_corpus_lints_without_false_alarms(name: str) -> None:
     findings = lint_file(CORPUS / name)
-    rules = {f.rule for f in findings}
+    rules = {f.code for f in findings}
     assert "placeholder" not in rules
     assert "bad-status" not in rules
     assert ("list-action-items" in rules) == (EXPECTED[name]["source"] == "list")
@@ -306,7 +306,7 @@ def test_a_date_only_in_the_title_or_prose_is_read_but_is_not_metadata(tmp_path:
     assert in_title.date == in_prose.date == dt.date(2024, 4, 20)
     assert "date" not in in_title.metadata_lines
     src = Source.from_bytes(b"# API outage\n\nOn April 20, 2024 it broke.\n", "<text>")
-    rules = [(f.rule, f.message) for f in lint_postmortem(parse_text(src.text), src)]
+    rules = [(f.code, f.message) for f in lint_postmortem(parse_text(src.text), src)]
     assert ("missing-metadata", "no Date metadata; add `**Date**: ...` under the title") in rules
 
 
@@ -325,7 +325,7 @@ def test_the_date_of_the_report_is_not_the_incident_date() -> None:
 
 def lint_rules(text: str) -> list[tuple[int | None, str]]:
     src = Source.from_bytes(text.encode(), "<text>")
-    return [(f.line, f.rule) for f in lint_postmortem(parse_text(text), src)]
+    return [(f.line, f.code) for f in lint_postmortem(parse_text(text), src)]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 
 from pm_sync_local import LocalStore
 from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
+from tests.shapes_support import FINAL_HEAD, doc
 
 STATUS_HEADER = "| Priority | Action | Owner | Due | Ticket | Status |"
 STATUS_DELIM = "|---|---|---|---|---|---|"
@@ -215,3 +216,24 @@ def test_skipped_draft_reads_naturally(workdir: Path, cli) -> None:
     result = cli("reconcile")
     assert result.code == 0
     assert f"skipped {doc.relative_to(workdir)}: status is Draft, not Final" in result.stdout
+
+
+def test_push_then_reconcile_keeps_done_and_wont_fix_rows(workdir: Path, cli) -> None:
+    path = workdir / "postmortem-2024-01-15-statuses.md"
+    path.write_text(
+        FINAL_HEAD.format(title="Statuses")
+        + doc("""
+        ## Action items
+
+        | Priority | Action | Owner | Due | Status | Ticket |
+        |---|---|---|---|---|---|
+        | P1 | Done during the incident | @a | 2024-01-22 | Done | |
+        | P2 | Not worth it | @a | 2024-01-23 | Won't fix | |
+    """)
+    )
+    assert cli("push", str(path)).code == 0
+    pushed = path.read_text()
+
+    cli("reconcile", str(path), "--json")
+
+    assert path.read_text() == pushed

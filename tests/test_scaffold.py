@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pm_sync.document.lint import lint_file
 from pm_sync.document.parse import parse_file
 from pm_sync.document.scaffold import PostmortemExistsError, new_postmortem, slugify
 from pm_sync.errors import DocumentError, PmSyncError, UsageError
+from pm_sync.linting import lint_file
 
 DAY = dt.date(2024, 1, 15)
 
@@ -38,13 +38,13 @@ def test_standard_draft_parses_with_its_metadata(tmp_path: Path) -> None:
 def test_fresh_standard_draft_lints_with_only_the_to_do_findings(tmp_path: Path) -> None:
     path = new_postmortem("Payment API outage", date=DAY, directory=tmp_path)
     findings = lint_file(path)
-    errors = [(f.rule, f.line, f.message) for f in findings if f.severity == "error"]
+    errors = [(f.code, f.line, f.message) for f in findings if f.severity == "error"]
     assert errors == [
         ("missing-metadata", 3, "Duration is empty; fill it in"),
         ("missing-metadata", 4, "Authors is empty; fill it in"),
         ("no-action-items", 49, "the action-items section has no items; add at least one row"),
     ]
-    warnings = {f.rule for f in findings if f.severity == "warning"}
+    warnings = {f.code for f in findings if f.severity == "warning"}
     assert warnings == {"placeholder"}
 
 
@@ -60,7 +60,7 @@ def test_fresh_quick_draft_follows_the_quick_template(tmp_path: Path) -> None:
     pm = parse_file(path)
     assert (pm.quick, pm.severity, pm.status, pm.problems) == (True, "SEV3", "Draft", [])
     assert pm.action_items == [] and set(pm.tables[0].columns) >= {"action", "ticket", "status"}
-    assert {(f.rule, f.severity) for f in lint_file(path)} == {
+    assert {(f.code, f.severity) for f in lint_file(path)} == {
         ("placeholder", "warning"),
         ("missing-metadata", "error"),
     }  # Duration: TBD

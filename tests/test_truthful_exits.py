@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import STANDARD_ROWS, postmortem_text
+from tests.conftest import STANDARD_ROWS, local_tickets, postmortem_text
+from tests.sync_support import OVERDUE_KEYS, PUSH_KEYS, RECONCILE_KEYS, Cli, fresh_doc, ticket_cells
 
 ROWS = [(*r, "") for r in STANDARD_ROWS]
 DOC = "postmortem-2024-01-15-payments.md"
@@ -117,7 +118,7 @@ def test_a_table_markdown_cannot_read_is_a_located_error_for_every_command(
 def test_lint_names_the_broken_table_as_bad_table(workdir: Path, cli: Any) -> None:
     write_doc(workdir, NO_DELIMITER)
     findings = cli("lint", DOC, "--json").json()
-    assert ("bad-table", 12, "error") in [(f["rule"], f["line"], f["severity"]) for f in findings]
+    assert ("bad-table", 12, "error") in [(f["code"], f["line"], f["severity"]) for f in findings]
 
 
 # --- reconcile tells the truth ----------------------------------------------------------------
@@ -299,3 +300,47 @@ def test_a_slack_variable_holding_no_url_is_a_configuration_error(
         "(set it to the full https://hooks.slack.com/services/... URL of an incoming webhook)\n"
     )
     assert value not in result.stderr or value == "https://"
+
+
+def test_push_exit_codes_and_json_shapes(workdir: Path, cli: Cli) -> None:
+    good = fresh_doc(workdir, STANDARD_ROWS, name="postmortem-a.md")
+    draft = fresh_doc(workdir, STANDARD_ROWS, name="postmortem-b.md", status="Draft")
+    broken = fresh_doc(workdir, [("P0", "Fix it", "@alice", "someday")], name="postmortem-c.md")
+    draft_bytes = draft.read_bytes()
+
+    one = cli("push", str(good), "--json")
+    assert one.code == 0
+    assert isinstance(one.json(), list) and set(one.one()) >= PUSH_KEYS  # a list, whatever the count
+    assert one.one()["created"] == ["PM-1", "PM-2", "PM-3"]
+
+    several = cli("push", str(good), str(draft), str(broken), "--json")
+    assert several.code == 1  # a postmortem failed; the others were still processed
+    data = several.json()
+    assert isinstance(data, list) and [set(d) >= PUSH_KEYS for d in data] == [True] * 3
+    assert data[0]["unchanged"] == ["PM-1", "PM-2", "PM-3"] and data[0]["errors"] == []
+    assert data[1]["errors"] and data[1]["errors"][0]["line"] == 4
+    assert data[2]["errors"] and data[2]["errors"][0]["line"] == 14
+    assert draft.read_bytes() == draft_bytes
+    assert len(local_tickets(workdir)) == 3
+
+    assert cli("push").code == 2  # usage error
+    assert cli("push", str(good), "--no-such-flag").code == 2
+
+
+def test_reconcile_and_overdue_json_shapes(workdir: Path, cli: Cli) -> None:
+    doc = fresh_doc(workdir / "docs" / "technical", STANDARD_ROWS)
+
+    rec = cli("reconcile", "--json")
+    assert rec.code == 0, rec.stdout + rec.stderr
+    assert isinstance(rec.json(), list) and set(rec.json()[0]) >= RECONCILE_KEYS
+    assert rec.json()[0]["created"] == ["PM-1", "PM-2", "PM-3"]
+    assert ticket_cells(doc) == ["PM-1", "PM-2", "PM-3"]
+
+    report = cli("overdue", "--as-of", "2024-01-20", "--format", "json")
+    assert report.code == 0
+    data = report.json()
+    assert set(data) >= OVERDUE_KEYS and data["as_of"] == "2024-01-20"
+    assert [(r["ticket"], r["days_overdue"]) for r in data["overdue"]] == [("PM-2", 3)]
+    assert cli("overdue", "--as-of", "2024-01-20", "--fail-on-overdue").code == 1
+    assert cli("overdue", "--as-of", "2024-13-45").code == 2
+    assert cli("overdue", "--format", "xml").code == 2

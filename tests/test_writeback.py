@@ -15,6 +15,7 @@ from pm_sync.document.parse import parse_source
 from pm_sync.document.rows import split_row
 from pm_sync.document.source import Source
 from pm_sync.document.writeback import CellEdit, render, write_back
+from tests.shapes_support import FINAL_HEAD, doc
 
 CELL_ALPHABET = st.sampled_from([*list("abcXYZ019 -_.:/@#`*é✓日本"), "\\|", "🙂"])
 cell_text = (
@@ -172,3 +173,68 @@ def test_pipes_in_values_are_escaped(tmp_path: Path) -> None:
     assert "| Fix a\\|b | Open |" in doc.read_text()
     again = parse_source(Source.read(doc))
     assert again.action_items[0].action == "Fix a|b"
+
+
+def test_push_crlf_bom_no_newline_no_outer_pipes_appends_ticket_column(workdir: Path, cli) -> None:
+    text = (
+        FINAL_HEAD.format(title="CRLF BOM") + "## Action items\n\n"
+        "Priority | Action | Owner | Due\n"
+        ":--|:--|:--:|--:\n"
+        "P1 | Fix `a \\| b` | @kim | 2024-08-08\n"
+        "P2 | Unicode — ünïcode | @kim | Aug 9, 2024"
+    )
+    path = workdir / "postmortem-2024-01-15-crlf.md"
+    original = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+    path.write_bytes(original)
+
+    result = cli("push", str(path), "--json")
+
+    assert result.code == 0, result.stdout
+    assert result.one()["created"] == ["PM-1", "PM-2"]
+    after = path.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and not after.endswith(b"\n")
+    old_lines, new_lines = original.split(b"\r\n"), after.split(b"\r\n")
+    assert len(old_lines) == len(new_lines)
+    changed = [(o, n) for o, n in zip(old_lines, new_lines, strict=True) if o != n]
+    assert len(changed) == 4  # header, delimiter, two rows: each only gains a suffix
+    assert all(n.startswith(o) for o, n in changed)
+    data = cli("parse", str(path), "--json").one()
+    assert [(i["action"], i["ticket"]) for i in data["action_items"]] == [
+        ("Fix `a | b`", "PM-1"),
+        ("Unicode — ünïcode", "PM-2"),
+    ]
+
+    again = cli("push", str(path), "--json")
+    assert again.one()["unchanged"] == ["PM-1", "PM-2"] and again.one()["created"] == []
+    assert path.read_bytes() == after
+
+
+def test_push_split_tables_fill_ticket_cell_in_one_and_append_column_in_other(workdir: Path, cli) -> None:
+    text = FINAL_HEAD.format(title="Split") + doc("""
+        ## 5. Action Items
+
+        ### Short term
+
+        | # | Priority | Action | Owner | Due | Ticket | Notes |
+        |--:|:-:|:--|---|---|:-:|---|
+        | 1 | P0 | Short one | @kim | 2024-08-09 |  | keep me |
+        | 2 | P1 | Missing trailing | @kim | 2024-08-10
+
+        ### Long term
+
+        | Priority | Action | Owner | Due | Status |
+        | --- | --- | --- | --- | --- |
+        | P3 | Long two \\| pipes | @kim | 2024-09-02 |
+    """)
+    path = workdir / "postmortem-2024-01-15-split.md"
+    path.write_text(text)
+
+    result = cli("push", str(path), "--json")
+
+    assert result.code == 0, result.stdout
+    assert path.read_text() == text.replace(
+        "| 2024-08-09 |  | keep me |", "| 2024-08-09 | PM-1 | keep me |"
+    ).replace("| 2024-08-10\n", "| 2024-08-10 | PM-2 \n").replace(
+        "| Status |\n| --- | --- | --- | --- | --- |\n",
+        "| Status | Ticket |\n| --- | --- | --- | --- | --- | ------ |\n",
+    ).replace("| 2024-09-02 |\n", "| 2024-09-02 |  | PM-3   |\n")

@@ -4,7 +4,7 @@ The library API is the commands themselves, as functions:
 
     import pm_sync
     pm_sync.parse(["postmortem.md"])        # -> [Postmortem]
-    pm_sync.lint(["docs/"])                  # -> [Finding]
+    pm_sync.lint(["docs/"])                  # -> [Diagnostic]
     pm_sync.push(["postmortem.md"])          # -> [Result], one per postmortem
     pm_sync.reconcile()                      # -> [Result] for `[docs] paths`
     pm_sync.overdue(as_of=date(2024, 3, 1))  # -> OverdueReport

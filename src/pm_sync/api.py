@@ -7,9 +7,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.document.discover import expand
-from pm_sync.document.lint import Finding, lint_file
-from pm_sync.document.model import Postmortem, Problem
+from pm_sync.document.model import Postmortem
 from pm_sync.document.parse import parse_file
 from pm_sync.errors import DocumentError, UsageError
 
@@ -35,24 +35,24 @@ def iter_parse(paths: Sequence[str]) -> Iterator[Postmortem]:
             yield Postmortem(
                 path=str(path),
                 unreadable=True,
-                problems=[
-                    Problem(line=exc.line, message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
-                ],
+                problems=[_unreadable(str(path), exc)],
             )
 
 
-def lint_paths(paths: Sequence[str]) -> list[Finding]:
-    findings: list[Finding] = []
+def lint_paths(paths: Sequence[str]) -> list[Diagnostic]:
+    from pm_sync.linting import lint_file
+
+    findings: list[Diagnostic] = []
     for path in expand(paths):
         try:
             findings.extend(lint_file(path))
         except DocumentError as exc:
-            findings.append(
-                Finding(
-                    path=str(path), line=exc.line, rule="unreadable", severity="error", message=exc.message
-                )
-            )
+            findings.append(_unreadable(str(path), exc))
     return findings
+
+
+def _unreadable(path: str, exc: DocumentError) -> Diagnostic:
+    return error("unreadable", exc.message, path=path, line=exc.line, hint=exc.hint)
 
 
 def new_postmortem(

@@ -583,13 +583,6 @@ class FakeGitHub:
             repo.labels[name.lower()] = lab
             return self._label_json(repo, lab)
 
-    def add_milestone(self, full_name: str, title: str, *, state: str = "open") -> int:
-        with self._lock:
-            repo = self._repo(full_name)
-            number = len(repo.milestones) + 1
-            repo.milestones[number] = _Milestone(self._next_id(), number, title, state, None, self.now())
-            return number
-
     def add_issue(
         self,
         full_name: str,
@@ -768,16 +761,6 @@ class FakeGitHub:
         with self._lock:
             self._roll_window()
             return self._remaining
-
-    def set_rate_limit(
-        self, remaining: int, *, limit: int | None = None, reset_in: float | None = None
-    ) -> None:
-        with self._lock:
-            if limit is not None:
-                self._limit = limit
-            self._remaining = remaining
-            if reset_in is not None:
-                self._reset_at = self.now() + reset_in
 
     def exhaust_primary(self, reset_in: float = 1.0, status: int = 403) -> None:
         """Use up the primary quota: answers 403/429 "API rate limit exceeded…" until reset."""

@@ -94,7 +94,6 @@ STATUS_CATEGORIES = {  # id -> (key, name, colorName)
     4: ("indeterminate", "In Progress", "yellow"),
     3: ("done", "Done", "green"),
 }
-_CATEGORY_BY_KEY = {v[0]: k for k, v in STATUS_CATEGORIES.items()}
 DEFAULT_STATUSES = [("10000", "To Do", 2), ("3", "In Progress", 4), ("10001", "Done", 3)]
 DEFAULT_PRIORITIES = [("1", "Highest"), ("2", "High"), ("3", "Medium"), ("4", "Low"), ("5", "Lowest")]
 DEFAULT_RESOLUTIONS = [
@@ -631,15 +630,6 @@ class FakeJira:
             }
             self._users.append(user)
             return dict(user)
-
-    def add_status(self, name: str, category: str = "indeterminate", status_id: str | None = None) -> str:
-        with self._lock:
-            sid = status_id or str(10100 + len(self._statuses))
-            cat = _CATEGORY_BY_KEY.get(category) or next(
-                cid for cid, v in STATUS_CATEGORIES.items() if v[1].lower() == category.lower()
-            )
-            self._statuses[sid] = {"id": sid, "name": name, "category": cat}
-            return sid
 
     def add_custom_field(self, name: str, field_id: str | None = None, type: str = "string") -> str:
         with self._lock:

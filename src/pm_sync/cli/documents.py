@@ -50,7 +50,7 @@ def parse(files: FilesArg, as_json: JsonOpt = False, verbose: VerboseOpt = False
 def lint(files: FilesArg, as_json: JsonOpt = False, verbose: VerboseOpt = False) -> None:
     """Check postmortems against the template's rules; exit 1 on any error."""
     from pm_sync.api import lint_paths
-    from pm_sync.document.lint import has_errors
+    from pm_sync.linting import has_errors
 
     show_where(verbose, uses_config=False)
     findings = lint_paths(files)

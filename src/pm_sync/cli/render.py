@@ -19,7 +19,6 @@ from pm_sync.errors import PmSyncError
 if TYPE_CHECKING:  # loaded by the commands that produce them, not for `--help`
     from rich.progress import Progress, TaskID
 
-    from pm_sync.document.lint import Finding
     from pm_sync.document.model import Postmortem
     from pm_sync.sync.result import Result
 
@@ -85,8 +84,8 @@ def postmortem(pm: Postmortem) -> None:
     columns = ("line", "priority", "action", "owner", "due", "ticket", "status")
     rows_table("", columns, [[item.public()[k] for k in columns] for item in pm.action_items])
     for problem in pm.problems:
-        where = f"{pm.path}:{problem.line}" if problem.line else pm.path
-        console.print(f"  [yellow]{esc(where)}[/]: {esc(problem.message)}")
+        text = f"{problem.message} ({problem.hint})" if problem.hint else problem.message
+        console.print(f"  [yellow]{esc(problem.location)}[/]: {esc(text)}")
 
 
 def diagnostic(diag: Diagnostic, indent: str = "  ") -> None:
@@ -190,12 +189,13 @@ def summary_table(results: Sequence[Result], title: str) -> None:
     console.print(table)
 
 
-def findings(items: Sequence[Finding]) -> None:
+def findings(items: Sequence[Diagnostic]) -> None:
+    """Lint's lines: `path:line: severity code message`, grep-able, then the counts."""
     for f in items:
-        where = f"{f.path}:{f.line}" if f.line else f.path
-        colour = "red" if f.severity == "error" else "yellow"
-        console.print(f"{esc(where)}: [{colour}]{f.severity}[/] [bold]{f.rule}[/] {esc(f.message)}")
-    errors = sum(1 for f in items if f.severity == "error")
+        colour = "red" if f.is_error else "yellow"
+        text = f"{f.message} ({f.hint})" if f.hint else f.message
+        console.print(f"{esc(f.location)}: [{colour}]{f.severity.value}[/] [bold]{f.code}[/] {esc(text)}")
+    errors = sum(1 for f in items if f.is_error)
     console.print(f"{errors} error(s), {len(items) - errors} warning(s)")
 
 

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.document.dates import DATE_KEYS, incident_date
-from pm_sync.document.model import Problem
 from pm_sync.document.values import is_unset, strip_emphasis
 
 KEYS = {
@@ -39,7 +39,7 @@ class Metadata:
     project: str | None = None
     doc_id: str | None = None
     lines: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
 
 
 def strip_title_prefix(title: str) -> str:
@@ -72,7 +72,7 @@ def _date(value: Any, line: int, meta: Metadata) -> None:
             meta.date = incident_date(str(value))
         except ValueError:
             meta.problems.append(
-                Problem(line=line, message=f"date {str(value)!r} is not a date; use YYYY-MM-DD")
+                error("bad-date", f"date {str(value)!r} is not a date; use YYYY-MM-DD", line=line)
             )
 
 
@@ -85,10 +85,10 @@ def from_front_matter(content: str, first_line: int, meta: Metadata) -> None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + 1 + (mark.line if mark is not None else 0)
-        meta.problems.append(Problem(line=line, message=f"front matter is not valid YAML: {exc}"))
+        meta.problems.append(error("bad-front-matter", f"front matter is not valid YAML: {exc}", line=line))
         return
     if not isinstance(data, dict):
-        meta.problems.append(Problem(line=first_line, message="front matter is not a mapping"))
+        meta.problems.append(error("bad-front-matter", "front matter is not a mapping", line=first_line))
         return
     lines = {str(k).lower(): first_line for k in data}
     for idx, raw in enumerate(content.split("\n")):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from pm_sync.diagnostics import Diagnostic
+
 Field_ = Literal["priority", "action", "owner", "due", "ticket", "status"]
 FIELDS: tuple[Field_, ...] = ("priority", "action", "owner", "due", "ticket", "status")
 
@@ -33,17 +35,6 @@ class ItemStatus(StrEnum):
     @property
     def closed(self) -> bool:
         return self in (ItemStatus.DONE, ItemStatus.DROPPED)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A located finding about the document; blocks syncing that postmortem."""
-
-    line: int | None
-    message: str
-
-    def public(self) -> dict[str, object]:
-        return {"line": self.line, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -107,8 +98,9 @@ class Postmortem:
     doc_id: str = ""
     """the front matter's `id`, when it declares one"""
     action_items: list[ActionItem] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    """errors found while reading: they block syncing this postmortem"""
+    warnings: list[Diagnostic] = field(default_factory=list)
     """located findings that do not block syncing (a quoted table)"""
     tables: list[TableLayout] = field(default_factory=list)
     headings: list[tuple[int, int, str]] = field(default_factory=list)
@@ -133,7 +125,7 @@ class Postmortem:
             "authors": list(self.authors),
             "status": self.status,
             "action_items": [item.public() for item in self.action_items],
-            "problems": [p.public() for p in self.problems],
+            "problems": [p.as_dict() for p in self.problems],
         }
 
 

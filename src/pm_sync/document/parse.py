@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from pm_sync.diagnostics import warning
 from pm_sync.document.dates import find_date, keyed_line_date, prose_date, table_date
 from pm_sync.document.headings import (
     ACTION_HEADINGS,
@@ -35,7 +36,7 @@ from pm_sync.document.metadata import (
     is_metadata_table,
     strip_title_prefix,
 )
-from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, Problem, item_uid
+from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority, item_uid
 from pm_sync.document.source import Source
 from pm_sync.document.tables import (
     COLUMN_SYNONYMS,
@@ -158,10 +159,11 @@ def read_document(src: Source) -> Document:
             _table(w, tokens, i, src, pm)
         elif tok.type == "table_open" and tok.map and w.details_depth == 0 and w.section_level is not None:
             pm.warnings.append(
-                Problem(
-                    line=tok.map[0] + 1,
-                    message="this table is inside a quote (`>`) under an action-items heading, so "
+                warning(
+                    "quoted-table",
+                    "this table is inside a quote (`>`) under an action-items heading, so "
                     "its rows are not read as action items; take it out of the quote to sync them",
+                    line=tok.map[0] + 1,
                 )
             )
         if tok.type in _LIST_OPEN:
@@ -314,7 +316,8 @@ def _metadata(w: _Walk, tokens: Sequence[Token], pm: Postmortem, src: Source) ->
     pm.authors = meta.authors
     pm.metadata_lines = meta.lines
     pm.doc_id = meta.doc_id or ""
-    pm.problems = sorted(meta.problems + pm.problems, key=lambda p: p.line or 0)
+    pm.problems = sorted((p.at(pm.path) for p in meta.problems + pm.problems), key=lambda p: p.line or 0)
+    pm.warnings = [w.at(pm.path) for w in pm.warnings]
 
 
 def _keyed_date(tokens: Sequence[Token], w: _Walk) -> tuple[int, dt.date] | None:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 from markdown_it.token import Token
 
-from pm_sync.document.model import ActionItem, Postmortem, Problem, TableLayout
+from pm_sync.diagnostics import Diagnostic, error
+from pm_sync.document.model import ActionItem, Postmortem, TableLayout
 from pm_sync.document.rows import split_row
 from pm_sync.document.source import Source
 from pm_sync.document.values import (
@@ -207,9 +208,10 @@ def read_table(
     if "action" not in columns:
         if columns and not quiet:
             pm.problems.append(
-                Problem(
+                error(
+                    "bad-table",
+                    "action-items table has no Action column; name one column 'Action'",
                     line=header_line + 1,
-                    message="action-items table has no Action column; name one column 'Action'",
                 )
             )
         return False
@@ -248,14 +250,17 @@ PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def parse_cells(cells: dict[str, str], line: int, problems: list[Problem]) -> dict[str, object]:
+_BAD_VALUE = {"priority": "bad-priority", "due": "bad-date", "status": "bad-status"}
+
+
+def parse_cells(cells: dict[str, str], line: int, problems: list[Diagnostic]) -> dict[str, object]:
     """Cell texts → field values; a value pm-sync cannot read is a located problem."""
     values: dict[str, object] = {}
     for name, raw in cells.items():
         try:
             values[name] = PARSERS[name](raw)
         except ValueError as exc:
-            problems.append(Problem(line=line, message=str(exc)))
+            problems.append(error(_BAD_VALUE.get(name, "parse-problem"), str(exc), line=line))
     return values
 
 
@@ -269,9 +274,10 @@ def read_row(cells: list[str], columns: dict[str, int], line: int, table: int, p
         values["status"] = status_word(ticket_status.strip(" —–-:,;()"))
     if not values.get("action"):
         pm.problems.append(
-            Problem(
+            error(
+                "missing-action",
+                "action item has no Action text; describe the action or delete the row",
                 line=line,
-                message="action item has no Action text; describe the action or delete the row",
             )
         )
         return
@@ -281,7 +287,7 @@ def read_row(cells: list[str], columns: dict[str, int], line: int, table: int, p
 _DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 
-def table_without_delimiter(text: str, first_line: int) -> Problem | None:
+def table_without_delimiter(text: str, first_line: int) -> Diagnostic | None:
     """Pipe rows GFM reads as a paragraph because the header has no matching delimiter row: a
     located problem when the first row names an Action column, so no command reads the items as
     "none" while lint says the table is broken."""
@@ -296,17 +302,15 @@ def table_without_delimiter(text: str, first_line: int) -> Problem | None:
         return None
     if len(lines) > 1 and _DELIMITER_ROW.match(lines[1]):
         found = len(split_row(lines[1]).cells)
-        return Problem(
+        return error(
+            "bad-table",
+            f"action-items table's delimiter row has {found} cells but its header has {len(cells)}, "
+            "so Markdown does not read it as a table; give both the same number of cells",
             line=first_line + 1,
-            message=(
-                f"action-items table's delimiter row has {found} cells but its header has {len(cells)}, "
-                "so Markdown does not read it as a table; give both the same number of cells"
-            ),
         )
-    return Problem(
+    return error(
+        "bad-table",
+        "action-items table has no delimiter row under its header, so Markdown does not read it "
+        f"as a table; add |{'---|' * len(cells)} as the line after the header",
         line=first_line,
-        message=(
-            "action-items table has no delimiter row under its header, so Markdown does not read it "
-            f"as a table; add |{'---|' * len(cells)} as the line after the header"
-        ),
     )

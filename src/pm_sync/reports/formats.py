@@ -192,7 +192,7 @@ def to_markdown(report: OverdueReport) -> str:
     lines.append("")
     if report.warnings:
         lines += ["## Warnings", ""]
-        lines += [f"- {' '.join(w.split())}" for w in report.warnings]
+        lines += [f"- {' '.join(str(w).split())}" for w in report.warnings]
         lines.append("")
     return "\n".join(lines)
 
@@ -338,4 +338,9 @@ def slack_text(report: OverdueReport) -> str:
             )
         if len(report.stale_drafts) > SLACK_MAX_ROWS:
             lines.append(f"…and {len(report.stale_drafts) - SLACK_MAX_ROWS} more")
+    if report.warnings:
+        lines.append(f"\n*Warnings ({len(report.warnings)})*")
+        lines += [f"• {slack_escape(' '.join(str(w).split()))}" for w in report.warnings[:SLACK_MAX_ROWS]]
+        if len(report.warnings) > SLACK_MAX_ROWS:
+            lines.append(f"…and {len(report.warnings) - SLACK_MAX_ROWS} more")
     return "\n".join(lines)

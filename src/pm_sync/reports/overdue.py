@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pm_sync.config import Config, load_config
+from pm_sync.diagnostics import Diagnostic, Severity, warning
 from pm_sync.document.discover import expand
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority
 from pm_sync.document.parse import parse_file
@@ -90,7 +91,7 @@ class OverdueReport:
     due_soon: list[ItemRow] = field(default_factory=list)
     unowned: list[ItemRow] = field(default_factory=list)
     stale_drafts: list[StaleDraft] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     files: int = 0
 
     def rows(self, category: Category) -> list[ItemRow]:
@@ -109,7 +110,7 @@ class OverdueReport:
             "due_soon": [r.public() for r in self.due_soon],
             "unowned": [r.public() for r in self.unowned],
             "stale_drafts": [d.public() for d in self.stale_drafts],
-            "warnings": list(self.warnings),
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -139,14 +140,21 @@ def overdue_report(
     """Build the report for `paths` (files, folders, globs), else the config's `[docs] paths`.
 
     Raises only for usage or configuration errors; unreadable postmortems, parse problems and
-    unreachable trackers become `warnings` and the report is still built from what was read.
+    unreachable trackers become warning `Diagnostic`s, and the report is still built from what
+    was read.
     """
     cfg = config or load_config(config_path, env)
     wanted = tuple(dict.fromkeys(Priority(p) for p in priorities))
     report = OverdueReport(as_of=as_of or today_in(cfg.timezone), priorities=wanted, soon_days=soon_days)
     files = expand(paths, cfg.docs.paths, base=cfg.root)
     if not files:
-        report.warnings.append(f"no postmortems found under {', '.join(cfg.docs.paths)}")
+        report.warnings.append(
+            warning(
+                "no-postmortems",
+                f"no postmortems found under {', '.join(cfg.docs.paths)}",
+                hint="pass their paths, or set [docs] paths in pm-sync.toml",
+            )
+        )
     report.files = len(files)
     postmortems = _read_all(files, report)
     items = [(pm, item) for pm in postmortems for item in pm.action_items if item.priority in wanted]
@@ -170,11 +178,11 @@ def _read_all(files: Sequence[Path], report: OverdueReport) -> list[Postmortem]:
         try:
             pm = parse_file(path)
         except PmSyncError as exc:
-            report.warnings.append(f"skipped {exc}")
+            report.warnings.append(
+                warning("unreadable", f"skipped: {exc.message}", path=str(path), line=exc.line, hint=exc.hint)
+            )
             continue
-        for problem in pm.problems:
-            where = f"{pm.path}:{problem.line}" if problem.line else pm.path
-            report.warnings.append(f"{where}: {problem.message}")
+        report.warnings += [replace(p, severity=Severity.WARNING) for p in pm.problems]
         postmortems.append(pm)
     return postmortems
 
@@ -197,7 +205,9 @@ def _read_tickets(
             connector = trackers.get(route.tracker)
             ticket.display = connector.display_key(route.key, route.project)
         except PmSyncError as exc:
-            report.warnings.append(f"{pm.path}:{item.line}: {exc.message}; using the Status column")
+            report.warnings.append(
+                warning("route", f"{exc.message}; using the Status column", path=pm.path, line=item.line)
+            )
             ticket.display = item.ticket
             continue
         ticket.tracker, ticket.key = route.tracker, route.key
@@ -212,8 +222,11 @@ def _read_tickets(
         except PmSyncError as exc:
             unreachable.add(name)
             report.warnings.append(
-                f"tracker {name!r} could not be read ({exc}); "
-                f"used the Status column for its {len(unique)} ticket(s)"
+                warning(
+                    "tracker-unreadable",
+                    f"tracker {name!r} could not be read ({exc}); "
+                    f"used the Status column for its {len(unique)} ticket(s)",
+                )
             )
             continue
         states.update({(name, key): found.get(key) for key in unique})
@@ -230,8 +243,12 @@ def _read_tickets(
                 ticket.display = moved
         if ticket.state is None:
             report.warnings.append(
-                f"{pm.path}:{item.line}: ticket {ticket.display} not found in "
-                f"{ticket.tracker!r}; using the Status column"
+                warning(
+                    "ticket-missing",
+                    f"ticket {ticket.display} not found in {ticket.tracker!r}; using the Status column",
+                    path=pm.path,
+                    line=item.line,
+                )
             )
     return tickets
 
@@ -277,8 +294,12 @@ def _stale_drafts(postmortems: Sequence[Postmortem], report: OverdueReport) -> l
             continue
         if pm.date is None:
             report.warnings.append(
-                f"{pm.path}: not Final and has no incident date, so pm-sync "
-                "cannot tell whether it is overdue for finalizing"
+                warning(
+                    "no-incident-date",
+                    "not Final and has no incident date, so pm-sync "
+                    "cannot tell whether it is overdue for finalizing",
+                    path=pm.path,
+                )
             )
             continue
         days = (report.as_of - pm.date).days

@@ -5,7 +5,7 @@ holds (the trackers were asked once for every postmortem of the run); writes not
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pm_sync.diagnostics import Diagnostic, error, from_exception, warning
@@ -84,10 +84,7 @@ def wants(docs: list[Doc], trackers: Trackers) -> dict[str, Wants]:
 def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
     """What stops a postmortem before any tracker is asked: nothing is written or created."""
     pm = doc.pm
-    out = [
-        error("parse-problem", p.message, path=pm.path, line=p.line, hint="fix the table, then run again")
-        for p in pm.problems
-    ]
+    out = [p if p.hint else replace(p, hint="fix the table, then run again") for p in pm.problems]
     listed = [i for i in pm.action_items if i.source == "list"]
     if listed:
         out.append(
@@ -129,9 +126,7 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
 def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Plan:
     plan = Plan(path=doc.pm.path)
     plan.diagnostics = blocking_problems(doc, opts)
-    plan.diagnostics += [
-        warning("quoted-table", p.message, path=doc.pm.path, line=p.line) for p in doc.pm.warnings
-    ]
+    plan.diagnostics += doc.pm.warnings
     if plan.blocked:
         return plan
     groups: dict[str, list[tuple[ActionItem, Route]]] = defaultdict(list)

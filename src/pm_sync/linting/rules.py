@@ -1,7 +1,7 @@
-"""`pm-sync lint`: the house template's rules as named, located checks.
+"""The house template's rules as named, located checks (`pm-sync lint`).
 
 Each rule is a small function registered in `RULES` with a default severity; the text
-patterns they use live in `lint_text`. Errors are
+patterns they use live in `pm_sync.linting.text`. Errors are
 things that break syncing or break the template's hard rules (metadata, sections, action items
 with owner and deadline, file naming, "human error" as a root cause); warnings are style and
 analysis-quality nudges (too many items, shallow whys, blame-focused phrasing, placeholders).
@@ -12,10 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
+from typing import Literal
 
-from pm_sync.document.lint_context import Context, Finding, Hit, Severity, lines_with
-from pm_sync.document.lint_text import (
+from pm_sync.diagnostics import Severity
+from pm_sync.document.model import ItemStatus
+from pm_sync.document.parse import is_action_heading
+from pm_sync.document.values import severity_name
+from pm_sync.linting.context import Context, Hit, lines_with
+from pm_sync.linting.text import (
     BLAME,
     BLAME_HINT,
     BLAME_NEEDS,
@@ -37,15 +42,10 @@ from pm_sync.document.lint_text import (
     is_what_happened,
     is_whys,
     not_words,
-    prose_lines,
     without_math,
 )
-from pm_sync.document.model import ItemStatus, Postmortem
-from pm_sync.document.parse import is_action_heading, parse_source
-from pm_sync.document.source import Source
-from pm_sync.document.values import severity_name
 
-__all__ = ["RULES", "Context", "Finding", "Rule", "has_errors", "lint_file", "lint_postmortem"]
+__all__ = ["RULES", "Context", "Rule"]
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,10 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    name: str, severity: Severity
+    name: str, severity: Literal["error", "warning"]
 ) -> Callable[[Callable[[Context], Iterable[Hit]]], Callable[[Context], Iterable[Hit]]]:
     def register(check: Callable[[Context], Iterable[Hit]]) -> Callable[[Context], Iterable[Hit]]:
-        RULES[name] = Rule(name, severity, check)
+        RULES[name] = Rule(name, Severity(severity), check)
         return check
 
     return register
@@ -76,26 +76,11 @@ def _spans(ctx: Context, match: Callable[[str], bool]) -> list[tuple[int, int, i
     return ctx.sections(match) + ctx.bold_paragraphs(match)
 
 
-def _problems(ctx: Context, category: str) -> Iterator[Hit]:
+def _problems(ctx: Context, code: str) -> Iterator[Hit]:
+    """The parser's own diagnostics of one code, reported under the rule of that name."""
     for problem in ctx.pm.problems:
-        if _problem_rule(problem.message) == category:
+        if problem.code == code:
             yield problem.line, problem.message
-
-
-def _problem_rule(message: str) -> str:
-    lowered = message.lower()
-    for prefix, name in (
-        ("priority ", "bad-priority"),
-        ("due date ", "bad-date"),
-        ("date ", "bad-date"),
-        ("status ", "bad-status"),
-        ("action-items table", "bad-table"),
-        ("action item has no action", "missing-action"),
-        ("front matter", "bad-front-matter"),
-    ):
-        if lowered.startswith(prefix):
-            return name
-    return "parse-problem"
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -389,27 +374,3 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
             if " " in inner or inner.casefold() in PLACEHOLDER_WORDS:
                 yield line, f"template placeholder {m.group(0)!r} is not filled in"
                 break
-
-
-# --- entry points -------------------------------------------------------------------------
-
-
-def lint_postmortem(pm: Postmortem, source: Source) -> list[Finding]:
-    """All findings for one parsed document, sorted by line (file-level findings first)."""
-    ctx = Context(pm=pm, source=source, prose=prose_lines(source))
-    findings = [
-        Finding(pm.path, line, r.name, r.severity, message)
-        for r in RULES.values()
-        for line, message in r.check(ctx)
-    ]
-    return sorted(findings, key=lambda f: f.line or 0)
-
-
-def lint_file(path: Path | str) -> list[Finding]:
-    """Read, parse and lint one file; unreadable files raise `DocumentError`."""
-    source = Source.read(path)
-    return lint_postmortem(parse_source(source), source)
-
-
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.severity == "error" for f in findings)

@@ -1,5 +1,5 @@
-"""What lint rules look at and what they report: a `Context` over one parsed postmortem, and
-the `Finding`s that come out."""
+"""What lint rules look at: a `Context` over one parsed postmortem, and the shape of a rule's
+hits (line, message) before they become `Diagnostic`s."""
 
 from __future__ import annotations
 
@@ -8,32 +8,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
 
-from pm_sync.document.lint_text import BOLD_KEY
 from pm_sync.document.model import Postmortem
 from pm_sync.document.source import Source
+from pm_sync.linting.text import BOLD_KEY
 
-Severity = Literal["error", "warning"]
 Hit = tuple[int | None, str]
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int | None
-    rule: str
-    severity: Severity
-    message: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-        }
 
 
 @dataclass

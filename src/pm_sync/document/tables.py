@@ -80,8 +80,12 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
         "tracker",
         "tracking",
         "tracking issue",
+        "tracked in",
+        "tracked",
         "issue / pr",
         "issue/pr",
+        "pr / issue",
+        "pr/issue",
         "pr",
         "reference",
         "ref",
@@ -108,7 +112,7 @@ _TICKET_STATUS = re.compile(
 # Header words that name a field inside longer names (`Jira ticket`, `Owner team`, `Completion ETA`).
 _HEADER_WORDS = (
     ("action", re.compile(r"^(?!.*\b(?:type|id|date|status|owner|by)\b).*\b(?:action|task|remediation)s?\b")),
-    ("ticket", re.compile(r"\b(?:ticket|issue|jira|bug|tracking|tracker)\b")),
+    ("ticket", re.compile(r"\b(?:ticket|issue|jira|bug|tracking|tracked|tracker)\b")),
     ("owner", re.compile(r"\b(?:owner|assignee|responsible)\b")),
     ("due", re.compile(r"\b(?:due|deadline|eta)\b")),
     ("status", re.compile(r"\bstatus\b")),

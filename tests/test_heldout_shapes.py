@@ -1,6 +1,6 @@
 """Issue 12 checked on documents its work never saw: an acceptance audit's own postmortems.
 
-`tests/data/heldout/` holds 22 postmortems written for this audit in the shapes issue 12 names
+`tests/data/heldout/` holds 23 postmortems written for this audit in the shapes issue 12 names
 (list markers, numbering, checklists, category subheadings, continuation lines, inline fields
 in each listed form, Completed subheadings; table headings, columns, status remarks, metadata
 and date variants), worded, ordered and spaced unlike `tests/data/corpus/`, some with CRLF line
@@ -187,6 +187,11 @@ def test_migrated_heldout_postmortems_push(workdir: Path, cli: Callable[..., Cli
             "Make the send idempotent.",
             {"owner": "Dana W", "due": "May 2, 2024"},
         ),
+        (
+            "Add a canary stage: owner @ben, due 2024-08-30, ticket ENG-77, priority P1",
+            "Add a canary stage",
+            {"due": "2024-08-30", "owner": "@ben", "ticket": "ENG-77", "priority": "P1"},
+        ),
     ],
 )
 def test_inline_fields(text: str, action: str, cells: dict[str, str]) -> None:
@@ -230,3 +235,11 @@ def test_a_tracked_in_column_is_the_ticket_column() -> None:
         "## Action items\n\n| Task | Tracked in |\n|---|---|\n| Fix more | ENG-4 |\n"
     )
     assert [field_text(i, "ticket") for i in pm.action_items] == ["acme/web#3", "ENG-4"]
+
+
+def test_a_none_item_under_a_category_label_is_no_item() -> None:
+    pm = parse_text(
+        "# T\n\nDate: 2024-08-07\n\n## Action items\n\n**Detection**\n- None.\n\n"
+        "**Process**\n- n/a\n\n**Tooling**\n- Add a dry run\n"
+    )
+    assert [i.action for i in pm.action_items] == ["Add a dry run"]

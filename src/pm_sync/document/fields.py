@@ -331,7 +331,7 @@ _DASHED_STATUS = (
 _TAIL = (
     (re.compile(rf"(?:^|[\s—–|:,-])(?P<v>{_STATUS_TOKEN.pattern})$", re.IGNORECASE), "status"),
     (re.compile(rf"(?P<sep>\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_HANDLES.pattern})$"), "owner"),
-    (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_PRIORITY})$"), "priority"),
+    (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?:(?i:priority)\s+)?(?P<v>{_PRIORITY})$"), "priority"),
     # after a dash or bar only: `Drop the helper - done`, `Add alerting — @bob — 2024-02-01`
     (re.compile(rf"(?:\s[—–-]+\s*|\s*\|\s*)(?P<v>{_DASHED_STATUS})$", re.IGNORECASE), "status"),
     (re.compile(rf"(?:\s[—–-]+\s*|\s*\|\s*)(?P<v>{DATE})$", re.IGNORECASE), "due"),
@@ -386,5 +386,6 @@ _EMPTY = re.compile(r"\(\s*[,;:|\s-]*\)|\[\s*\]|(?<![*_\w])(\*{1,3}|_{1,3})\s+\1
 def _close_gaps(text: str) -> str:
     value = _EMPTY.sub(" ", text)
     value = re.sub(r"([,;])(?:\s*[,;])+", r"\1", value)
+    value = re.sub(r":(?:\s*[,;])+", ":", value)  # `stage: owner @ben, due ...` left `stage:,`
     value = re.sub(r"(?<=\w)\.\.(?=\s|$)", ".", value)  # `key. Owner: Dana.` left `key..`
     return re.sub(r"\s+([,;:])(?=\s|$)|\s+(\.)$", r"\1\2", value)

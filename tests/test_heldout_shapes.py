@@ -192,6 +192,11 @@ def test_migrated_heldout_postmortems_push(workdir: Path, cli: Callable[..., Cli
             "Add a canary stage",
             {"due": "2024-08-30", "owner": "@ben", "ticket": "ENG-77", "priority": "P1"},
         ),
+        (
+            "Add alerts — [link](https://linear.app/acme/issue/ACM-12/add-alerts)",
+            "Add alerts",
+            {"ticket": "[ACM-12](https://linear.app/acme/issue/ACM-12/add-alerts)"},
+        ),
     ],
 )
 def test_inline_fields(text: str, action: str, cells: dict[str, str]) -> None:

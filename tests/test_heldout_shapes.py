@@ -248,3 +248,16 @@ def test_a_none_item_under_a_category_label_is_no_item() -> None:
         "**Process**\n- n/a\n\n**Tooling**\n- Add a dry run\n"
     )
     assert [i.action for i in pm.action_items] == ["Add a dry run"]
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("Date: 04/20/2024", "2024-04-20"),
+        ("| Date | 20/04/2024 |\n|---|---|", "2024-04-20"),
+        ("Date: 04/05/2024", None),
+    ],
+)
+def test_a_numeric_incident_date_is_read_only_when_it_cannot_be_misread(line: str, date: str | None) -> None:
+    pm = parse_text(f"# Outage\n\n{line}\n")
+    assert (pm.date.isoformat() if pm.date else None) == date

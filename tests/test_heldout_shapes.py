@@ -1,6 +1,6 @@
 """Issue 12 checked on documents its work never saw: an acceptance audit's own postmortems.
 
-`tests/data/heldout/` holds 23 postmortems written for this audit in the shapes issue 12 names
+`tests/data/heldout/` holds 25 postmortems written for this audit in the shapes issue 12 names
 (list markers, numbering, checklists, category subheadings, continuation lines, inline fields
 in each listed form, Completed subheadings; table headings, columns, status remarks, metadata
 and date variants), worded, ordered and spaced unlike `tests/data/corpus/`, some with CRLF line
@@ -196,6 +196,11 @@ def test_migrated_heldout_postmortems_push(workdir: Path, cli: Callable[..., Cli
             "Add alerts — [link](https://linear.app/acme/issue/ACM-12/add-alerts)",
             "Add alerts",
             {"ticket": "[ACM-12](https://linear.app/acme/issue/ACM-12/add-alerts)"},
+        ),
+        (
+            "**P1** — Pin analyzer versions. _Owner: @mika_. _Due: 2024-09-20_.",
+            "Pin analyzer versions.",
+            {"owner": "@mika", "due": "2024-09-20", "priority": "P1"},
         ),
     ],
 )

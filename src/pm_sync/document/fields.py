@@ -150,6 +150,13 @@ def _explicit_pairs(text: str, out: Extracted) -> str:
             end = _value_end(masked, m.end(), name)
             value = text[m.end() : end].strip().rstrip(".").strip()
             value = re.sub(r"^(?:\*\*|__)|(?:\*\*|__)$", "", value).strip()
+            opener = masked[m.start() : m.start("key")]
+            if opener and opener not in masked[m.end("key") : m.end()]:
+                # `_Owner: @mika_`: the emphasis opened before the key closes after the value
+                if value.endswith(opener):
+                    value = value[: -len(opener)].strip()
+                elif text.startswith(opener, end):
+                    end += len(opener)
             if not _plausible(name, value, m.group("key").casefold()):
                 continue
             if name == "ticket" and re.fullmatch(r"https?://\S+", value):

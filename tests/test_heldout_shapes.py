@@ -266,3 +266,15 @@ def test_a_none_item_under_a_category_label_is_no_item() -> None:
 def test_a_numeric_incident_date_is_read_only_when_it_cannot_be_misread(line: str, date: str | None) -> None:
     pm = parse_text(f"# Outage\n\n{line}\n")
     assert (pm.date.isoformat() if pm.date else None) == date
+
+
+def test_a_key_then_a_plain_status_word_in_the_ticket_cell_splits() -> None:
+    pm = parse_text(
+        "# X\n\nDate: 2024-02-02\n\n## Action items\n\n| Action | Ticket |\n|---|---|\n"
+        "| One | ENG-5 done |\n| Two | acme/web#5 fixed |\n| Three | Bug 5554823 done |\n"
+    )
+    assert [(i.public()["ticket"], i.public()["status"]) for i in pm.action_items] == [
+        ("ENG-5", "done"),
+        ("acme/web#5", "done"),
+        ("Bug 5554823 done", None),  # not a key: the words stay the ticket text
+    ]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from markdown_it.token import Token
 
 from pm_sync.document.model import ActionItem, Postmortem, Problem, TableLayout
+from pm_sync.document.refs import is_key
 from pm_sync.document.rows import split_row
 from pm_sync.document.source import Source
 from pm_sync.document.values import (
@@ -167,7 +168,8 @@ def split_ticket_cell(content: str) -> tuple[str, str]:
     status = m.group("status")
     emphasized = status[:1] in "*_(✅✔☑✓"
     separated = bool(m.group("suffix").strip(" ").removesuffix(status).strip())
-    if not (emphasized or separated or status.rstrip(".").isupper()):
+    keyed = is_key(m.group("ticket").strip())  # `ENG-5 done`: a key, then a status word
+    if not (emphasized or separated or keyed or status.rstrip(".").isupper()):
         return value, ""
     return m.group("ticket"), m.group("suffix")
 

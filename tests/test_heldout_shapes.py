@@ -278,3 +278,17 @@ def test_a_key_then_a_plain_status_word_in_the_ticket_cell_splits() -> None:
         ("acme/web#5", "done"),
         ("Bug 5554823 done", None),  # not a key: the words stay the ticket text
     ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Next Actions", "Remediation Plan", "Corrective Action Plan", "Action points", "Future improvements"],
+)
+def test_more_action_headings_of_the_same_lineage(heading: str) -> None:
+    pm = parse_text(f"# X\n\nDate: 2024-02-02\n\n## {heading}\n\n- Add a canary @ana\n")
+    assert [i.action for i in pm.action_items] == ["Add a canary"]
+
+
+def test_a_mitigation_section_is_not_action_items() -> None:
+    pm = parse_text("# X\n\nDate: 2024-02-02\n\n## Mitigations\n\n- Rolled back the deploy\n")
+    assert pm.action_items == []

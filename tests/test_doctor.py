@@ -348,6 +348,25 @@ def test_jira_owners_unknown_mistyped_or_inactive_fail_where_they_are_named(jira
     assert f"{doc}:16: owner @carol is unknown to jira" in human.stdout
 
 
+def test_jira_unknown_owner_is_a_warning_once_unassigned_is_the_policy(jira_env: JiraEnv, cli) -> None:
+    """doctor's fix for an unknown owner names `unknown_owner = "unassigned"`; taking it must pass,
+    since push then creates the ticket unassigned with a warning."""
+    jira_env.write_config()
+    config = jira_env.workdir / "pm-sync.toml"
+    doc = jira_env.write_doc([("P1", "Document connection management patterns", "@carol", "2024-01-29")])
+    assert cli("doctor", str(doc)).code == 1
+    config.write_text('unknown_owner = "unassigned"\n' + config.read_text())
+
+    result, human = both_views(cli, str(doc))
+
+    assert result.code == 0, human.stdout
+    (carol,) = checks(result)["owner-unknown"]
+    assert (carol["passed"], carol["severity"], carol["line"]) == (True, "warning", 14)
+    assert "created unassigned" in carol["message"]
+    assert f"warn owner-unknown: {doc}:14: owner @carol" in human.stdout
+    assert "creating unassigned" in cli("push", str(doc)).stdout  # what push does, as doctor said
+
+
 # --------------------------------------------------------------------------- GitHub
 
 

@@ -240,7 +240,7 @@ def test_a_label_line_above_a_list_gives_its_status() -> None:
         """
     assert items(body) == [
         {"action": "Rolled back the deploy", "status": "done", "source": "list"},
-        {"action": "Add a canary stage", "source": "list"},
+        {"action": "Add a canary stage", "status": "open", "source": "list"},
     ]
 
 

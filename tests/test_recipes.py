@@ -143,6 +143,10 @@ def test_the_three_workflows_do_what_the_recipe_says() -> None:
     step = action_steps(push)[0]["with"]
     assert step["command"] == "push" and step["final-only"] == "true"
     assert "git push origin HEAD:main" in (RECIPES / "workflows" / "pm-sync-push.yml").read_text()
+    # one postmortem failing (a list-style one, an unknown owner) must not lose the others' keys
+    steps = push["jobs"]["push"]["steps"]
+    commit = steps[[s.get("uses", "") for s in steps].index(action_steps(push)[0]["uses"]) + 1]
+    assert "git commit" in commit["run"] and "!cancelled()" in commit["if"]
 
     nightly = by_name["pm-sync-reconcile"]
     assert "schedule" in workflow_on(nightly)

@@ -83,7 +83,8 @@ def doctor(
         names = sorted(set(names) | set(usage), key=lambda n: (n != cfg.tracker, n))
         for name in names:
             if name not in broken:
-                report.checks += _tracker(trackers, name, usage.get(name, _Usage()))
+                checks = _tracker(trackers, name, usage.get(name, _Usage()))
+                report.checks += [_owner_policy(c, cfg) for c in checks]
     finally:
         trackers.close()
     secrets = _secrets(cfg, names, trackers.env)
@@ -175,6 +176,19 @@ def _place_owner(check: Diagnostic, use: _Usage) -> Diagnostic:
         if f"owner {handle} " in check.message:
             return check.at(path, line)
     return check
+
+
+def _owner_policy(check: Diagnostic, cfg: Config) -> Diagnostic:
+    """With `unknown_owner = "unassigned"` push creates an unknown owner's tickets unassigned and
+    warns, so doctor warns too: the fix it names for the failure must make it pass."""
+    if check.code != "owner-unknown" or not check.is_error or cfg.unknown_owner != "unassigned":
+        return check
+    return replace(
+        check,
+        severity=Severity.WARNING,
+        message=f'{check.message}; its tickets are created unassigned (unknown_owner = "unassigned")',
+        hint="map it under [owners], or fix the Owner cell, to have its tickets assigned",
+    )
 
 
 def _secrets(cfg: Config, names: Sequence[str], env: Mapping[str, str]) -> Secrets:

@@ -1,7 +1,8 @@
 """The incident date as real postmortems write it, and where they write it.
 
 Due dates stay strict (`values.parse_due`); an incident date may also be a range
-(`December 22-23, 2023` → its start), carry a time or weekday, or an ordinal (`March 5th, 2025`).
+(`December 22-23, 2023` → its start), carry a time or weekday, or an ordinal (`March 5th, 2025`);
+a numeric `04/20/2024` or `20/04/2024` is read only when its day is over 12 (never a guess).
 It is looked for, in order, in metadata-like places (`Date:` lines, `**Date of incident**:`,
 2-column metadata tables, a `## Date` section), then the title, then the first dated line.
 """
@@ -68,6 +69,8 @@ _PATTERNS = (
         rf"(?<![\w]){_DAY}(?:\s*[-–—]\s*\d{{1,2}}(?:st|nd|rd|th)?)?(?:\s+of)?\s+(?P<mon>{_MONTH}),?\s+(?P<y>\d{{4}})(?!\d)",
         re.IGNORECASE,
     ),
+    # `04/20/2024` or `20/04/2024`: read only when one side is over 12, so never a guess
+    re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?![\d/])"),
 )
 _WEEKDAY = re.compile(
     r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+", re.IGNORECASE
@@ -99,6 +102,11 @@ def find_date(text: str, *, at_start: bool = False) -> dt.date | None:
 
 def _to_date(m: re.Match[str]) -> dt.date | None:
     groups = m.groupdict()
+    if groups.get("a"):
+        a, b = int(groups["a"]), int(groups["b"])
+        if (a > 12) == (b > 12):
+            return None  # `04/05/2024`: April 5 or May 4
+        groups = {"y": groups["y"], "m": str(min(a, b)), "d": str(max(a, b))}
     month = _MONTHS[groups["mon"].rstrip(".").casefold()] if groups.get("mon") else int(groups["m"])
     try:
         return dt.date(int(groups["y"]), month, int(groups["d"]))

@@ -150,8 +150,17 @@ def _explicit_pairs(text: str, out: Extracted) -> str:
             end = _value_end(masked, m.end(), name)
             value = text[m.end() : end].strip().rstrip(".").strip()
             value = re.sub(r"^(?:\*\*|__)|(?:\*\*|__)$", "", value).strip()
+            opener = masked[m.start() : m.start("key")]
+            if opener and opener not in masked[m.end("key") : m.end()]:
+                # `_Owner: @mika_`: the emphasis opened before the key closes after the value
+                if value.endswith(opener):
+                    value = value[: -len(opener)].strip()
+                elif text.startswith(opener, end):
+                    end += len(opener)
             if not _plausible(name, value, m.group("key").casefold()):
                 continue
+            if name == "ticket" and re.fullmatch(r"https?://\S+", value):
+                value = ticket_ref(value) or value  # as a bare tracker URL anywhere else reads
             if out.take(name, value) or name in out.cells:
                 text = _cut(text, m.start(), end)
                 found = True
@@ -167,8 +176,13 @@ def _value_end(masked: str, start: int, name: str) -> int:
             return m.end()
     nxt = _KEY.search(masked, start)
     limit = nxt.start() if nxt else len(masked)
+    if name != "due":
+        due = _DUE_WORDS.search(masked, start, limit)  # `Owner: Mira Castell by Mar 8, 2024`
+        limit = due.start() if due else limit
     stops = ";|)]" if name == "due" else ",;|)]"
     for pos in range(start, limit):
+        if masked.startswith("]\0", pos):
+            continue  # the `]` of a link `[ENG-9](...)`: its destination is masked
         if masked[pos] in stops or masked.startswith((" — ", " – ", " - "), pos):
             return pos
     return limit
@@ -317,10 +331,17 @@ def _status_cell(token: str) -> str:
     return STATUS_TEXT[found] if found else token
 
 
+_DASHED_STATUS = (
+    r"done|completed?|fixed|resolved|closed|merged|shipped|in[ -]progress|wip|blocked|open|to[ -]?do|pending"
+    r"|won['’]t (?:do|fix)|wontfix|dropped|cancell?ed"
+)
 _TAIL = (
     (re.compile(rf"(?:^|[\s—–|:,-])(?P<v>{_STATUS_TOKEN.pattern})$", re.IGNORECASE), "status"),
     (re.compile(rf"(?P<sep>\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_HANDLES.pattern})$"), "owner"),
-    (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?P<v>{_PRIORITY})$"), "priority"),
+    (re.compile(rf"(?:\s[—–-]+\s*|\s*[|,;]\s*|\s)(?:(?i:priority)\s+)?(?P<v>{_PRIORITY})$"), "priority"),
+    # after a dash or bar only: `Drop the helper - done`, `Add alerting — @bob — 2024-02-01`
+    (re.compile(rf"(?:\s[—–-]+\s*|\s*\|\s*)(?P<v>{_DASHED_STATUS})$", re.IGNORECASE), "status"),
+    (re.compile(rf"(?:\s[—–-]+\s*|\s*\|\s*)(?P<v>{DATE})$", re.IGNORECASE), "due"),
 )
 _VERSION_BEFORE = re.compile(r"\b(?:to|from|on|with|and|or|than|v|version|use|using)\s*$", re.IGNORECASE)
 _NOT_OWNER_BEFORE = re.compile(r"\b(?:with|to|by|from|for|ask|ping|notify|cc|and)$", re.IGNORECASE)
@@ -372,4 +393,6 @@ _EMPTY = re.compile(r"\(\s*[,;:|\s-]*\)|\[\s*\]|(?<![*_\w])(\*{1,3}|_{1,3})\s+\1
 def _close_gaps(text: str) -> str:
     value = _EMPTY.sub(" ", text)
     value = re.sub(r"([,;])(?:\s*[,;])+", r"\1", value)
+    value = re.sub(r":(?:\s*[,;])+", ":", value)  # `stage: owner @ben, due ...` left `stage:,`
+    value = re.sub(r"(?<=\w)\.\.(?=\s|$)", ".", value)  # `key. Owner: Dana.` left `key..`
     return re.sub(r"\s+([,;:])(?=\s|$)|\s+(\.)$", r"\1\2", value)

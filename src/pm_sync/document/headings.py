@@ -50,6 +50,13 @@ ACTION_HEADINGS = {
     "improvement actions",
     "improvement items",
     "action plan",
+    "action points",
+    "next actions",
+    "remediation plan",
+    "corrective action plan",
+    "remediation and prevention",
+    "prevention and remediation",
+    "future improvements",
     "recommendations",
     "recommended actions",
     "tasks",
@@ -145,8 +152,11 @@ def is_other_section(text: str) -> bool:
 
 def heading_status(text: str) -> ItemStatus | None:
     """`Completed`, `Done ✅`, `In progress items`, `Open actions` group items by status."""
-    norm = normalize_heading(text)
-    return status_word(norm) or status_word(_GROUP_WORDS.sub("", norm))
+    norm = re.sub(r"^(?:still|currently)\s+", "", normalize_heading(text))  # `Still open`
+    bare = _GROUP_WORDS.sub("", norm)
+    if bare in ("outstanding", "remaining", "not yet done"):
+        return ItemStatus.OPEN
+    return status_word(norm) or status_word(bare)
 
 
 def heading_priority(text: str) -> Priority | None:

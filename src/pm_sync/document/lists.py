@@ -148,7 +148,7 @@ def _entry(item: _Item, status: ItemStatus | None, priority: Priority | None) ->
         action = (
             f"{action}{' ' if action.endswith(('.', ';', ':', '!', '?')) else '; '}{part}" if action else part
         )
-    if not action.strip() or is_unset(action) or is_placeholder_action(action):
+    if not action.strip() or is_unset(action.rstrip(".")) or is_placeholder_action(action):
         return None  # `- None`, `- TBD`, `- ...`: no item
     if status is not None and "status" not in cells:
         cells["status"] = STATUS_TEXT[status]

@@ -54,7 +54,7 @@ def _url_key(url: str) -> str:
     m = re.search(r"gitlab\.com/(.+?)/-/(issues|merge_requests)/(\d+)", url)
     if m:
         return f"{m.group(1)}{'#' if m.group(2) == 'issues' else '!'}{m.group(3)}"
-    m = re.search(r"/browse/([A-Z][A-Z0-9]+-\d+)", url)
+    m = re.search(r"/(?:browse|issue)/([A-Z][A-Z0-9]+-\d+)(?![\w-])", url)  # Jira; Linear, YouTrack
     if m:
         return m.group(1)
     m = re.search(r"(?:show_bug\.cgi\?id=|/bugs?/|/issues?/|/tickets?/)(\d+)", url)

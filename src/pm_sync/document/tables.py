@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from pm_sync.diagnostics import Diagnostic, error
 from pm_sync.document.model import ActionItem, Postmortem, TableLayout
+from pm_sync.document.refs import is_key
 from pm_sync.document.rows import split_row
 from pm_sync.document.source import Source
 from pm_sync.document.values import (
@@ -81,8 +82,12 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
         "tracker",
         "tracking",
         "tracking issue",
+        "tracked in",
+        "tracked",
         "issue / pr",
         "issue/pr",
+        "pr / issue",
+        "pr/issue",
         "pr",
         "reference",
         "ref",
@@ -109,7 +114,7 @@ _TICKET_STATUS = re.compile(
 # Header words that name a field inside longer names (`Jira ticket`, `Owner team`, `Completion ETA`).
 _HEADER_WORDS = (
     ("action", re.compile(r"^(?!.*\b(?:type|id|date|status|owner|by)\b).*\b(?:action|task|remediation)s?\b")),
-    ("ticket", re.compile(r"\b(?:ticket|issue|jira|bug|tracking|tracker)\b")),
+    ("ticket", re.compile(r"\b(?:ticket|issue|jira|bug|tracking|tracked|tracker)\b")),
     ("owner", re.compile(r"\b(?:owner|assignee|responsible)\b")),
     ("due", re.compile(r"\b(?:due|deadline|eta)\b")),
     ("status", re.compile(r"\bstatus\b")),
@@ -164,7 +169,8 @@ def split_ticket_cell(content: str) -> tuple[str, str]:
     status = m.group("status")
     emphasized = status[:1] in "*_(✅✔☑✓"
     separated = bool(m.group("suffix").strip(" ").removesuffix(status).strip())
-    if not (emphasized or separated or status.rstrip(".").isupper()):
+    keyed = is_key(m.group("ticket").strip())  # `ENG-5 done`: a key, then a status word
+    if not (emphasized or separated or keyed or status.rstrip(".").isupper()):
         return value, ""
     return m.group("ticket"), m.group("suffix")
 

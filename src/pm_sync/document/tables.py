@@ -101,8 +101,15 @@ _HEADER_TO_FIELD = {name: f for f, names in COLUMN_SYNONYMS.items() for name in 
 _HEADER_RANK = {name: rank for names in COLUMN_SYNONYMS.values() for rank, name in enumerate(names)}
 _PAREN = re.compile(r"\s*\([^()]*\)")
 
-# `... another item`, `…`, `??`: rows a template left for more items.
-_PLACEHOLDER_ACTION = re.compile(r"^(?:\.{3}|…)|^[?.…\s_*-]+$")
+# `... another item`, `…`, `??`, `[Action item]`, `<describe the action>`, `add more rows as
+# needed`: rows a template left for more items, never an action of their own.
+_PLACEHOLDER_ACTION = re.compile(
+    r"^(?:\.{3}|…)|^[?.…\s_*-]+$"
+    r"|^\[[^\[\]]*[^\W\d_]{3}[^\[\]]*\]$|^<[^<>]*[^\W\d_]{3}[^<>]*>$"
+    r"|^(?:add|insert)\s+(?:more|another|additional|further)\s+(?:action\s+)?(?:rows?|items?|actions?)"
+    r"(?:\s+(?:as|if|here|below|above)\b[^.]*)?\.?$",
+    re.IGNORECASE,
+)
 _MARK = r"(?:\*\*|__|\*|_)?"
 _TICKET_STATUS = re.compile(
     rf"^(?P<ticket>.*?)(?P<suffix>(?:\s*[—–:,;]\s*|\s+-\s+|\s+)(?P<status>{_MARK}(?:{STATUS_PHRASE}){_MARK}"

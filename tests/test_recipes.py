@@ -219,6 +219,41 @@ def test_kubernetes_cronjobs_run_the_same_scripts_verbatim() -> None:
     assert ran == ["pm-sync-push.sh", "pm-sync-reconcile.sh", "pm-sync-overdue.sh"]
 
 
+def _cron_field(field: str, low: int, high: int) -> set[int]:
+    out: set[int] = set()
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        first, last = (low, high) if base == "*" else (int(base.split("-")[0]), int(base.split("-")[-1]))
+        out.update(range(first, last + 1, int(step or 1)))
+    return out
+
+
+def _windows(job: dict[str, Any]) -> list[tuple[int, int]]:
+    """Seconds of the day a job of this CronJob can be running: from each scheduled start to the
+    latest start Kubernetes allows plus the time it may run."""
+    spec = job["spec"]
+    minute, hour, dom, month, dow = spec["schedule"].split()
+    assert (dom, month, dow) == ("*", "*", "*")
+    late = spec["startingDeadlineSeconds"] + spec["jobTemplate"]["spec"]["activeDeadlineSeconds"]
+    starts = [h * 3600 + m * 60 for h in _cron_field(hour, 0, 23) for m in _cron_field(minute, 0, 59)]
+    return [(s, s + late) for s in sorted(starts)]
+
+
+def test_kubernetes_push_and_reconcile_never_run_at_once() -> None:
+    """They run in separate pods that share no lock: two runs creating for one new row at once
+    could each create a ticket. Their windows, deadlines included, must not meet."""
+    jobs = {
+        d["metadata"]["name"]: d for d in yaml.safe_load_all(KUBERNETES.read_text()) if d["kind"] == "CronJob"
+    }
+    push, reconcile = _windows(jobs["pm-sync-push"]), _windows(jobs["pm-sync-reconcile"])
+    day = 24 * 3600
+    for a0, a1 in push:
+        for b0, b1 in reconcile:
+            for shift in (-day, 0, day):
+                assert a1 <= b0 + shift or b1 + shift <= a0, (a0, a1, b0, b1)
+    assert len(push) == 23 * 4 and len(reconcile) == 1
+
+
 # --------------------------------------------------------------------------- pre-commit
 
 

@@ -15,10 +15,18 @@ from tests.jira_support import JiraEnv, jira_env
 __all__ = ["jira_env"]
 
 
+# `python -m pm_sync`, with Ctrl-C as a shell gives it: a suite started with SIGINT ignored
+# (`nohup pytest &`) would otherwise pass that on to the child.
+_AS_FROM_A_SHELL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'pm-sync'; runpy.run_module('pm_sync', run_name='__main__', alter_sys=True)"
+)
+
+
 def start_push(env: JiraEnv, doc: Path) -> subprocess.Popen[str]:
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "pm_sync", "push", str(doc), "--json"],
+        [sys.executable, "-c", _AS_FROM_A_SHELL, "push", str(doc), "--json"],
         cwd=env.workdir,
         env=child_env,
         stdout=subprocess.PIPE,
@@ -56,7 +64,7 @@ def test_ctrl_c_during_a_slow_create_exits_130_and_leaves_the_file_whole(jira_en
 
     wait_for(lambda: len(env.fake.issues) == 3)  # Jira finished the create after we left
     again = subprocess.run(
-        [sys.executable, "-m", "pm_sync", "push", str(doc), "--json"],
+        [sys.executable, "-c", _AS_FROM_A_SHELL, "push", str(doc), "--json"],
         cwd=env.workdir,
         env={k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")},
         capture_output=True,

@@ -135,6 +135,9 @@ def shim(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PM_SYNC_")}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", PYTHONUNBUFFERED="1")
     env.pop("COLUMNS", None)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env["TMPDIR"] = str(tmp)  # the quick start's `mktemp -d` lands here, not in the system's
     return env
 
 

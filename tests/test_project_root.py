@@ -191,3 +191,64 @@ def test_an_existing_state_folder_is_left_as_the_team_made_it(workdir: Path, cli
     assert cli("push", str(doc)).code == 0
 
     assert not (workdir / ".pm-sync" / ".gitignore").exists()
+
+
+def plain_project(root: Path) -> Path:
+    """A folder of postmortems with no git and no config: the user's first try."""
+    doc = root / "postmortem-2024-01-15-payments.md"
+    root.mkdir(parents=True)
+    doc.write_text(postmortem_text(ROWS))
+    return doc
+
+
+def test_a_run_from_a_folder_in_no_project_uses_the_postmortems_project(
+    workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, `cd elsewhere && pm-sync reconcile ../proj/pm.md` made an empty tracker in
+    `elsewhere` and reported every ticket missing."""
+    doc = plain_project(workdir / "proj")
+    monkeypatch.chdir(doc.parent)
+    assert cli("push", doc.name).code == 0
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    result = cli("reconcile", str(doc), "--json", "--verbose")
+
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.one()["unchanged"] == ["PM-1", "PM-2", "PM-3"] and result.one()["missing"] == []
+    assert f"project root {doc.parent} (it holds .pm-sync/, found from the postmortems given" in result.stderr
+    assert not (elsewhere / ".pm-sync").exists()
+
+
+def test_the_first_run_from_outside_keeps_its_state_with_the_postmortems(
+    workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = plain_project(workdir / "proj")
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    assert cli("push", str(doc)).code == 0
+
+    assert not (elsewhere / ".pm-sync").exists()
+    monkeypatch.chdir(doc.parent)
+    result = cli("reconcile", doc.name, "--json")
+    assert result.code == 0 and result.one()["unchanged"] == ["PM-1", "PM-2", "PM-3"]
+
+
+def test_postmortems_of_two_projects_in_one_run_are_a_usage_error(
+    workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = plain_project(workdir / "one"), plain_project(workdir / "two")
+    for doc in (one, two):
+        (doc.parent / ".pm-sync").mkdir()
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    result = cli("push", str(one), str(two))
+
+    assert result.code == 2
+    assert "more than one project" in result.stderr and "once per project" in result.stderr
+    assert "PM-" not in one.read_text() + two.read_text()

@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pm_sync.config_errors import from_validation, located
-from pm_sync.errors import ConfigError
+from pm_sync.errors import ConfigError, UsageError
 from pm_sync.project import CONFIG_FILE, STATE_DIR, Root, find_root, project_root
 from pm_sync.tracker.contract import ConnectorConfig, find_owner_entry
 from pm_sync.tracker.registry import installed_names, load_connector
@@ -94,16 +94,27 @@ class Config(BaseModel):
             raise from_validation(exc, self.path, cls.config_model, prefix=("trackers", name)) from None
 
 
-def find_config_path(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Path | None:
+def find_config_path(
+    explicit: str | Path | None, env: Mapping[str, str] | None = None, near: Sequence[str | Path] = ()
+) -> Path | None:
     environ = os.environ if env is None else env
     if explicit:
         return Path(explicit)
     if environ.get(CONFIG_ENV):
         return Path(environ[CONFIG_ENV])
-    root = find_root()
-    if root is not None and (root / CONFIG_FILE).is_file():
-        return root / CONFIG_FILE
-    return None
+    candidate = root_of(near).path / CONFIG_FILE
+    return candidate if candidate.is_file() else None
+
+
+def root_of(near: Sequence[str | Path] = ()) -> Root:
+    """The project root for a run over `near` (the paths it was given), as `project_root`."""
+    try:
+        return project_root(near=near)
+    except ValueError as exc:
+        raise UsageError(
+            f"the postmortems given belong to more than one project ({exc})",
+            hint="run pm-sync once per project, from inside it, or pass --config",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -115,11 +126,13 @@ class Location:
     config_reason: str
 
 
-def locate(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Location:
+def locate(
+    explicit: str | Path | None = None, env: Mapping[str, str] | None = None, near: Sequence[str | Path] = ()
+) -> Location:
     environ = os.environ if env is None else env
-    path = find_config_path(explicit, env)
+    path = find_config_path(explicit, env, near)
     if path is None:
-        return Location(project_root(), None, "none found: defaults, embedded local tracker")
+        return Location(root_of(near), None, "none found: defaults, embedded local tracker")
     reason = (
         "--config"
         if explicit
@@ -131,11 +144,14 @@ def locate(explicit: str | Path | None = None, env: Mapping[str, str] | None = N
     return Location(Root(folder, "the config file's folder"), path, reason)
 
 
-def load_config(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """No file at all is fine: the defaults use the embedded local tracker."""
-    path = find_config_path(explicit, env)
+def load_config(
+    explicit: str | Path | None = None, env: Mapping[str, str] | None = None, near: Sequence[str | Path] = ()
+) -> Config:
+    """No file at all is fine: the defaults use the embedded local tracker. `near`, the paths
+    a run was given, finds the project when the working directory is in none."""
+    path = find_config_path(explicit, env, near)
     if path is None:
-        return Config()
+        return Config(base_dir=root_of(near).path) if near else Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:

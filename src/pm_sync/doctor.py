@@ -67,7 +67,7 @@ def doctor(
     """Run every check; raises only for a usage error (explicit paths that match nothing)."""
     report = DoctorReport()
     try:
-        cfg = load_config(config_path, env)
+        cfg = load_config(config_path, env, near=paths)
     except ConfigError as exc:
         report.checks.append(from_exception(exc, code="config"))
         return report

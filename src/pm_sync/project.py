@@ -8,6 +8,8 @@ folder without import cycles.
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +41,38 @@ def find_root(start: Path | None = None) -> Path | None:
     return found.path if found is not None and found.reason != "the repository root" else None
 
 
-def project_root(start: Path | None = None) -> Root:
+def project_root(start: Path | None = None, near: Sequence[str | Path] = ()) -> Root:
     """`find_root`, else the repository root (so the first run from a subfolder makes
-    `.pm-sync/` where every later run finds it), else the working directory."""
+    `.pm-sync/` where every later run finds it), else the project of the postmortems given
+    (`near`), as ruff finds its config from the file; else the working directory, or the
+    postmortems' own folder when they lie outside it.
+
+    Without that third step, `pm-sync push ../docs/pm.md` from a folder in no project made a
+    fresh, empty tracker in that folder, and a later run from the project found every ticket
+    missing. Postmortems of two projects at once are a `ValueError`: run once per project."""
     here = (start or Path.cwd()).resolve()
-    return _search(here) or Root(here, "the working directory: no pm-sync.toml, .pm-sync/ or .git above it")
+    found = _search(here)
+    if found is not None:
+        return found
+    theirs = {r.path: r for r in (_search(_folder(p)) for p in near) if r is not None}
+    if len(theirs) > 1:
+        raise ValueError(" and ".join(str(p) for p in sorted(theirs)))
+    if theirs:
+        (root,) = theirs.values()
+        why = f"{root.reason}, found from the postmortems given (the working directory is in none)"
+        return Root(root.path, why)
+    folders = [_folder(p) for p in near]
+    if folders and not all(f.is_relative_to(here) for f in folders):
+        common = Path(os.path.commonpath(folders))
+        return Root(common, "the postmortems' folder: no project above it or the working directory")
+    return Root(here, "the working directory: no pm-sync.toml, .pm-sync/ or .git above it")
+
+
+def _folder(path: str | Path) -> Path:
+    p = Path(path).expanduser()
+    while not p.exists() and p != p.parent:  # a glob or a missing file: its nearest real folder
+        p = p.parent
+    return (p if p.is_dir() else p.parent).resolve()
 
 
 def _search(start: Path | None) -> Root | None:

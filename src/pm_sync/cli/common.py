@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -107,14 +107,16 @@ def print_json_list(items: Iterable[Any]) -> None:
         render.silence_closed_stream(out)
 
 
-def show_where(verbose: bool, config: str | None = None, *, uses_config: bool = True) -> None:
+def show_where(
+    verbose: bool, config: str | None = None, *, uses_config: bool = True, near: Sequence[str] = ()
+) -> None:
     """`--verbose`: the project root (where `.pm-sync/` and relative `[docs] paths` live) and
     the config file, each with the reason it was chosen."""
     if not verbose:
         return
     from pm_sync.config import locate
 
-    where = locate(config)
+    where = locate(config, near=near)
     lines = [f"pm-sync: project root {where.root.path} ({where.root.reason})"]
     if not uses_config:
         lines.append("pm-sync: config not read by this command")

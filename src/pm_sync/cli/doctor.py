@@ -21,7 +21,7 @@ def doctor(
     """Check the config, each tracker's credentials, projects and fields, and every owner."""
     from pm_sync.doctor import doctor as run_doctor
 
-    show_where(verbose, config)
+    show_where(verbose, config, near=paths or ())
     report = run_doctor(paths or (), config_path=config)
     if as_json:
         print_json(report.public())

@@ -127,7 +127,7 @@ def overdue(
     from pm_sync.reports.overdue import overdue_report
 
     chosen = output_format(fmt, as_json, report_format.FORMATS)
-    show_where(verbose, config)
+    show_where(verbose, config, near=paths or ())
     date = parse_as_of(as_of)
     wanted = parse_priorities(priorities)
     url = webhook_url(slack_webhook_env)

@@ -35,7 +35,7 @@ def push(
     """Create or update one ticket per action item and write the keys into the table."""
     from pm_sync.sync.push import push as run_push
 
-    show_where(verbose, config)
+    show_where(verbose, config, near=files)
     with render.run_progress("push", quiet=as_json) as progress:
         results = run_push(
             files, config_path=config, dry_run=dry_run, force=force, retry_lost=retry_lost, progress=progress
@@ -65,7 +65,7 @@ def reconcile(
     from pm_sync.sync.reconcile import reconcile as run_reconcile
     from pm_sync.sync.reconcile import succeeded
 
-    show_where(verbose, config)
+    show_where(verbose, config, near=paths or ())
     with render.run_progress("reconcile", quiet=as_json) as progress:
         outcomes = run_reconcile(
             paths or [],

@@ -53,7 +53,7 @@ def stats(
     verbose: VerboseOpt = False,
 ) -> None:
     """Follow-up health over time: done, dropped, open, days to ticket and to done, who lags."""
-    show_where(verbose, config)
+    show_where(verbose, config, near=paths or ())
     from pm_sync.reports import stats_formats
     from pm_sync.reports.stats import stats_report
 

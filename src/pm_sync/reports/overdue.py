@@ -143,7 +143,7 @@ def overdue_report(
     unreachable trackers become warning `Diagnostic`s, and the report is still built from what
     was read.
     """
-    cfg = config or load_config(config_path, env)
+    cfg = config or load_config(config_path, env, near=paths)
     wanted = tuple(dict.fromkeys(Priority(p) for p in priorities))
     report = OverdueReport(as_of=as_of or today_in(cfg.timezone), priorities=wanted, soon_days=soon_days)
     files = expand(paths, cfg.docs.paths, base=cfg.root)

@@ -178,7 +178,7 @@ def stats_report(
 
     Raises only for usage or configuration errors; unreadable postmortems and unreachable
     trackers become warnings and the report is built from what was read."""
-    cfg = load_config(config_path, env)
+    cfg = load_config(config_path, env, near=paths)
     report = StatsReport(as_of=as_of or today_in(cfg.timezone), since=since)
     files = expand(paths, cfg.docs.paths, base=cfg.root)
     if not files:

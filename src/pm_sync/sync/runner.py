@@ -57,7 +57,7 @@ def run(
     progress: Progress | None = None,
     use_default_paths: bool = False,
 ) -> list[Result]:
-    cfg = config or load_config(config_path, env)
+    cfg = config or load_config(config_path, env, near=paths)
     for name in dict.fromkeys([cfg.tracker, *cfg.routes.values()]):
         cfg.tracker_config(name)  # a bad tracker table is exit 2 before any lock file is made
     files = expand(paths, cfg.docs.paths if use_default_paths else (), cfg.root)

@@ -113,6 +113,7 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
                 for line in table.overfull_lines
             ]
     out += doc.problems
+    out += _shared_tickets(doc)
     if not out and not pm.is_final and not opts.force:
         out.append(
             error(
@@ -124,6 +125,32 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
             )
         )
     return sorted(out, key=lambda d: d.line or 0)
+
+
+def _shared_tickets(doc: Doc) -> list[Diagnostic]:
+    """Two rows naming one ticket would take turns overwriting it, run after run, and leave
+    the other row's ticket unnamed; lint calls it an error, and so does every run."""
+    first: dict[tuple[str, str, str], int] = {}
+    out = []
+    for item in doc.pm.action_items:
+        route = doc.routes.get(item.uid)
+        if route is None or route.key is None:
+            continue
+        ident = (route.tracker, (route.project or "").casefold(), route.key.casefold())
+        if ident not in first:
+            first[ident] = item.line
+            continue
+        out.append(
+            error(
+                "shared-ticket",
+                f"ticket {(item.ticket or route.key).strip()} is also named on line {first[ident]}; "
+                "each row needs its own ticket",
+                path=doc.pm.path,
+                line=item.line,
+                hint="put each row's own key in its Ticket cell (or empty it to create one), then run again",
+            )
+        )
+    return out
 
 
 def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Plan:

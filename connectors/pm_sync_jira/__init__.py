@@ -341,6 +341,12 @@ class JiraConnector(Connector[JiraConfig]):
     def _stub(self, draft: TicketDraft, stub: Any) -> Outcome:
         if not isinstance(stub, dict) or not isinstance(stub.get("key"), str):
             return AmbiguousWriteError("Jira's create answered without this ticket's key", line=draft.line)
+        project = self._project(draft)
+        if project and stub["key"].rpartition("-")[0].casefold() != project.casefold():
+            # an issue is created in the project it was sent to; its marker says where it went
+            return AmbiguousWriteError(
+                f"Jira answered the create in {project} with the key {stub['key']!r:.80}", line=draft.line
+            )
         return self._created(draft, stub)
 
     def _one_by_one(self, todo: list[TicketDraft], updates: list[dict[str, Any]]) -> dict[str, Outcome]:

@@ -259,10 +259,10 @@ class JiraClient:
                 got = _issues_of(page, what)
                 yield got
                 token = page.get("nextPageToken") if isinstance(page, dict) else None
-                if not token or not got:
+                if not token:
                     return
                 guard.next(str(token))
-                guard.page(_ids(got))
+                guard.page(_ids(got))  # a page that says more follow but brings none: an error
         start = 0
         while True:
             page = jira.search_issues(
@@ -277,10 +277,10 @@ class JiraClient:
             yield got
             start += len(got)
             total = page.get("total") if isinstance(page, dict) else None
-            if not got or not isinstance(total, int) or start >= total:
+            if not isinstance(total, int) or start >= total:
                 return
             guard.next(str(start))
-            guard.page(_ids(got))
+            guard.page(_ids(got))  # `total` says more match, yet the page brought none: an error
 
     def get_issue(self, key: str, fields: list[str], properties: str) -> dict[str, Any] | None:
         """One issue by key (Jira follows a moved issue's old key); None when it is gone."""

@@ -134,7 +134,7 @@ class PolicyAdapter(HTTPAdapter):
                         f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times",
                         hint=f"{p.hint}; or raise the tracker's timeout",
                     ) from None
-                p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
+                p.try_again(method, url, attempt, timed_out=isinstance(exc, requests.exceptions.Timeout))
                 continue
             except TooLarge:
                 raise p.too_large(method, url) from None

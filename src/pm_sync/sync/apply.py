@@ -250,7 +250,8 @@ def _taken(
     keys = Counter(str(o.key).casefold() for o in outcomes if isinstance(o, TicketState))
     out: list[Outcome] = []
     for draft, outcome in zip(drafts, outcomes, strict=True):
-        if isinstance(outcome, TicketState):
+        # a key outside the tracker's grammar is refused where keys are written ("bad-key")
+        if isinstance(outcome, TicketState) and safe_key(connector, outcome.key, None) is not None:
             key = str(outcome.key)
             known = book.state(connector.name, key) if book is not None else None
             if keys[key.casefold()] > 1 or (known is not None and known.marker != draft.marker):

@@ -330,7 +330,14 @@ class PageGuard:
             )
 
 
-SHAPE_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+SHAPE_ERRORS: tuple[type[Exception], ...] = (
+    TypeError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    RecursionError,  # JSON nested deeper than any API answer, read by the stdlib's decoder
+)
 
 
 @contextmanager

@@ -128,8 +128,7 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
 
 
 def _shared_tickets(doc: Doc) -> list[Diagnostic]:
-    """Two rows naming one ticket would take turns overwriting it, run after run, and leave
-    the other row's ticket unnamed; lint calls it an error, and so does every run."""
+    """Two rows naming one ticket would take turns overwriting it run after run (lint's error)."""
     first: dict[tuple[str, str, str], int] = {}
     out = []
     for item in doc.pm.action_items:
@@ -290,6 +289,7 @@ def _plan_group(
                 expected=field_text(item, "ticket"),
             )
         )
+    gone_hint = _all_gone_hint(tracker, existing)
     for item, route, state in existing:
         assert route.key is not None
         if state is not None:
@@ -330,7 +330,7 @@ def _plan_group(
                     "missing-ticket",
                     f"ticket {item.ticket} no longer exists in {tracker}",
                     line=item.line,
-                    hint="fix the Ticket cell, or run `pm-sync reconcile "
+                    hint=gone_hint + "fix the Ticket cell, or run `pm-sync reconcile "
                     "--recreate-missing` to create a new ticket for the row",
                 )
             )
@@ -340,11 +340,22 @@ def _plan_group(
                     "no-such-ticket",
                     f"ticket {item.ticket} does not exist in {tracker}",
                     line=item.line,
-                    hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
+                    hint=gone_hint + "fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
                 )
             )
     if drafts:
         preflight(ctx, drafts)
+
+
+def _all_gone_hint(tracker: str, existing: list[tuple[ActionItem, Route, TicketState | None]]) -> str:
+    """Not one of several tickets found: more likely the wrong tracker (a stray `.pm-sync/` in a
+    subfolder) than deletions; say so before `--recreate-missing` makes a second set."""
+    if len(existing) < 2 or any(state is not None for _, _, state in existing):
+        return ""
+    return (
+        f"none of this postmortem's {len(existing)} tickets exists in {tracker}: first check that "
+        "this is the project root and tracker you meant (run with -v); then "
+    )
 
 
 def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:

@@ -209,6 +209,14 @@ class JiraConnector(JiraReads, Connector[JiraConfig]):
     def _stub(self, draft: TicketDraft, stub: Any) -> Outcome:
         if not isinstance(stub, dict) or not isinstance(stub.get("key"), str):
             return AmbiguousWriteError("Jira's create answered without this ticket's key", line=draft.line)
+        project = self._project(draft)
+        key = stub["key"]
+        if project and KEY_RE.fullmatch(key) and key.rpartition("-")[0] != project:
+            # an issue is created in the project it was sent to; its marker says where it went
+            # (a key outside Jira's grammar is refused where keys are written)
+            return AmbiguousWriteError(
+                f"Jira answered the create in {project} with the key {stub['key']!r:.80}", line=draft.line
+            )
         return self._created(draft, stub)
 
     def _one_by_one(self, todo: list[TicketDraft], updates: list[dict[str, Any]]) -> dict[str, Outcome]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import requests
 from jira import JIRA, JIRAError
 
 from pm_sync import clock
@@ -30,7 +31,7 @@ from pm_sync.errors import (
     TrackerError,
 )
 from pm_sync.tracker.http import PageGuard, Policy, error_text, require, reset_wait, retry_after
-from pm_sync.tracker.http_requests import mount
+from pm_sync.tracker.http_requests import MAX_REDIRECTS, mount
 from pm_sync.tracker.secrets import Secrets, read_token
 from pm_sync_jira.config import JiraConfig
 
@@ -179,6 +180,11 @@ class JiraClient:
             raise
         except JIRAError as exc:
             raise self.map_error(exc, what, key=key, project=project) from None
+        except requests.TooManyRedirects:
+            raise BadResponseError(
+                f"Jira redirected more than {MAX_REDIRECTS} times while trying to {what}",
+                hint="check trackers.jira.url; a proxy or sign-on page may be sending it round in circles",
+            ) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             # the library choked on a reply whose shape the API never sends
             raise BadResponseError(
@@ -259,10 +265,10 @@ class JiraClient:
                 got = _issues_of(page, what)
                 yield got
                 token = page.get("nextPageToken") if isinstance(page, dict) else None
-                if not token or not got:
+                if not token:
                     return
                 guard.next(str(token))
-                guard.page(_ids(got))
+                guard.page(_ids(got))  # a page that says more follow but brings none: an error
         start = 0
         while True:
             page = jira.search_issues(
@@ -277,10 +283,10 @@ class JiraClient:
             yield got
             start += len(got)
             total = page.get("total") if isinstance(page, dict) else None
-            if not got or not isinstance(total, int) or start >= total:
+            if not isinstance(total, int) or start >= total:
                 return
             guard.next(str(start))
-            guard.page(_ids(got))
+            guard.page(_ids(got))  # `total` says more match, yet the page brought none: an error
 
     def get_issue(self, key: str, fields: list[str], properties: str) -> dict[str, Any] | None:
         """One issue by key (Jira follows a moved issue's old key); None when it is gone."""

@@ -62,9 +62,10 @@ def say(line: str) -> None:
     _Current.announce(f"pm-sync: {line}")
 
 
-def wait(seconds: float, why: str) -> None:
-    """Sleep `seconds`, first saying what for when the wait is long enough to be noticed."""
-    if seconds >= ANNOUNCE_AFTER:
+def wait(seconds: float, why: str, *, noticed: bool = False) -> None:
+    """Sleep `seconds`, first saying what for when the wait is long enough to be noticed (or
+    `noticed`: the run has been waiting already, e.g. for an answer that never came)."""
+    if noticed or seconds >= ANNOUNCE_AFTER:
         _Current.announce(f"pm-sync: waiting {seconds:.0f} s: {why}")
     _Current.clock.sleep(seconds)
 

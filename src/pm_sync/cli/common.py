@@ -91,6 +91,16 @@ def print_json(data: Any) -> None:
         render.silence_closed_stream(sys.stdout)
 
 
+def print_text(text: str) -> None:
+    """Print a report as it is; a reader that went away costs the output, never the rest of the
+    run (a Slack post) or its exit code."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        render.silence_closed_stream(sys.stdout)
+
+
 def print_json_list(items: Iterable[Any]) -> None:
     """`print_json(list(items))`, byte for byte, written an item at a time: `parse --json` of
     thousands of postmortems never holds them all."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from pm_sync.cli import render
-from pm_sync.cli.common import FilesArg, JsonOpt, VerboseOpt, command, print_json, show_where
+from pm_sync.cli.common import FilesArg, JsonOpt, VerboseOpt, command, print_json, print_text, show_where
 from pm_sync.errors import PmSyncError
 
 
@@ -54,7 +53,7 @@ def migrate(
         elif write:
             render.console.print(f"{path}: {result.items} action items now in a table", markup=False)
         else:
-            sys.stdout.write(result.diff())
+            print_text(result.diff())
     if as_json:
         print_json(done)
     raise typer.Exit(1 if failed else 0)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 
 from pm_sync.cli import render
-from pm_sync.cli.common import ConfigOpt, JsonOpt, PathsArg, VerboseOpt, command, show_where
+from pm_sync.cli.common import ConfigOpt, JsonOpt, PathsArg, VerboseOpt, command, print_text, show_where
 from pm_sync.errors import ConfigError, SlackError, UsageError
 
 if TYPE_CHECKING:
@@ -142,8 +141,7 @@ def overdue(
             "json": report_format.to_json,
             "csv": report_format.to_csv,
         }[chosen]
-        sys.stdout.write(writer(report))
-        sys.stdout.flush()
+        print_text(writer(report))
     for warning in report.warnings:
         render.err_console.print(f"warning: {warning}", markup=False, highlight=False)
     if url is not None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm_sync.cli import render
-from pm_sync.cli.common import ConfigOpt, PathsArg, VerboseOpt, command, show_where
+from pm_sync.cli.common import ConfigOpt, PathsArg, VerboseOpt, command, print_text, show_where
 from pm_sync.cli.overdue import parse_as_of
 from pm_sync.errors import UsageError
 
@@ -64,8 +63,7 @@ def stats(
     if fmt == "table" and output is None:
         stats_formats.print_report(report, render.console)
     elif output is None:
-        sys.stdout.write(_text(report, fmt))
-        sys.stdout.flush()
+        print_text(_text(report, fmt))
     else:
         _write(output, _text(report, fmt))
         render.err_console.print(f"wrote {output}", markup=False, highlight=False)

@@ -23,7 +23,7 @@ from pm_sync.diagnostics import Diagnostic, Severity, warning
 from pm_sync.document.discover import expand
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority
 from pm_sync.document.parse import parse_file
-from pm_sync.errors import PmSyncError
+from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.sync.book import safe_key
 from pm_sync.sync.routing import Trackers
 from pm_sync.tracker.http import reply_shape
@@ -204,6 +204,8 @@ def _read_tickets(
                 continue
             connector = trackers.get(route.tracker)
             ticket.display = connector.display_key(route.key, route.project)
+        except ConfigError:
+            raise  # a token no request can carry is the config's fault, not the tracker's
         except PmSyncError as exc:
             report.warnings.append(
                 warning("route", f"{exc.message}; using the Status column", path=pm.path, line=item.line)
@@ -219,6 +221,8 @@ def _read_tickets(
         try:
             with reply_shape(name, "reading tickets"):
                 found = trackers.get(name).read(unique)
+        except ConfigError:
+            raise
         except PmSyncError as exc:
             unreachable.add(name)
             report.warnings.append(

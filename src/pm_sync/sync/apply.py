@@ -6,7 +6,7 @@ finds; a kill after the write-back leaves keys in the file; updates are idempote
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,10 +31,13 @@ from pm_sync.tracker.tickets import TicketDraft, TicketState
 Created = list[tuple[TicketDraft, TicketState]]
 
 
-def create_all(jobs: list[tuple[Plan, Result]], trackers: Trackers) -> list[Created]:
+def create_all(
+    jobs: list[tuple[Plan, Result]], trackers: Trackers, book: Book | None = None
+) -> list[Created]:
     """Every create of these plans, per tracker in one batch across all of them (a bulk API
     then takes 50 at a time whatever the postmortem), each draft's outcome reported on its own
-    postmortem. Returns what each plan created."""
+    postmortem. Returns what each plan created. `book`: the tickets the run has read, so a
+    create answered with one of their keys is known for an answer no tracker sends."""
     out: list[Created] = [[] for _ in jobs]
     by_tracker: dict[str, list[tuple[int, TicketDraft]]] = defaultdict(list)
     for n, (plan, _) in enumerate(jobs):
@@ -45,7 +48,7 @@ def create_all(jobs: list[tuple[Plan, Result]], trackers: Trackers) -> list[Crea
                 by_tracker[change.tracker].append((n, change.draft))
     for tracker, pairs in by_tracker.items():
         owners = [jobs[n] for n, _ in pairs]
-        done = _create(trackers.get(tracker), [d for _, d in pairs], owners, trackers=trackers)
+        done = _create(trackers.get(tracker), [d for _, d in pairs], owners, trackers=trackers, book=book)
         for k, state in done:
             n, draft = pairs[k]
             out[n].append((draft, state))
@@ -59,7 +62,7 @@ def apply_plan(
     if plan.blocked:
         return
     if created is None:
-        created = create_all([(plan, result)], trackers)[0]
+        created = create_all([(plan, result)], trackers, book)[0]
     edits: list[CellEdit] = []
     expected = {c.uid: c.expected for c in plan.changes if isinstance(c, Create)}
     made: dict[str, TicketState] = {}
@@ -116,6 +119,7 @@ def _create(
     owners: list[tuple[Plan, Result]],
     *,
     trackers: Trackers,
+    book: Book | None = None,
 ) -> list[tuple[int, TicketState]]:
     """Send each create once; an unknown outcome is settled by the marker, never by resending.
     `owners[i]` is the plan and result `drafts[i]` belongs to; returns (index, ticket)."""
@@ -129,7 +133,8 @@ def _create(
     todo = list(range(len(drafts)))
     for attempt in (1, 2):
         failpoints.hit("before-create")
-        outcomes = _send(connector, [drafts[i] for i in todo])
+        batch = [drafts[i] for i in todo]
+        outcomes = _taken(connector, batch, _send(connector, batch), book)
         failpoints.hit("after-create")
         unknown: list[int] = []
         unsent: dict[int, list[tuple[int, PmSyncError]]] = {}  # per postmortem (owner index)
@@ -231,6 +236,34 @@ def _send(connector: Connector[ConnectorConfig], drafts: list[TicketDraft]) -> l
             for _ in drafts
         ]
     return outcomes
+
+
+def _taken(
+    connector: Connector[ConnectorConfig],
+    drafts: list[TicketDraft],
+    outcomes: list[Outcome],
+    book: Book | None,
+) -> list[Outcome]:
+    """A create answered with a key it cannot have (one given to two creates, or a ticket the
+    run read as another row's) is an answer no tracker sends: written, two rows would name one
+    ticket and the one really made would be lost. Such creates are settled by their markers."""
+    keys = Counter(str(o.key).casefold() for o in outcomes if isinstance(o, TicketState))
+    out: list[Outcome] = []
+    for draft, outcome in zip(drafts, outcomes, strict=True):
+        # a key outside the tracker's grammar is refused where keys are written ("bad-key")
+        if isinstance(outcome, TicketState) and safe_key(connector, outcome.key, None) is not None:
+            key = str(outcome.key)
+            known = book.state(connector.name, key) if book is not None else None
+            if keys[key.casefold()] > 1 or (known is not None and known.marker != draft.marker):
+                out.append(
+                    BadResponseError(
+                        f"{connector.name} answered the create with the key {key!r:.80}, "
+                        "which belongs to another row"
+                    )
+                )
+                continue
+        out.append(outcome)
+    return out
 
 
 def _settle(

@@ -110,6 +110,7 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
                 for line in table.overfull_lines
             ]
     out += doc.problems
+    out += _shared_tickets(doc)
     if not out and not pm.is_final and not opts.force:
         out.append(
             error(
@@ -121,6 +122,31 @@ def blocking_problems(doc: Doc, opts: Options) -> list[Diagnostic]:
             )
         )
     return sorted(out, key=lambda d: d.line or 0)
+
+
+def _shared_tickets(doc: Doc) -> list[Diagnostic]:
+    """Two rows naming one ticket would take turns overwriting it run after run (lint's error)."""
+    first: dict[tuple[str, str, str], int] = {}
+    out = []
+    for item in doc.pm.action_items:
+        route = doc.routes.get(item.uid)
+        if route is None or route.key is None:
+            continue
+        ident = (route.tracker, (route.project or "").casefold(), route.key.casefold())
+        if ident not in first:
+            first[ident] = item.line
+            continue
+        out.append(
+            error(
+                "shared-ticket",
+                f"ticket {(item.ticket or route.key).strip()} is also named on line {first[ident]}; "
+                "each row needs its own ticket",
+                path=doc.pm.path,
+                line=item.line,
+                hint="put each row's own key in its Ticket cell (or empty it to create one), then run again",
+            )
+        )
+    return out
 
 
 def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Plan:
@@ -258,6 +284,7 @@ def _plan_group(
                 expected=field_text(item, "ticket"),
             )
         )
+    gone_hint = _all_gone_hint(tracker, existing)
     for item, route, state in existing:
         assert route.key is not None
         if state is not None:
@@ -298,7 +325,7 @@ def _plan_group(
                     "missing-ticket",
                     f"ticket {item.ticket} no longer exists in {tracker}",
                     line=item.line,
-                    hint="fix the Ticket cell, or run `pm-sync reconcile "
+                    hint=gone_hint + "fix the Ticket cell, or run `pm-sync reconcile "
                     "--recreate-missing` to create a new ticket for the row",
                 )
             )
@@ -308,11 +335,22 @@ def _plan_group(
                     "no-such-ticket",
                     f"ticket {item.ticket} does not exist in {tracker}",
                     line=item.line,
-                    hint="fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
+                    hint=gone_hint + "fix the Ticket cell, or run `pm-sync reconcile --recreate-missing`",
                 )
             )
     if drafts:
         preflight(ctx, drafts)
+
+
+def _all_gone_hint(tracker: str, existing: list[tuple[ActionItem, Route, TicketState | None]]) -> str:
+    """Not one of several tickets found: more likely the wrong tracker (a stray `.pm-sync/` in a
+    subfolder) than deletions; say so before `--recreate-missing` makes a second set."""
+    if len(existing) < 2 or any(state is not None for _, _, state in existing):
+        return ""
+    return (
+        f"none of this postmortem's {len(existing)} tickets exists in {tracker}: first check that "
+        "this is the project root and tracker you meant (run with -v); then "
+    )
 
 
 def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:

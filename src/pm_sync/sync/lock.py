@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pm_sync import clock
 from pm_sync.errors import LockError
 from pm_sync.project import make_dirs
 
@@ -76,13 +77,20 @@ def _still_at(target: Path, fd: int) -> bool:
 
 
 def _acquire(fd: int, path: Path, timeout: float, deadline: float) -> None:
+    """Wait for the lock; a wait long enough to notice is said once, as every wait is."""
+    said = False
+    started = time.monotonic()
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             pass
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if not said and now - started >= clock.ANNOUNCE_AFTER:
+            said = True
+            clock.say(f"waiting up to {deadline - now:.0f} s: another pm-sync run is working on {path}")
+        if now >= deadline:
             raise LockError(
                 f"another pm-sync run has held this postmortem for over {timeout:.0f}s",
                 path=str(path),

@@ -92,7 +92,7 @@ def _run(files: list[Path], spec: Run, trackers: Trackers, progress: Progress | 
                 )
                 if prepared is not None:
                     ready[n] = prepared
-        created = _create_all(ready, results, trackers)
+        created = _create_all(ready, results, trackers, book)
         for n, path in enumerate(files):
             if n in ready and n in created:
                 _complete(ready[n][1], created[n], trackers=trackers, book=book, result=results[n])
@@ -203,13 +203,13 @@ def _prepare(
 
 
 def _create_all(
-    ready: dict[int, tuple[Doc, Plan]], results: list[Result], trackers: Trackers
+    ready: dict[int, tuple[Doc, Plan]], results: list[Result], trackers: Trackers, book: Book
 ) -> dict[int, list[tuple[TicketDraft, TicketState]]]:
     """The run's creates, batched across postmortems; a failure no single ticket explains (the
     journal cannot be written) is every waiting postmortem's."""
     order = list(ready)
     try:
-        made = create_all([(ready[n][1], results[n]) for n in order], trackers)
+        made = create_all([(ready[n][1], results[n]) for n in order], trackers, book)
     except ConfigError:
         raise
     except PmSyncError as exc:

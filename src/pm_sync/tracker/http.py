@@ -209,6 +209,21 @@ class Policy:
     def pause(self, seconds: float, method: str, url: str, why: str) -> None:
         clock.wait(seconds, f"{self.tracker} {why} ({self.name(method, url)})")
 
+    def try_again(self, method: str, url: str, attempt: int, timed_out: bool) -> None:
+        """Back off before sending a read again. One that timed out has kept the run waiting
+        for `read_timeout` already, so the retry is said however short its backoff: a server
+        that never answers is never a silent minute."""
+        seconds = self.backoff * 2.0 ** (attempt - 1)
+        if timed_out:
+            clock.wait(
+                seconds,
+                f"{self.tracker} did not answer {self.name(method, url)} within "
+                f"{self.read_timeout:g} s (try {attempt} of {self.attempts})",
+                noticed=self.read_timeout >= clock.ANNOUNCE_AFTER,
+            )
+        else:
+            self.pause(seconds, method, url, "dropped the connection")
+
     def may_resend(self, method: str, status: int | None = None) -> bool:
         return method.upper() in IDEMPOTENT or _resendable.get() or status in self.resend_on
 
@@ -315,7 +330,14 @@ class PageGuard:
             )
 
 
-SHAPE_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+SHAPE_ERRORS: tuple[type[Exception], ...] = (
+    TypeError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    RecursionError,  # JSON nested deeper than any API answer, read by the stdlib's decoder
+)
 
 
 @contextmanager

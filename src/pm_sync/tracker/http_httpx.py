@@ -78,7 +78,7 @@ class PolicyTransport(httpx.BaseTransport):
                     raise TrackerError(
                         f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times", hint=p.hint
                     ) from None
-                p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
+                p.try_again(method, url, attempt, timed_out=isinstance(exc, httpx.TimeoutException))
                 continue
             except _TooLarge:
                 raise p.too_large(method, url) from None

@@ -134,7 +134,7 @@ class PolicyAdapter(HTTPAdapter):
                         f"{p.tracker} {what} on {p.name(method, url)}, {attempt} times",
                         hint=f"{p.hint}; or raise the tracker's timeout",
                     ) from None
-                p.pause(p.backoff * 2.0 ** (attempt - 1), method, url, what)
+                p.try_again(method, url, attempt, timed_out=isinstance(exc, requests.exceptions.Timeout))
                 continue
             except TooLarge:
                 raise p.too_large(method, url) from None
@@ -165,8 +165,14 @@ class PolicyAdapter(HTTPAdapter):
             return response
 
 
+MAX_REDIRECTS = 5
+"""An API answers from where it is asked, or after a hop or two (a moved issue, http to https);
+a chain longer than this is a loop or a sign-on maze, never an answer."""
+
+
 def mount(session: requests.Session, policy: Policy) -> PolicyAdapter:
     adapter = PolicyAdapter(policy)
+    session.max_redirects = MAX_REDIRECTS
     for prefix in ("http://", "https://"):
         session.mount(prefix, adapter)
     return adapter

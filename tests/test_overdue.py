@@ -379,7 +379,11 @@ def test_rows_grouped_by_owner_then_postmortem(workdir: Path, cli: Any) -> None:
     ]
 
 
-def test_broken_files_become_warnings_and_good_rows_still_count(workdir: Path, cli: Any) -> None:
+def test_broken_files_are_reported_good_rows_still_count_and_the_run_is_not_ok(
+    workdir: Path, cli: Any
+) -> None:
+    """A postmortem pm-sync could not read may hide overdue items: the report is still built
+    from the rest, and the exit code says it is incomplete."""
     doc = write_pm(
         workdir,
         "docs/postmortem-a.md",
@@ -392,7 +396,8 @@ def test_broken_files_become_warnings_and_good_rows_still_count(workdir: Path, c
 
     result = cli("overdue", "docs", "--as-of", "2024-01-20", "--format", "json")
 
-    assert result.code == 0, result.stderr
+    assert result.code == 1, result.stderr
+    assert "error: docs/postmortem-latin1.md:1: skipped: file is not valid UTF-8" in result.stderr
     data = result.json()
     assert [r["action"] for r in data["overdue"]] == ["Good row"]
     assert [r["action"] for r in data["unowned"]] == ["Bad date"]
@@ -400,7 +405,7 @@ def test_broken_files_become_warnings_and_good_rows_still_count(workdir: Path, c
     assert data["warnings"] == [
         {
             "code": "bad-date",
-            "severity": "warning",
+            "severity": "error",
             "path": str(doc.relative_to(workdir)),
             "line": bad_line,
             "message": "due date 'someday' is not a date pm-sync reads; "
@@ -409,7 +414,7 @@ def test_broken_files_become_warnings_and_good_rows_still_count(workdir: Path, c
         },
         {
             "code": "unreadable",
-            "severity": "warning",
+            "severity": "error",
             "path": "docs/postmortem-latin1.md",
             "line": 1,
             "message": "skipped: file is not valid UTF-8",
@@ -650,3 +655,17 @@ def test_ticket_of_an_unconfigured_tracker_uses_the_status_column(workdir: Path,
         line_of(doc, "Jira ticket"),
         "cannot tell which tracker ticket 'ENG-1234' belongs to; using the Status column",
     )
+
+
+def test_a_table_without_its_delimiter_row_fails_the_overdue_gate(workdir: Path, cli: Any) -> None:
+    """Lint, push and reconcile call this table an error; overdue must not stay green in CI
+    while the table hides an overdue item."""
+    doc = write_pm(workdir, "docs/postmortem-a.md", [("P0", "Hidden", "@alice", "2024-01-10", "")])
+    doc.write_text(doc.read_text().replace("|---|---|---|---|---|\n", ""))
+
+    result = cli("overdue", "docs", "--as-of", "2024-01-20", "--fail-on-overdue", "--json")
+
+    assert result.code == 1, result.stdout + result.stderr
+    data = result.json()
+    assert data["overdue"] == []
+    assert any(w["severity"] == "error" and w["path"] == "docs/postmortem-a.md" for w in data["warnings"])

@@ -142,8 +142,8 @@ def overdue(
             "csv": report_format.to_csv,
         }[chosen]
         print_text(writer(report))
-    for warning in report.warnings:
-        render.err_console.print(f"warning: {warning}", markup=False, highlight=False)
+    for problem in report.warnings:
+        render.err_console.print(f"{problem.severity.value}: {problem}", markup=False, highlight=False)
     if url is not None:
         from pm_sync.reports.slack import post_message
 
@@ -151,7 +151,7 @@ def overdue(
         render.err_console.print(
             f"posted the report to Slack (${slack_webhook_env})", markup=False, highlight=False
         )
-    raise typer.Exit(1 if fail_on_overdue and report.has_overdue else 0)
+    raise typer.Exit(1 if report.has_errors or (fail_on_overdue and report.has_overdue) else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -191,7 +191,7 @@ def to_markdown(report: OverdueReport) -> str:
         lines.append("None.")
     lines.append("")
     if report.warnings:
-        lines += ["## Warnings", ""]
+        lines += ["## Problems" if report.has_errors else "## Warnings", ""]
         lines += [f"- {' '.join(str(w).split())}" for w in report.warnings]
         lines.append("")
     return "\n".join(lines)
@@ -339,7 +339,8 @@ def slack_text(report: OverdueReport) -> str:
         if len(report.stale_drafts) > SLACK_MAX_ROWS:
             lines.append(f"…and {len(report.stale_drafts) - SLACK_MAX_ROWS} more")
     if report.warnings:
-        lines.append(f"\n*Warnings ({len(report.warnings)})*")
+        title = "Problems" if report.has_errors else "Warnings"
+        lines.append(f"\n*{title} ({len(report.warnings)})*")
         lines += [f"• {slack_escape(' '.join(str(w).split()))}" for w in report.warnings[:SLACK_MAX_ROWS]]
         if len(report.warnings) > SLACK_MAX_ROWS:
             lines.append(f"…and {len(report.warnings) - SLACK_MAX_ROWS} more")

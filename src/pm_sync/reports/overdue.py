@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pm_sync.config import Config, load_config
-from pm_sync.diagnostics import Diagnostic, Severity, warning
+from pm_sync.diagnostics import Diagnostic, error, warning
 from pm_sync.document.discover import expand
 from pm_sync.document.model import ActionItem, ItemStatus, Postmortem, Priority
 from pm_sync.document.parse import parse_file
@@ -102,6 +102,12 @@ class OverdueReport:
     def has_overdue(self) -> bool:
         return bool(self.overdue)
 
+    @property
+    def has_errors(self) -> bool:
+        """A postmortem that could not be read, or whose table holds an error, may hide overdue
+        items: the report is still built from the rest, but it cannot say all is well."""
+        return any(w.is_error for w in self.warnings)
+
     def public(self) -> dict[str, object]:
         return {
             "as_of": self.as_of.isoformat(),
@@ -139,9 +145,9 @@ def overdue_report(
 ) -> OverdueReport:
     """Build the report for `paths` (files, folders, globs), else the config's `[docs] paths`.
 
-    Raises only for usage or configuration errors; unreadable postmortems, parse problems and
-    unreachable trackers become warning `Diagnostic`s, and the report is still built from what
-    was read.
+    Raises only for usage or configuration errors; unreadable postmortems and parse problems
+    become `Diagnostic`s of their own severity (`has_errors`), unreachable trackers warnings, and
+    the report is still built from what was read.
     """
     cfg = config or load_config(config_path, env, near=paths)
     wanted = tuple(dict.fromkeys(Priority(p) for p in priorities))
@@ -179,10 +185,10 @@ def _read_all(files: Sequence[Path], report: OverdueReport) -> list[Postmortem]:
             pm = parse_file(path)
         except PmSyncError as exc:
             report.warnings.append(
-                warning("unreadable", f"skipped: {exc.message}", path=str(path), line=exc.line, hint=exc.hint)
+                error("unreadable", f"skipped: {exc.message}", path=str(path), line=exc.line, hint=exc.hint)
             )
             continue
-        report.warnings += [replace(p, severity=Severity.WARNING) for p in pm.problems]
+        report.warnings += pm.problems
         postmortems.append(pm)
     return postmortems
 

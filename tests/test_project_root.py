@@ -252,3 +252,18 @@ def test_postmortems_of_two_projects_in_one_run_are_a_usage_error(
     assert result.code == 2
     assert "more than one project" in result.stderr and "once per project" in result.stderr
     assert "PM-" not in one.read_text() + two.read_text()
+
+
+def test_postmortems_in_several_folders_outside_any_project_keep_the_working_directory(
+    workdir: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No `.pm-sync/` is made at a common ancestor the user never chose (once it was `/`)."""
+    one, two = plain_project(workdir / "a" / "one"), plain_project(workdir / "b" / "two")
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    assert cli("push", str(one), str(two)).code == 0
+
+    assert (elsewhere / ".pm-sync" / "local.db").is_file()
+    assert not [p for p in workdir.rglob(".pm-sync") if p.parent != elsewhere]

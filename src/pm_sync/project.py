@@ -8,7 +8,6 @@ folder without import cycles.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,8 @@ def project_root(start: Path | None = None, near: Sequence[str | Path] = ()) -> 
     """`find_root`, else the repository root (so the first run from a subfolder makes
     `.pm-sync/` where every later run finds it), else the project of the postmortems given
     (`near`), as ruff finds its config from the file; else the working directory, or the
-    postmortems' own folder when they lie outside it.
+    postmortems' folder when they all lie in one folder outside it (never a file-system root:
+    postmortems spread over the disk get no `.pm-sync/` at `/`).
 
     Without that third step, `pm-sync push ../docs/pm.md` from a folder in no project made a
     fresh, empty tracker in that folder, and a later run from the project found every ticket
@@ -61,10 +61,11 @@ def project_root(start: Path | None = None, near: Sequence[str | Path] = ()) -> 
         (root,) = theirs.values()
         why = f"{root.reason}, found from the postmortems given (the working directory is in none)"
         return Root(root.path, why)
-    folders = [_folder(p) for p in near]
-    if folders and not all(f.is_relative_to(here) for f in folders):
-        common = Path(os.path.commonpath(folders))
-        return Root(common, "the postmortems' folder: no project above it or the working directory")
+    folders = {_folder(p) for p in near}
+    if len(folders) == 1:
+        (only,) = folders
+        if not only.is_relative_to(here) and only != Path(only.anchor):
+            return Root(only, "the postmortems' folder: no project above it or the working directory")
     return Root(here, "the working directory: no pm-sync.toml, .pm-sync/ or .git above it")
 
 

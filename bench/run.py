@@ -105,7 +105,7 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def smoke(n: int = 50, changed: int = 3) -> list[Figures]:
+def smoke(n: int = 250, changed: int = 3) -> list[Figures]:
     """The harness at a tiny size (what CI runs): every tracker, no latency, no timings."""
     return [run_tracker(kind, n, changed=changed, latency=False) for kind in KINDS]
 

@@ -178,7 +178,14 @@ def report(
         f"--changed {changed} --parse-files {args.parse_files} > docs/benchmarks.md` (trackers: the fakes in "
         "tests/fakes, on 127.0.0.1; pm-sync runs as a child process, as cron would run it)."
     )
-    out += ["", "## Requests", "", "Postmortems of 5 action items each; the floor is ceil(N/100) + 3.", ""]
+    out += [
+        "",
+        "## Requests",
+        "",
+        "Postmortems of 5 action items each, owned in turn by twenty people mapped in `[owners]`; "
+        "the floor is ceil(N/100) + 3.",
+        "",
+    ]
     rows = [r for f in figures for r in request_rows(f)]
     if board.create is not None:
         per_item = board.board_requests / max(board.n, 1)

@@ -105,7 +105,7 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def smoke(n: int = 50, changed: int = 3) -> list[Figures]:
+def smoke(n: int = 250, changed: int = 3) -> list[Figures]:
     """The harness at a tiny size (what CI runs): every tracker, no latency, no timings."""
     return [run_tracker(kind, n, changed=changed, latency=False) for kind in KINDS]
 
@@ -178,7 +178,14 @@ def report(
         f"--changed {changed} --parse-files {args.parse_files} > docs/benchmarks.md` (trackers: the fakes in "
         "tests/fakes, on 127.0.0.1; pm-sync runs as a child process, as cron would run it)."
     )
-    out += ["", "## Requests", "", "Postmortems of 5 action items each; the floor is ceil(N/100) + 3.", ""]
+    out += [
+        "",
+        "## Requests",
+        "",
+        "Postmortems of 5 action items each, owned in turn by twenty people mapped in `[owners]`; "
+        "the floor is ceil(N/100) + 3.",
+        "",
+    ]
     rows = [r for f in figures for r in request_rows(f)]
     if board.create is not None:
         per_item = board.board_requests / max(board.n, 1)

@@ -24,8 +24,15 @@ from tests.fakes.fake_jira import FakeJira  # noqa: E402
 
 ITEMS = 5
 TOKEN_ENV = "PMSYNC_BENCH_TOKEN"
-ALICE = "557058:aaaaaaaa-0000-4000-8000-00000000a11c"
-BOB = "557058:bbbbbbbb-0000-4000-8000-000000000b0b"
+OWNERS = ("alice", "bob", *(f"owner{k:02d}" for k in range(3, 21)))
+"""Twenty people own the action items (a realistic `[owners]` map), each mapped to its Jira
+identity: Cloud's accountId, Data Center's username."""
+
+
+def account_id(name: str) -> str:
+    return f"557058:{OWNERS.index(name) + 1:08x}-0000-4000-8000-{name.encode().hex()[:12]:0>12}"
+
+
 REPO = "acme/app"
 ACTIONS = (
     "Add an integration test for the connection pool",
@@ -96,7 +103,7 @@ def postmortem(n: int, keys: list[str] | None = None, rows: int = ITEMS) -> str:
     for i in range(rows):
         due = day + dt.timedelta(days=7 + i)
         key = keys[i] if keys else ""
-        owner = "@alice" if (n + i) % 2 else "@bob"
+        owner = "@" + OWNERS[(n * rows + i) % len(OWNERS)]
         lines.append(f"| P{i % 3} | {ACTIONS[i % len(ACTIONS)]} ({n}.{i}) | {owner} | {due} | {key} |")
     return "\n".join(lines) + "\n"
 
@@ -147,10 +154,8 @@ def config_text(kind: str, fake: FakeJira | FakeGitHub, *, board: bool = False) 
         }
         if cloud:
             table["email"] = fake.email
-        owners = (
-            "[owners]\n"
-            f'"@alice" = {{ jira = "{ALICE if cloud else "alice"}" }}\n'
-            f'"@bob" = {{ jira = "{BOB if cloud else "bob"}" }}\n'
+        owners = "[owners]\n" + "".join(
+            f'"@{name}" = {{ jira = "{account_id(name) if cloud else name}" }}\n' for name in OWNERS
         )
         tracker = "jira"
     body = "\n".join(f"{k} = {_toml(v)}" for k, v in table.items()) + ("\n" + BOARD if board else "")
@@ -162,16 +167,18 @@ def fake_tracker(kind: str, latency: float = 0.0) -> Iterator[FakeJira | FakeGit
     if kind == "github":
         gh = FakeGitHub(token="ghp_bench", latency=latency, rate_limit=10**9)
         gh.add_repo(REPO)
-        gh.add_collaborator(REPO, "alice")
-        gh.add_collaborator(REPO, "bob")
+        for name in OWNERS:
+            gh.add_collaborator(REPO, name)
         gh.add_project("acme", 5)
         with gh:
             yield gh
         return
     jira = FakeJira(mode="cloud" if kind == "jira-cloud" else "datacenter", latency=latency)
     jira.add_project("OPS", name="Operations", issue_types=["Task", "Bug"])
-    jira.add_user(account_id=ALICE, name="alice", email="alice@example.com", display_name="Alice Adams")
-    jira.add_user(account_id=BOB, name="bob", email="bob@example.com", display_name="Bob Brown")
+    for name in OWNERS:
+        jira.add_user(
+            account_id=account_id(name), name=name, email=f"{name}@example.com", display_name=name.title()
+        )
     with jira:
         yield jira
 

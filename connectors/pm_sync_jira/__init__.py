@@ -60,7 +60,7 @@ class JiraConnector(JiraReads, Connector[JiraConfig]):
         self.client = JiraClient(config, context.env, context.config_path)
         self._mapper: Mapper | None = None
         self._meta: dict[tuple[str, str], meta.CreateMeta] = {}
-        self.owners = OwnerLookup(self.client)
+        self.owners = OwnerLookup(self.client, seen=lambda: self.mapper.users)
         self._no_bulk = False
         self._unloaded: dict[str, TicketState] = {}  # states read without their baseline, by key
 

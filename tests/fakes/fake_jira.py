@@ -1041,6 +1041,7 @@ class FakeJira:
                 ("POST", "search/jql", self._h_search_jql),
                 ("GET", "user/search", self._h_user_search),
                 ("GET", "user", self._h_user),
+                ("GET", "user/bulk", self._h_user_bulk),
             ]
             self._route_table = [(meth, re.compile(rx), fn) for meth, rx, fn in r]
         return self._route_table
@@ -2149,6 +2150,35 @@ class FakeJira:
         if user is None:
             raise _Reply(404, _err([missing]))
         return 200, self._user_json(user, req.ver)
+
+    def _h_user_bulk(self, req: _Req) -> tuple[int, Any]:
+        """Cloud's "Bulk get users": `accountId` repeated once per user, a `PageBeanUser` back
+        (`startAt`, `maxResults` default 10); an accountId no user has is left out, not an
+        error. Data Center has no such resource (its 404)."""
+        if not self.is_cloud:
+            raise _Reply(
+                404, {"message": f"null for uri: {self.url}/rest/api/{req.ver}/user/bulk", "status-code": 404}
+            )
+        wanted = list(req.query.get("accountId", []))
+        if not wanted:
+            raise _Reply(400, _err(["accountId must be provided"]))  # UNCONFIRMED wording
+        start, size = req.int_q("startAt", 0), req.int_q("maxResults", 10)
+        users = [u for acc in dict.fromkeys(wanted) if (u := self._user_by_id(acc)) is not None]
+        page = users[start : start + size]
+        query = "&".join(f"accountId={quote(a)}" for a in wanted)
+        out: dict[str, Any] = {
+            "self": f"{self._api(req.ver)}/user/bulk?{query}&startAt={start}&maxResults={size}",
+            "maxResults": size,
+            "startAt": start,
+            "total": len(users),
+            "isLast": start + size >= len(users),
+            "values": [self._user_json(u, req.ver) for u in page],
+        }
+        if not out["isLast"]:
+            out["nextPage"] = (
+                f"{self._api(req.ver)}/user/bulk?{query}&startAt={start + size}&maxResults={size}"
+            )
+        return 200, out
 
 
 # -------------------------------------------------------------- JQL → predicate

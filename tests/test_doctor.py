@@ -367,6 +367,21 @@ def test_jira_unknown_owner_is_a_warning_once_unassigned_is_the_policy(jira_env:
     assert "creating unassigned" in cli("push", str(doc)).stdout  # what push does, as doctor said
 
 
+def test_an_owner_created_unassigned_is_warned_about_once_not_every_night(jira_env: JiraEnv, cli) -> None:
+    jira_env.write_config()
+    config = jira_env.workdir / "pm-sync.toml"
+    config.write_text('unknown_owner = "unassigned"\n' + config.read_text())
+    doc = jira_env.write_doc([("P1", "Document connection management patterns", "@carol", "2024-01-29")])
+
+    pushed = cli("push", str(doc), "--json")
+    assert pushed.code == 0 and len(pushed.one()["created"]) == 1
+    assert [w["code"] for w in pushed.one()["warnings"]] == ["owner-unknown"]
+
+    again = cli("reconcile", str(doc), "--json")
+    assert again.code == 0, again.stdout
+    assert again.one()["warnings"] == [] and len(again.one()["unchanged"]) == 1
+
+
 # --------------------------------------------------------------------------- GitHub
 
 

@@ -46,9 +46,19 @@ def make_draft(ctx: PlanContext, identity: Identity, item: ActionItem, route: Ro
 
 
 def resolve_owners(
-    pm: Postmortem, tracker: str, items: list[ActionItem], trackers: Trackers, plan: Plan
+    pm: Postmortem,
+    tracker: str,
+    routed: list[tuple[ActionItem, Route]],
+    trackers: Trackers,
+    plan: Plan,
 ) -> Owners:
-    """Each owner's tracker identity; an unknown one follows the `unknown_owner` policy."""
+    """Each owner's tracker identity; an unknown one follows the `unknown_owner` policy.
+
+    Under "unassigned" the warning is for the rows about to be created (those with no key):
+    a ticket made unassigned before is left as it is, and saying so on every nightly run
+    would bury the warnings that matter."""
+    items = [item for item, _ in routed]
+    new = {item.uid for item, route in routed if route.key is None}
     handles = sorted({h for item in items if (h := first_owner(item.owner))})
     mapped = {h: trackers.config.owner_entry(h).get(tracker) for h in handles}
     with reply_shape(tracker, "looking up owners"):
@@ -57,14 +67,16 @@ def resolve_owners(
     for handle, why in resolution.unknown.items():
         lines = [i.line for i in items if first_owner(i.owner) == handle]
         if trackers.config.unknown_owner == "unassigned":
-            plan.diagnostics.append(
-                warning(
-                    "owner-unknown",
-                    f"owner {handle} is unknown to {tracker} ({why}); creating unassigned",
-                    path=pm.path,
-                    line=lines[0],
+            creating = [i.line for i in items if first_owner(i.owner) == handle and i.uid in new]
+            if creating:
+                plan.diagnostics.append(
+                    warning(
+                        "owner-unknown",
+                        f"owner {handle} is unknown to {tracker} ({why}); creating unassigned",
+                        path=pm.path,
+                        line=creating[0],
+                    )
                 )
-            )
             owners.skip.add(handle)
             continue
         plan.diagnostics += [

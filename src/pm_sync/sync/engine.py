@@ -169,7 +169,7 @@ def plan_document(doc: Doc, book: Book, trackers: Trackers, opts: Options) -> Pl
             pm=doc.pm,
             tracker=tracker,
             connector=connector,
-            owners=resolve_owners(doc.pm, tracker, [i for i, _ in items], trackers, plan),
+            owners=resolve_owners(doc.pm, tracker, items, trackers, plan),
             plan=plan,
             trackers=trackers,
             reconcile=opts.reconcile,

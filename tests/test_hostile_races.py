@@ -8,6 +8,7 @@ Jira's clock is moved by the test, so "the search catches up later" takes no rea
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,13 +70,27 @@ def clones(tmp_path: Path, make: object) -> list[Project]:
     return out
 
 
-def assert_duplicates_reported(run: Run, keys: set[str]) -> None:
+def assert_duplicates_reported(run: Run, keys: set[str]) -> list[tuple[str, list[str]]]:
     assert run.code == 1, run.stdout
     result = run.one()
     assert {e["code"] for e in result["errors"]} == {"duplicate-ticket"}
     assert len(result["errors"]) == 3 and len(result["duplicates"]) == 3
     named = " ".join(e["message"] for e in result["errors"])
     assert all(key in named for key in keys), named  # every ticket of the pair is named
+    return sorted((d["kept"], d["others"]) for d in result["duplicates"])
+
+
+def assert_same_advice(advice: list[list[tuple[str, list[str]]]]) -> None:
+    """Each clone's row names its own ticket; both must still keep the same, older one, or
+    following both runs' advice would close both tickets."""
+    first, second = advice
+    assert first == second
+    for kept, others in first:
+        assert all(number(kept) < number(other) for other in others), (kept, others)
+
+
+def number(key: str) -> int:
+    return int(re.findall(r"\d+", key)[-1])
 
 
 # ------------------------------------------------------------------ 4. two clones at once
@@ -92,8 +107,7 @@ def test_two_jira_clones_pushing_at_once_then_duplicates_are_reported(tmp_path: 
         assert [r.code for r in first] == [0, 0]
         assert len(fake.issues) == 6  # two clones cannot be serialized locally
         keys = {i["key"] for i in fake.issues}
-        for project in projects:
-            assert_duplicates_reported(project.push(), keys)
+        assert_same_advice([assert_duplicates_reported(project.push(), keys) for project in projects])
         assert len(fake.issues) == 6
 
 
@@ -109,8 +123,7 @@ def test_two_github_clones_pushing_at_once_then_duplicates_are_reported(tmp_path
         issues = fake.issues("acme/app")
         assert len(issues) == 6
         keys = {f"#{i['number']}" for i in issues}
-        for project in projects:
-            assert_duplicates_reported(project.push(), keys)
+        assert_same_advice([assert_duplicates_reported(project.push(), keys) for project in projects])
         assert len(fake.issues("acme/app")) == 6
 
 

@@ -142,6 +142,11 @@ class Book:
         return out
 
 
+def oldest_first(states: list[TicketState]) -> list[TicketState]:
+    """One entry per key, the oldest first: every run, from any clone, keeps the same one."""
+    return sorted({s.key.casefold(): s for s in states}.values(), key=_age)
+
+
 def _age(state: TicketState) -> tuple[float, int, str]:
     """Oldest first: by creation time where known, else by the key's number."""
     created = state.created.timestamp() if state.created else float("inf")

@@ -15,7 +15,7 @@ from pm_sync.document.values import plain_text
 from pm_sync.errors import ConfigError, PmSyncError
 from pm_sync.sync import recovery
 from pm_sync.sync.adopt import match_edited
-from pm_sync.sync.book import Book, Wants, safe_key
+from pm_sync.sync.book import Book, Wants, oldest_first, safe_key
 from pm_sync.sync.compare import PlanContext, compare, desired_fields
 from pm_sync.sync.drafts import display_path, make_draft, preflight, resolve_owners
 from pm_sync.sync.identity import Identity
@@ -292,10 +292,8 @@ def _plan_group(
             moved = state.key.casefold() != route.key.casefold()
             compare(ctx, item, route, state, display, recovered=False, moved=moved)
             if state.marker:
-                same = [s for s in book.by_marker(tracker, state.marker)]
-                _duplicates(
-                    ctx, item.line, [state, *[s for s in same if s.key.casefold() != state.key.casefold()]]
-                )
+                same = oldest_first([state, *book.by_marker(tracker, state.marker)])
+                _duplicates(ctx, item.line, same, named=state.key)
         elif opts.reconcile and opts.recreate_missing:
             draft = draft_for(item, route)
             drafts.append(draft)
@@ -353,10 +351,12 @@ def _all_gone_hint(tracker: str, existing: list[tuple[ActionItem, Route, TicketS
     )
 
 
-def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:
+def _duplicates(ctx: PlanContext, line: int, states: list[TicketState], named: str | None = None) -> None:
+    """The oldest is kept, whichever the row names: two clones get the same advice, not opposite."""
     if len(states) < 2:
         return
     kept, others = states[0], states[1:]
+    fix = "" if named in (None, kept.key) else f", and put {kept.key} in this row's Ticket cell"
     names = [safe_key(ctx.connector, s.key, None) or s.key for s in others]
     ctx.plan.duplicates.append(Duplicate(tracker=ctx.tracker, line=line, kept=kept.key, others=names))
     ctx.note(
@@ -365,7 +365,7 @@ def _duplicates(ctx: PlanContext, line: int, states: list[TicketState]) -> None:
             f"{len(states)} tickets in {ctx.tracker} belong to this row: {kept.key} (kept) and "
             f"{', '.join(names)}",
             line=line,
-            hint=f"close {', '.join(names)} as duplicates of {kept.key} in {ctx.tracker}",
+            hint=f"close {', '.join(names)} as duplicates of {kept.key} in {ctx.tracker}{fix}",
         )
     )
 

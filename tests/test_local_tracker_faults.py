@@ -135,6 +135,9 @@ def test_a_database_locked_by_another_process_fails_after_a_bounded_wait(
     assert "locked by another process for over 10s" in error["message"]
     assert "wait for the other" in error["hint"]
     assert 9 < took < 60
+    # the wait is said once it is long enough to notice, and never in the JSON
+    assert result.stderr.count("is locked by another process") == 1, result.stderr
+    assert "pm-sync: waiting up to 7 s more: the local tracker database" in result.stderr
     assert doc.read_bytes() == before
     assert held_database.poll() is None  # the other process was never disturbed
 

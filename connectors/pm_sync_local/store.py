@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pm_sync.clock import ANNOUNCE_AFTER, say
 from pm_sync.errors import NotFoundError, TrackerError
 from pm_sync.project import make_dirs
 
@@ -75,6 +76,21 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _prepare(conn: sqlite3.Connection, write: bool) -> None:
+    conn.executescript(SCHEMA)
+    have = {r[1] for r in conn.execute("PRAGMA table_info(tickets)")}
+    for name, kind in COLUMNS_ADDED.items():
+        if name not in have:
+            conn.execute(f"ALTER TABLE tickets ADD COLUMN {name} {kind}")
+    if write:
+        conn.execute("BEGIN IMMEDIATE")
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+
+
 class LocalStore:
     """`busy_timeout`: how long a write waits for another process's transaction to end."""
 
@@ -91,20 +107,15 @@ class LocalStore:
         else:
             try:
                 make_dirs(self.path.parent)
-                conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+                first = min(self.busy_timeout, ANNOUNCE_AFTER)
+                conn = sqlite3.connect(self.path, timeout=first, isolation_level=None)
             except OSError as exc:
                 raise self._os_error(exc) from None
             except sqlite3.Error as exc:
                 raise self._db_error(exc) from None
         conn.row_factory = sqlite3.Row
         try:
-            conn.executescript(SCHEMA)
-            have = {r[1] for r in conn.execute("PRAGMA table_info(tickets)")}
-            for name, kind in COLUMNS_ADDED.items():
-                if name not in have:
-                    conn.execute(f"ALTER TABLE tickets ADD COLUMN {name} {kind}")
-            if write:
-                conn.execute("BEGIN IMMEDIATE")
+            self._open(conn, write)
             yield conn
             if write:
                 conn.execute("COMMIT")
@@ -116,6 +127,23 @@ class LocalStore:
             raise
         finally:
             conn.close()
+
+    def _open(self, conn: sqlite3.Connection, write: bool) -> None:
+        """Schema, then the write lock. A database another process holds is waited on for
+        `busy_timeout` in all, and a wait long enough to notice is said on stderr first."""
+        try:
+            _prepare(conn, write)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")  # for the writes
+        except sqlite3.OperationalError as exc:
+            rest = self.busy_timeout - ANNOUNCE_AFTER
+            if not _busy(exc) or rest <= 0:
+                raise
+            say(
+                f"waiting up to {rest:.0f} s more: the local tracker database {self.path} "
+                "is locked by another process"
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(rest * 1000)}")
+            _prepare(conn, write)
 
     @staticmethod
     def _rollback(conn: sqlite3.Connection, write: bool) -> None:

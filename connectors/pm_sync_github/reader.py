@@ -51,6 +51,27 @@ class Caller(Protocol):
     def pages(self, url: str, what: str, params: JSON) -> Iterator[tuple[list[JSON], int | None]]: ...
 
 
+def list_pages(caller: Caller, url: str, what: str, params: JSON) -> Iterator[tuple[list[JSON], int | None]]:
+    """Each page of a list (each item an object), with the last page number when GitHub
+    says it (Link rel=last). Anything but a list is an error, never an empty page."""
+    headers, data = caller.call("GET", url, what, params=params)
+    guard = PageGuard("GitHub", what)
+    while True:
+        if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
+            raise BadResponseError(
+                f"GitHub answered with a {type(data).__name__} where a list belongs while {what}",
+                hint="check trackers.github.api_url; a proxy may be answering",
+            )
+        found = links(headers.get("link"))
+        yield data, last_page(found)
+        nxt = found.get("next")
+        if not nxt:
+            return
+        guard.next(nxt)
+        guard.page(str(i.get("id") or i.get("node_id") or i.get("number")) for i in data)
+        headers, data = caller.call("GET", keep_params(nxt, params), what)
+
+
 def github_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -249,21 +270,4 @@ class Reader:
         return headers, data
 
     def pages(self, url: str, what: str, params: JSON) -> Iterator[tuple[list[JSON], int | None]]:
-        """Each page of a list (each item an object), with the last page number when GitHub
-        says it (Link rel=last). Anything but a list is an error, never an empty page."""
-        headers, data = self.call("GET", url, what, params=params)
-        guard = PageGuard("GitHub", what)
-        while True:
-            if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-                raise BadResponseError(
-                    f"GitHub answered with a {type(data).__name__} where a list belongs while {what}",
-                    hint="check trackers.github.api_url; a proxy may be answering",
-                )
-            found = links(headers.get("link"))
-            yield data, last_page(found)
-            nxt = found.get("next")
-            if not nxt:
-                return
-            guard.next(nxt)
-            guard.page(str(i.get("id") or i.get("node_id") or i.get("number")) for i in data)
-            headers, data = self.call("GET", keep_params(nxt, params), what)
+        return list_pages(self, url, what, params)

@@ -20,15 +20,13 @@ from github import Auth, Github, GithubException
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from pm_sync.errors import BadResponseError, PmSyncError, TrackerError
-from pm_sync.tracker.http import PageGuard, Policy
+from pm_sync.tracker.http import Policy
 from pm_sync.tracker.http_requests import mount
 from pm_sync.tracker.secrets import Secrets
 from pm_sync_github.config import GitHubConfig
 from pm_sync_github.reader import (
     github_time,
-    keep_params,
-    last_page,
-    links,
+    list_pages,
     rate_limit_hook,
     rest_policy,
     status_error,
@@ -127,24 +125,7 @@ class Rest:
             ) from None
 
     def pages(self, url: str, what: str, params: JSON) -> Iterator[tuple[list[JSON], int | None]]:
-        """Each page of a list (each item an object), with the last page number when GitHub
-        says it (Link rel=last). Anything but a list is an error, never an empty page."""
-        headers, data = self.call("GET", url, what, params=params)
-        guard = PageGuard("GitHub", what)
-        while True:
-            if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-                raise BadResponseError(
-                    f"GitHub answered with a {type(data).__name__} where a list belongs while {what}",
-                    hint="check trackers.github.api_url; a proxy may be answering",
-                )
-            found = links(headers.get("link"))
-            yield data, last_page(found)
-            nxt = found.get("next")
-            if not nxt:
-                return
-            guard.next(nxt)
-            guard.page(str(i.get("id") or i.get("node_id") or i.get("number")) for i in data)
-            headers, data = self.call("GET", keep_params(nxt, params), what)
+        return list_pages(self, url, what, params)
 
     def error(self, exc: GithubException, what: str) -> PmSyncError:
         return status_error(exc.status, exc.data, what, self.cfg.token_env, self.secrets)

@@ -6,6 +6,7 @@ A command module defines its functions and a `register(app)` that adds them with
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -144,3 +145,17 @@ def shown_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def date_option(value: str | None, flag: str, example: str) -> dt.date | None:
+    """A YYYY-MM-DD option's value; anything else is a usage error naming the flag."""
+    from pm_sync.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"{flag} {value!r} is not a date", hint=f"write it as YYYY-MM-DD, for example {flag} {example}"
+        ) from None

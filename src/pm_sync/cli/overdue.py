@@ -10,7 +10,16 @@ from urllib.parse import urlsplit
 import typer
 
 from pm_sync.cli import render
-from pm_sync.cli.common import ConfigOpt, JsonOpt, PathsArg, VerboseOpt, command, print_text, show_where
+from pm_sync.cli.common import (
+    ConfigOpt,
+    JsonOpt,
+    PathsArg,
+    VerboseOpt,
+    command,
+    date_option,
+    print_text,
+    show_where,
+)
 from pm_sync.errors import ConfigError, SlackError, UsageError
 
 if TYPE_CHECKING:
@@ -23,14 +32,7 @@ FORMAT_HELP = (
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            f"--as-of {value!r} is not a date", hint="write it as YYYY-MM-DD, for example --as-of 2024-01-25"
-        ) from None
+    return date_option(value, "--as-of", "2024-01-25")
 
 
 def parse_priorities(value: str) -> tuple[Priority, ...]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm_sync.cli import render
-from pm_sync.cli.common import ConfigOpt, PathsArg, VerboseOpt, command, print_text, show_where
+from pm_sync.cli.common import ConfigOpt, PathsArg, VerboseOpt, command, date_option, print_text, show_where
 from pm_sync.cli.overdue import parse_as_of
 from pm_sync.errors import UsageError
 
@@ -17,17 +16,6 @@ if TYPE_CHECKING:
     from pm_sync.reports.stats import StatsReport
 
 FORMAT_HELP = "Output: table (terminal), json (scripts), csv (spreadsheet), html (one page with charts)."
-
-
-def parse_since(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            f"--since {value!r} is not a date", hint="write it as YYYY-MM-DD, for example --since 2024-01-01"
-        ) from None
 
 
 def stats(
@@ -59,7 +47,12 @@ def stats(
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt not in stats_formats.FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(stats_formats.FORMATS)}")
-    report = stats_report(paths or (), config_path=config, since=parse_since(since), as_of=parse_as_of(as_of))
+    report = stats_report(
+        paths or (),
+        config_path=config,
+        since=date_option(since, "--since", "2024-01-01"),
+        as_of=parse_as_of(as_of),
+    )
     if fmt == "table" and output is None:
         stats_formats.print_report(report, render.console)
     elif output is None:

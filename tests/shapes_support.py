@@ -11,7 +11,7 @@ def doc(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
-def item(line: int, action: str, **values: object) -> dict[str, object]:
+def item(line: int, action: str | None, **values: object) -> dict[str, object]:
     base: dict[str, object] = {
         "line": line,
         "priority": None,

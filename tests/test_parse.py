@@ -30,6 +30,7 @@ from pm_sync.document.source import Source
 from pm_sync.document.tables import is_placeholder_action
 from pm_sync.document.values import is_unset
 from pm_sync.errors import DocumentError
+from tests.shapes_support import item
 
 DATA = Path(__file__).parent / "data" / "parse"
 
@@ -57,21 +58,6 @@ def problems(pm: Postmortem) -> list[tuple[int | None, str]]:
 def one_table(header: str, *body: str, heading: str = "## Action items") -> str:
     """A document whose action table header is on line 3 and first body row on line 5."""
     return "\n".join([heading, "", header, "|" + "---|" * max(1, header.count("|") - 1), *body])
-
-
-def item(line: int, action: str | None, **values: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "line": line,
-        "priority": None,
-        "action": action,
-        "owner": None,
-        "due": None,
-        "ticket": None,
-        "status": None,
-        "source": "table",
-    }
-    base.update(values)
-    return base
 
 
 # --- the house template -------------------------------------------------------------------

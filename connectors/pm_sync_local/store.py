@@ -86,9 +86,13 @@ def _prepare(conn: sqlite3.Connection, write: bool) -> None:
         conn.execute("BEGIN IMMEDIATE")
 
 
-def _busy(exc: sqlite3.Error) -> bool:
+def _primary(exc: sqlite3.Error) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    return _primary(exc) in (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
 class LocalStore:
@@ -159,9 +163,8 @@ class LocalStore:
         )
 
     def _db_error(self, exc: sqlite3.Error) -> TrackerError:
-        code = getattr(exc, "sqlite_errorcode", None)
-        primary = code & 0xFF if isinstance(code, int) else None
-        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        primary = _primary(exc)
+        if _busy(exc):
             return TrackerError(
                 f"the local tracker database stayed locked by another process for over "
                 f"{self.busy_timeout:.0f}s",
